@@ -1,0 +1,70 @@
+// One build script for every entry point: the extension host, the CLI, the diff worker, the
+// webview and (with --tests) the unit-test bundles. Type checking is separate (`npm run typecheck`).
+import * as esbuild from 'esbuild';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const args = new Set(process.argv.slice(2));
+const watch = args.has('--watch');
+const production = args.has('--production');
+const withTests = args.has('--tests');
+
+// vega-canvas's node build requires the optional native `canvas` package; the browser build
+// degrades gracefully and is all we need for SVG rendering.
+const vegaCanvasBrowser = require.resolve('vega-canvas').replace(/vega-canvas\.node\.js$/, 'vega-canvas.browser.js');
+
+const nodeOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: !production,
+  minify: production,
+  external: ['vscode', 'onnxruntime-node', '@resvg/resvg-js'],
+  alias: { 'vega-canvas': vegaCanvasBrowser },
+  logLevel: 'warning',
+};
+
+/** Entry points that the core's worker pools load by file name, next to the bundle that starts them. */
+const workerEntries = { diffWorker: 'src/core/diff/diffWorker.ts' };
+
+const builds = [
+  {
+    ...nodeOptions,
+    entryPoints: { extension: 'src/extension.ts', cli: 'src/cli/main.ts', bench: 'bench/bench.ts', ...workerEntries },
+    outdir: 'dist',
+  },
+  {
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    entryPoints: { webview: 'webview/main.ts' },
+    outdir: 'dist',
+    logLevel: 'warning',
+  },
+];
+
+if (withTests) {
+  rmSync('out/test', { recursive: true, force: true });
+  const testEntries = {};
+  const walk = (dir) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name.endsWith('.test.ts')) testEntries[path.slice('test/'.length, -'.ts'.length).replaceAll('/', '_')] = path;
+    }
+  };
+  walk('test');
+  builds.push({ ...nodeOptions, sourcemap: true, minify: false, entryPoints: { ...testEntries, ...workerEntries }, outdir: 'out/test' });
+}
+
+if (watch) {
+  for (const options of builds) await (await esbuild.context(options)).watch();
+} else {
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+}

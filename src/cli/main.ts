@@ -1,0 +1,63 @@
+/** The `frankenlens` command line: the same core as the extension, results as files. */
+import { cancelTokenFromSignal } from '../core/progress';
+import { TOOL_VERSION } from '../core/version';
+import { EXIT, UsageError, reportFailure } from './cliErrors';
+import { DEMO_USAGE, demoCommand } from './commands/demoCommand';
+import { DIFF_USAGE, describeDiff, diffCommand } from './commands/diffCommand';
+import { INSPECT_USAGE, inspectCommand } from './commands/inspectCommand';
+
+const USAGE = `frankenlens ${TOOL_VERSION}: what did RL change in your vision-language model?
+
+Usage:
+${[DIFF_USAGE, INSPECT_USAGE, DEMO_USAGE].map((text) => `  ${text.split('\n')[0]}`).join('\n')}
+
+Run "frankenlens COMMAND --help" for a command's options.`;
+
+const HELP: Record<string, string> = { diff: DIFF_USAGE, inspect: INSPECT_USAGE, demo: DEMO_USAGE };
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  if (command === '--version') {
+    process.stdout.write(`${TOOL_VERSION}\n`);
+    return EXIT.ok;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    if (!HELP[command]) throw new UsageError(`unknown command "${command}"`);
+    process.stdout.write(`${HELP[command]}\n`);
+    return EXIT.ok;
+  }
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  process.once('SIGTERM', () => controller.abort());
+  const cancel = cancelTokenFromSignal(controller.signal);
+  switch (command) {
+    case 'diff':
+    case 'demo': {
+      const { result, outDir, files } = command === 'diff' ? await diffCommand(rest, cancel) : await demoCommand(rest, cancel);
+      process.stdout.write(`${describeDiff(result)}\nwrote ${files.length} files to ${outDir}\n`);
+      const html = files.find((file) => file.endsWith('.html'));
+      if (html) process.stdout.write(`open the report: ${html}\n`);
+      return EXIT.ok;
+    }
+    case 'inspect':
+      process.stdout.write(`${inspectCommand(rest)}\n`);
+      return EXIT.ok;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    // parseArgs reports bad flags with TypeError codes ERR_PARSE_ARGS_*: those are usage errors.
+    const parseError = (error as NodeJS.ErrnoException)?.code?.startsWith?.('ERR_PARSE_ARGS');
+    process.exitCode = reportFailure(parseError ? new UsageError((error as Error).message) : error);
+  },
+);

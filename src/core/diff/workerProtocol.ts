@@ -1,0 +1,27 @@
+/** Messages between the diff executor and its worker threads. */
+import type { SerializedError } from '../errors';
+import type { DeltaSums, DiffChunk } from './deltaKernel';
+
+/** Executor → worker: reduce one chunk. */
+export interface ChunkRequest {
+  type: 'chunk';
+  id: number;
+  chunk: DiffChunk;
+}
+
+/** Worker → executor: the chunk's partial sums. */
+export interface ChunkResult {
+  type: 'result';
+  id: number;
+  sums: DeltaSums;
+}
+
+/** Worker → executor: the chunk failed; the run stops. */
+export interface ChunkFailure {
+  type: 'error';
+  id: number;
+  error: SerializedError;
+}
+
+export type ToWorker = ChunkRequest;
+export type FromWorker = ChunkResult | ChunkFailure;
