@@ -4,6 +4,7 @@ import * as esbuild from 'esbuild';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const args = new Set(process.argv.slice(2));
@@ -15,6 +16,24 @@ const withTests = args.has('--tests');
 // degrades gracefully and is all we need for SVG rendering.
 const vegaCanvasBrowser = require.resolve('vega-canvas').replace(/vega-canvas\.node\.js$/, 'vega-canvas.browser.js');
 
+/** Compiles `*.wat.mjs` modules (which export WebAssembly text) to binary, embedded in the bundle. */
+const watPlugin = {
+  name: 'wat',
+  setup(build) {
+    build.onLoad({ filter: /\.wat\.mjs$/ }, async (args) => {
+      const wabt = await (await import('wabt')).default();
+      const { default: text } = await import(`${pathToFileURL(args.path).href}?t=${Date.now()}`);
+      const module = wabt.parseWat(args.path, text, { simd: true });
+      try {
+        module.validate();
+        return { contents: module.toBinary({}).buffer, loader: 'binary' };
+      } finally {
+        module.destroy();
+      }
+    });
+  },
+};
+
 const nodeOptions = {
   bundle: true,
   platform: 'node',
@@ -25,6 +44,7 @@ const nodeOptions = {
   external: ['vscode', 'onnxruntime-node', '@resvg/resvg-js'],
   alias: { 'vega-canvas': vegaCanvasBrowser },
   logLevel: 'warning',
+  plugins: [watPlugin],
 };
 
 /** Entry points that the core's worker pools load by file name, next to the bundle that starts them. */
@@ -50,7 +70,7 @@ const builds = [
 ];
 
 if (withTests) {
-  rmSync('out/test', { recursive: true, force: true });
+  rmSync('out/unit', { recursive: true, force: true });
   const testEntries = {};
   const walk = (dir) => {
     for (const name of readdirSync(dir)) {
@@ -60,7 +80,7 @@ if (withTests) {
     }
   };
   walk('test');
-  builds.push({ ...nodeOptions, sourcemap: true, minify: false, entryPoints: { ...testEntries, ...workerEntries }, outdir: 'out/test' });
+  builds.push({ ...nodeOptions, sourcemap: true, minify: false, entryPoints: { ...testEntries, ...workerEntries }, outdir: 'out/unit' });
 }
 
 if (watch) {

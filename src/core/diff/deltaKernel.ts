@@ -9,6 +9,7 @@ import { DTYPE_BITS, isFloatDtype } from '../checkpoint/dtypes';
 import { decodeToF32Bits } from '../checkpoint/floatDecode';
 import type { FileReader } from '../checkpoint/fileReader';
 import { FrankenlensError } from '../errors';
+import { SimdDeltaKernel, simdSupports } from './simdDeltaKernel';
 
 /** One slice of one tensor in one checkpoint. */
 export interface ChunkSource {
@@ -60,16 +61,27 @@ export function addSums(total: DeltaSums, part: DeltaSums): void {
 /** Elements decoded per inner block: small enough to stay in L2 cache. */
 const BLOCK = 8192;
 
-/** Reads and reduces chunks with reusable buffers; one instance per thread. */
+/**
+ * Reads and reduces chunks with reusable buffers; one instance per thread. Same-dtype BF16/F32
+ * chunks go to the SIMD kernel; everything else (F16, mixed dtypes, integers) to the scalar path,
+ * which is also the reference the SIMD path is tested against.
+ */
 export class DeltaKernel {
   private raw: Uint8Array[] = [];
   private readonly blocks = [0, 1, 2].map(() => new Uint32Array(BLOCK));
   private readonly values = this.blocks.map((block) => new Float32Array(block.buffer));
+  private readonly simd: SimdDeltaKernel | null;
 
-  constructor(private readonly reader: FileReader) {}
+  constructor(private readonly reader: FileReader, options: { simd?: boolean } = {}) {
+    this.simd = options.simd === false ? null : new SimdDeltaKernel();
+  }
 
   run(chunk: DiffChunk): DeltaSums {
     const sources = chunk.base ? [chunk.in, chunk.rl, chunk.base] : [chunk.in, chunk.rl];
+    const dtype = sources[0]!.dtype;
+    if (this.simd && simdSupports(sources.map((source) => source.dtype)) && (dtype === 'BF16' || dtype === 'F32')) {
+      return this.simd.run(dtype, sources.length, chunk.count, (role, target) => this.readInto(sources[role]!, chunk, target));
+    }
     const raws = sources.map((source, role) => this.readRaw(source, chunk, role));
     if (!sources.every((source) => isFloatDtype(source.dtype))) return this.compareRaw(raws, sources, chunk.count);
     return this.reduceFloats(raws, sources as (ChunkSource & { dtype: FloatDtype })[], chunk.count);
@@ -84,8 +96,13 @@ export class DeltaKernel {
     // Keep buffers 8-byte aligned and reuse them: memory stays at one chunk per role.
     if (!this.raw[role] || this.raw[role]!.byteLength < length) this.raw[role] = new Uint8Array(Math.max(8, Math.ceil(length / 8) * 8));
     const view = this.raw[role]!.subarray(0, length);
-    this.reader.read(source.file, source.byteOffset + chunk.start * elementBytes, view, source.tensor);
+    this.readInto(source, chunk, view);
     return view;
+  }
+
+  private readInto(source: ChunkSource, chunk: DiffChunk, target: Uint8Array): void {
+    const elementBytes = DTYPE_BITS[source.dtype] / 8;
+    this.reader.read(source.file, source.byteOffset + chunk.start * elementBytes, target, source.tensor);
   }
 
   private reduceFloats(raws: Uint8Array[], sources: (ChunkSource & { dtype: FloatDtype })[], count: number): DeltaSums {
