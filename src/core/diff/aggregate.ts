@@ -6,7 +6,7 @@
 import { isFloatDtype } from '../checkpoint/dtypes';
 import type { PairedTensor } from '../checkpoint/pairing';
 import type { Component, LayerPlacement, Section } from '../checkpoint/tensorInfo';
-import type { DeltaSums } from './deltaKernel';
+import type { DeltaSums } from './deltaSums';
 import type { LayerAggregate, StatSummary, TensorDiffRecord } from './diffResult';
 
 /** ‖a‖/‖b‖ with the conventions 0/0 = 0 and x/0 = null (undefined, never Infinity or NaN). */

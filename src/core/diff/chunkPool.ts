@@ -9,7 +9,8 @@ import { Worker } from 'node:worker_threads';
 import { FileReader } from '../checkpoint/fileReader';
 import { FrankenlensError, cancelledError } from '../errors';
 import type { CancelToken } from '../progress';
-import { DeltaKernel, type DeltaSums, type DiffChunk } from './deltaKernel';
+import { DeltaKernel, type DiffChunk } from './deltaKernel';
+import type { DeltaSums } from './deltaSums';
 import type { FromWorker, ToWorker } from './workerProtocol';
 
 export interface ChunkPoolOptions {

@@ -9,6 +9,7 @@ import { DTYPE_BITS, isFloatDtype } from '../checkpoint/dtypes';
 import { decodeToF32Bits } from '../checkpoint/floatDecode';
 import type { FileReader } from '../checkpoint/fileReader';
 import { FrankenlensError } from '../errors';
+import { emptySums, type DeltaSums } from './deltaSums';
 import { SimdDeltaKernel, simdSupports } from './simdDeltaKernel';
 
 /** One slice of one tensor in one checkpoint. */
@@ -27,35 +28,6 @@ export interface DiffChunk {
   /** First element and element count of the slice. */
   start: number;
   count: number;
-}
-
-/** Additive partial statistics of one or more chunks. */
-export interface DeltaSums {
-  count: number;
-  inSumSq: number;
-  rlDeltaSumSq: number;
-  rlUnchanged: number;
-  rlMaxAbs: number;
-  inDeltaSumSq: number;
-  deltaDot: number;
-  inUnchanged: number;
-  inMaxAbs: number;
-}
-
-export function emptySums(): DeltaSums {
-  return { count: 0, inSumSq: 0, rlDeltaSumSq: 0, rlUnchanged: 0, rlMaxAbs: 0, inDeltaSumSq: 0, deltaDot: 0, inUnchanged: 0, inMaxAbs: 0 };
-}
-
-export function addSums(total: DeltaSums, part: DeltaSums): void {
-  total.count += part.count;
-  total.inSumSq += part.inSumSq;
-  total.rlDeltaSumSq += part.rlDeltaSumSq;
-  total.rlUnchanged += part.rlUnchanged;
-  total.rlMaxAbs = Math.max(total.rlMaxAbs, part.rlMaxAbs);
-  total.inDeltaSumSq += part.inDeltaSumSq;
-  total.deltaDot += part.deltaDot;
-  total.inUnchanged += part.inUnchanged;
-  total.inMaxAbs = Math.max(total.inMaxAbs, part.inMaxAbs);
 }
 
 /** Elements decoded per inner block: small enough to stay in L2 cache. */

@@ -16,7 +16,8 @@ import { throwIfCancelled, type CancelToken, type Logger, type ProgressSink } fr
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import { layerAggregates, sectionSummaries, tensorRecord } from './aggregate';
 import { resolveThreads, runChunks } from './chunkPool';
-import { addSums, emptySums, type DeltaSums, type DiffChunk } from './deltaKernel';
+import type { DiffChunk } from './deltaKernel';
+import { addSums, emptySums, type DeltaSums } from './deltaSums';
 import { DIFF_SCHEMA, type CheckpointSummary, type DiffResult } from './diffResult';
 import { INCLUSION_RULES, type InclusionRuleId } from './inclusionRule';
 

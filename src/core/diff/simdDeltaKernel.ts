@@ -5,7 +5,7 @@
  */
 import kernelBytes from './deltaKernel.wat.mjs';
 import type { Dtype } from '../checkpoint/dtypes';
-import type { DeltaSums } from './deltaKernel';
+import type { DeltaSums } from './deltaSums';
 
 type Reduce = (inPtr: number, rlPtr: number, basePtr: number, steps: number, out: number) => void;
 

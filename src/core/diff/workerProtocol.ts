@@ -1,6 +1,7 @@
 /** Messages between the diff executor and its worker threads. */
 import type { SerializedError } from '../errors';
-import type { DeltaSums, DiffChunk } from './deltaKernel';
+import type { DiffChunk } from './deltaKernel';
+import type { DeltaSums } from './deltaSums';
 
 /** Executor → worker: reduce one chunk. */
 export interface ChunkRequest {
