@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'UnpairedTensors'
   | 'ShapeMismatch'
   // everything else
+  | 'InvalidPlan'
+  | 'PlanMismatch'
   | 'FileExists'
   | 'InvalidArgument'
   | 'Cancelled'

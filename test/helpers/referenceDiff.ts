@@ -37,31 +37,39 @@ function decodeElement(dtype: string, view: DataView, offset: number): { value: 
   throw new Error(`reference cannot decode ${dtype}`);
 }
 
-/** Every tensor of a checkpoint folder (all .safetensors files), keyed by the stored name. */
-export function readReferenceCheckpoint(dir: string): Map<string, ReferenceTensor> {
-  const tensors = new Map<string, ReferenceTensor>();
-  const files = readdirSync(dir).filter((name) => name.endsWith('.safetensors'));
-  for (const file of files) {
+/** Raw bytes of every tensor of a checkpoint folder (all .safetensors files), by stored name. */
+export function readReferenceRawTensors(dir: string): Map<string, { dtype: string; shape: number[]; bytes: Buffer }> {
+  const tensors = new Map<string, { dtype: string; shape: number[]; bytes: Buffer }>();
+  if (!existsSync(dir)) throw new Error(`no checkpoint at ${dir}`);
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.safetensors'))) {
     const bytes = readFileSync(join(dir, file));
     const headerLength = Number(bytes.readBigUInt64LE(0));
     const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
     for (const [name, entry] of Object.entries(header)) {
       if (name === '__metadata__') continue;
-      const size = entry.dtype === 'F32' ? 4 : 2;
-      const start = 8 + headerLength + entry.data_offsets[0];
-      const count = (entry.data_offsets[1] - entry.data_offsets[0]) / size;
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      const values = new Float64Array(count);
-      const bits: number[] = [];
-      for (let i = 0; i < count; i++) {
-        const decoded = decodeElement(entry.dtype, view, start + i * size);
-        values[i] = decoded.value;
-        bits.push(decoded.bits);
-      }
-      tensors.set(name, { dtype: entry.dtype, shape: entry.shape, values, bits });
+      const start = 8 + headerLength;
+      tensors.set(name, { dtype: entry.dtype, shape: entry.shape, bytes: bytes.subarray(start + entry.data_offsets[0], start + entry.data_offsets[1]) });
     }
   }
-  if (tensors.size === 0 && !existsSync(dir)) throw new Error(`no checkpoint at ${dir}`);
+  return tensors;
+}
+
+/** Every tensor of a checkpoint folder, decoded, keyed by the stored name. */
+export function readReferenceCheckpoint(dir: string): Map<string, ReferenceTensor> {
+  const tensors = new Map<string, ReferenceTensor>();
+  for (const [name, raw] of readReferenceRawTensors(dir)) {
+    const size = raw.dtype === 'F32' ? 4 : 2;
+    const count = raw.bytes.length / size;
+    const view = new DataView(raw.bytes.buffer, raw.bytes.byteOffset, raw.bytes.byteLength);
+    const values = new Float64Array(count);
+    const bits: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const decoded = decodeElement(raw.dtype, view, i * size);
+      values[i] = decoded.value;
+      bits.push(decoded.bits);
+    }
+    tensors.set(name, { dtype: raw.dtype, shape: raw.shape, values, bits });
+  }
   return tensors;
 }
 

@@ -20,39 +20,45 @@ export interface PairedTensor {
 const LISTED_DIFFERENCES = 10;
 
 export function pairCheckpoints(checkpoints: { in: Checkpoint; rl: Checkpoint; base?: Checkpoint }): PairedTensor[] {
-  const byRole = new Map<Role, Map<string, TensorLocation>>();
-  for (const role of ['in', 'rl', 'base'] as const) {
-    const checkpoint = checkpoints[role];
-    if (checkpoint) byRole.set(role, indexByCanonicalName(checkpoint));
-  }
-  const inTensors = byRole.get('in')!;
-  for (const [role, tensors] of byRole) {
-    if (role === 'in') continue;
-    const onlyIn = [...inTensors.keys()].filter((name) => !tensors.has(name));
-    const onlyOther = [...tensors.keys()].filter((name) => !inTensors.has(name));
-    if (onlyIn.length > 0 || onlyOther.length > 0) {
+  const labelled = (['in', 'rl', 'base'] as const).filter((role) => checkpoints[role]).map((role) => ({ label: role.toUpperCase(), checkpoint: checkpoints[role]! }));
+  const matched = matchTensorSets(labelled);
+  const [inTensors, rlTensors, baseTensors] = matched;
+  return [...inTensors!].map(([name, inTensor]) => {
+    const pair: PairedTensor = { canonicalName: name, in: inTensor, rl: rlTensors!.get(name)! };
+    const base = baseTensors?.get(name);
+    if (base) pair.base = base;
+    return pair;
+  });
+}
+
+/**
+ * Checks that every checkpoint holds the same tensors (by canonical name) with the same shapes as
+ * the first, and returns each one's tensors by canonical name, in the first one's order.
+ */
+export function matchTensorSets(checkpoints: readonly { label: string; checkpoint: Checkpoint }[]): Map<string, TensorLocation>[] {
+  const indexed = checkpoints.map(({ checkpoint }) => indexByCanonicalName(checkpoint));
+  const [first, ...others] = checkpoints;
+  const reference = indexed[0]!;
+  others.forEach(({ label, checkpoint }, i) => {
+    const tensors = indexed[i + 1]!;
+    const onlyFirst = [...reference.keys()].filter((name) => !tensors.has(name));
+    const onlyOther = [...tensors.keys()].filter((name) => !reference.has(name));
+    if (onlyFirst.length > 0 || onlyOther.length > 0) {
       const list = (names: string[]) => names.slice(0, LISTED_DIFFERENCES).join(', ') + (names.length > LISTED_DIFFERENCES ? `, … (${names.length} in all)` : '');
       const parts = [
-        onlyIn.length > 0 ? `only in IN (${checkpoints.in.path}): ${list(onlyIn)}` : '',
-        onlyOther.length > 0 ? `only in ${role.toUpperCase()} (${checkpoints[role]!.path}): ${list(onlyOther)}` : '',
+        onlyFirst.length > 0 ? `only in ${first!.label} (${first!.checkpoint.path}): ${list(onlyFirst)}` : '',
+        onlyOther.length > 0 ? `only in ${label} (${checkpoint.path}): ${list(onlyOther)}` : '',
       ].filter(Boolean);
-      throw new FrankenlensError('UnpairedTensors', `IN and ${role.toUpperCase()} do not hold the same tensors. ${parts.join('; ')}`, checkpoints[role]!.path, onlyOther[0] ?? onlyIn[0]);
+      throw new FrankenlensError('UnpairedTensors', `${first!.label} and ${label} do not hold the same tensors. ${parts.join('; ')}`, checkpoint.path, onlyOther[0] ?? onlyFirst[0]);
     }
-  }
-
-  const pairs: PairedTensor[] = [];
-  for (const [name, inTensor] of inTensors) {
-    const pair: PairedTensor = { canonicalName: name, in: inTensor, rl: byRole.get('rl')!.get(name)! };
-    const base = byRole.get('base')?.get(name);
-    if (base) pair.base = base;
-    for (const other of [pair.rl, pair.base]) {
-      if (other && !sameShape(other.shape, inTensor.shape)) {
-        throw new FrankenlensError('ShapeMismatch', `${other.file}: tensor "${other.name}" has shape [${other.shape}] but IN's "${inTensor.name}" (${inTensor.file}) has [${inTensor.shape}]`, other.file, other.name);
+    for (const [name, tensor] of reference) {
+      const other = tensors.get(name)!;
+      if (!sameShape(other.shape, tensor.shape)) {
+        throw new FrankenlensError('ShapeMismatch', `${other.file}: tensor "${other.name}" has shape [${other.shape}] but ${first!.label}'s "${tensor.name}" (${tensor.file}) has [${tensor.shape}]`, other.file, other.name);
       }
     }
-    pairs.push(pair);
-  }
-  return pairs;
+  });
+  return indexed;
 }
 
 function indexByCanonicalName(checkpoint: Checkpoint): Map<string, TensorLocation> {

@@ -5,7 +5,7 @@
  * folder is staged beside its final path and renamed last, so a crash never leaves anything that
  * looks complete.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { FrankenlensError } from '../errors';
 import { INDEX_FILE } from './checkpoint';
@@ -79,14 +79,18 @@ export interface CheckpointFolderOptions {
   files?: Record<string, string | Uint8Array>;
   overwrite?: boolean;
   indexMetadata?: Record<string, unknown>;
+  /** Files that can only be written once every tensor is (a provenance record with hashes). */
+  filesAfterTensors?: () => Record<string, string | Uint8Array>;
 }
 
 /**
  * Writes a Hugging Face checkpoint folder: `model.safetensors`, or shards named
- * `model-0000i-of-0000N.safetensors` plus `model.safetensors.index.json` (written last).
+ * `model-0000i-of-0000N.safetensors` plus `model.safetensors.index.json`. Everything goes into a
+ * hidden staging folder beside `dir`, renamed to `dir` only once complete.
  */
 export function writeCheckpointFolder(dir: string, tensors: readonly TensorToWrite[], options: CheckpointFolderOptions = {}): void {
   if (existsSync(dir) && !options.overwrite) throw new FrankenlensError('FileExists', `${dir}: already exists (pass overwrite to replace it)`, dir);
+  removeAbandonedStaging(dir);
   const staging = join(dirname(dir), `.${basename(dir)}.partial-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
@@ -116,10 +120,31 @@ export function writeCheckpointFolder(dir: string, tensors: readonly TensorToWri
       const index = { metadata: { total_size: totalSize, ...options.indexMetadata }, weight_map: weightMap };
       writeFileSync(join(staging, INDEX_FILE), JSON.stringify(index, null, 2) + '\n');
     }
+    for (const [name, content] of Object.entries(options.filesAfterTensors?.() ?? {})) writeFileSync(join(staging, name), content);
     if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
     renameSync(staging, dir);
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/** Staging folders of writers that were killed mid-write (their process is gone) are removed. */
+function removeAbandonedStaging(dir: string): void {
+  const parent = dirname(dir);
+  if (!existsSync(parent)) return;
+  const pattern = new RegExp(`^\\.${basename(dir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.partial-(\\d+)$`);
+  for (const name of readdirSync(parent)) {
+    const pid = Number(pattern.exec(name)?.[1]);
+    if (pid && pid !== process.pid && !processAlive(pid)) rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -8,7 +8,7 @@
  */
 import type { Dtype } from '../checkpoint/dtypes';
 import { writeCheckpointFolder, type TensorToWrite } from '../checkpoint/safetensorsWriter';
-import { toBf16Bits, toF16Bits } from './floatEncode';
+import { encodeFloats } from '../checkpoint/floatEncode';
 
 export interface SyntheticShape {
   hiddenSize: number;
@@ -186,14 +186,6 @@ export function syntheticValueStream(spec: TensorSpec, options: Pick<SyntheticOp
   };
 }
 
-function encode(values: Float64Array, dtype: SyntheticOptions['dtype']): Uint8Array {
-  if (dtype === 'F32') return new Uint8Array(Float32Array.from(values).buffer);
-  const halves = new Uint16Array(values.length);
-  const round = dtype === 'BF16' ? toBf16Bits : toF16Bits;
-  for (let i = 0; i < values.length; i++) halves[i] = round(values[i]!);
-  return new Uint8Array(halves.buffer);
-}
-
 const PIECE_ELEMENTS = 1 << 20;
 
 export function qwen2_5VlConfigJson(shape: SyntheticShape, dtype: SyntheticOptions['dtype'], label: string): Record<string, unknown> {
@@ -255,7 +247,7 @@ export function writeSyntheticCheckpoint(dir: string, options: SyntheticOptions)
     produce(write) {
       const numel = spec.shape.reduce((a, b) => a * b, 1);
       const next = syntheticValueStream(spec, options);
-      for (let start = 0; start < numel; start += PIECE_ELEMENTS) write(encode(next(Math.min(PIECE_ELEMENTS, numel - start)), options.dtype));
+      for (let start = 0; start < numel; start += PIECE_ELEMENTS) write(encodeFloats(next(Math.min(PIECE_ELEMENTS, numel - start)), options.dtype));
     },
   }));
   const label = options.label ?? 'synthetic Frankenlens test checkpoint: random weights, not a trained model';

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { FileReader } from '../../../src/core/checkpoint/fileReader';
 import { writeSafetensorsFile } from '../../../src/core/checkpoint/safetensorsWriter';
 import { DeltaKernel, type DiffChunk } from '../../../src/core/diff/deltaKernel';
-import { toBf16Bits } from '../../../src/core/synthetic/floatEncode';
+import { toBf16Bits } from '../../../src/core/checkpoint/floatEncode';
 import { tempDir } from '../../helpers/tempDir';
 
 /** Writes three same-length tensors (in, rl, base) with planted exact-equal entries and extremes. */

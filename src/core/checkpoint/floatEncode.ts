@@ -1,4 +1,6 @@
 /** Rounding float64 values to stored float formats (round to nearest, ties to even). */
+import type { FloatDtype } from './dtypes';
+
 const scratch = new Float32Array(1);
 const scratchBits = new Uint32Array(scratch.buffer);
 
@@ -36,4 +38,13 @@ function roundHalfEven(x: number): number {
   if (fraction > 0.5) return floor + 1;
   if (fraction < 0.5) return floor;
   return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/** Little-endian bytes of `values` rounded to `dtype`. */
+export function encodeFloats(values: Float64Array, dtype: FloatDtype): Uint8Array {
+  if (dtype === 'F32') return new Uint8Array(Float32Array.from(values).buffer);
+  const halves = new Uint16Array(values.length);
+  const round = dtype === 'BF16' ? toBf16Bits : toF16Bits;
+  for (let i = 0; i < values.length; i++) halves[i] = round(values[i]!);
+  return new Uint8Array(halves.buffer);
 }

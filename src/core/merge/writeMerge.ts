@@ -1,0 +1,188 @@
+/**
+ * Streams a resolved merge into a new Hugging Face checkpoint folder: exact source bytes for
+ * copied tensors (no dtype change), a float64 mix re-rounded to the stored dtype for interpolated
+ * ones, the config and tokenizer files of the primary model, and `frankenlens-merge.json` with the
+ * plan, the sources and a sha256 of every written tensor. Memory stays at one piece per tensor.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { FloatDtype } from '../checkpoint/dtypes';
+import { isFloatDtype } from '../checkpoint/dtypes';
+import { FileReader } from '../checkpoint/fileReader';
+import { decodeToF32Bits } from '../checkpoint/floatDecode';
+import { encodeFloats } from '../checkpoint/floatEncode';
+import { tensorByteLength, writeCheckpointFolder, type TensorToWrite } from '../checkpoint/safetensorsWriter';
+import { FrankenlensError, cancelledError } from '../errors';
+import type { CancelToken, ProgressSink } from '../progress';
+import { TOOL_NAME, TOOL_VERSION } from '../version';
+import type { MergePlan } from './mergePlan';
+import type { MergeTask, ResolvedMerge, UnusedTensor } from './resolveMerge';
+
+export const PROVENANCE_FILE = 'frankenlens-merge.json';
+export const PROVENANCE_SCHEMA = 'frankenlens.merge/1';
+
+/** Files a Hugging Face model folder carries besides weights; copied when the primary model has them. */
+export const CARRIED_FILES = [
+  'config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json',
+  'added_tokens.json', 'vocab.json', 'merges.txt', 'tokenizer.model', 'chat_template.json', 'chat_template.jinja',
+  'preprocessor_config.json', 'video_preprocessor_config.json',
+];
+
+const PIECE_BYTES = 8 * 2 ** 20;
+export const DEFAULT_MAX_SHARD_BYTES = 5 * 2 ** 30;
+
+export interface MergeWriteOptions {
+  outDir: string;
+  maxShardBytes?: number;
+  overwrite?: boolean;
+  cancel?: CancelToken;
+  progress?: ProgressSink;
+}
+
+export interface MergeProvenance {
+  schema: typeof PROVENANCE_SCHEMA;
+  tool: { name: string; version: string; node: string };
+  createdAt: string;
+  plan: MergePlan;
+  primary: string;
+  sources: Record<string, { path: string; configSha256: string | null; files: { name: string; bytes: number; modified: string; headerSha256: string }[] }>;
+  carriedFiles: { name: string; from: string }[];
+  tensors: { name: string; from: string; sourceName: string; interpolatedWith?: string; alpha?: number; reason: string; sha256: string }[];
+  unused: UnusedTensor[];
+}
+
+export function writeMerge(resolved: ResolvedMerge, options: MergeWriteOptions): MergeProvenance {
+  const reader = new FileReader();
+  const totalBytes = resolved.tasks.reduce((total, task) => total + task.from.tensor.byteLength, 0);
+  let bytesDone = 0;
+  const hashes = new Map<string, string>();
+  const advance = (bytes: number) => {
+    if (options.cancel?.isCancellationRequested) throw cancelledError();
+    bytesDone += bytes;
+    options.progress?.report({ fraction: totalBytes === 0 ? 1 : bytesDone / totalBytes, message: `${(bytesDone / 2 ** 30).toFixed(2)} of ${(totalBytes / 2 ** 30).toFixed(2)} GiB` });
+  };
+  const tensors: TensorToWrite[] = resolved.tasks.map((task) => ({
+    name: task.name,
+    dtype: task.from.tensor.dtype,
+    shape: task.from.tensor.shape,
+    produce(write) {
+      const hash = createHash('sha256');
+      const emit = (bytes: Uint8Array) => {
+        hash.update(bytes);
+        write(bytes);
+        advance(bytes.byteLength);
+      };
+      if (task.interpolate) interpolatePieces(reader, task, emit);
+      else copyPieces(reader, task, emit);
+      hashes.set(task.name, hash.digest('hex'));
+    },
+  }));
+
+  const primary = resolved.checkpoints[resolved.primary]!;
+  const carried: Record<string, Uint8Array> = {};
+  for (const name of CARRIED_FILES) {
+    const path = join(primary.path, name);
+    if (existsSync(path)) carried[name] = readFileSync(path);
+  }
+  let provenance: MergeProvenance | undefined;
+  try {
+    writeCheckpointFolder(options.outDir, tensors, {
+      maxShardBytes: options.maxShardBytes ?? DEFAULT_MAX_SHARD_BYTES,
+      overwrite: options.overwrite,
+      files: carried,
+      indexMetadata: { frankenlens_version: TOOL_VERSION, frankenlens_plan: resolved.plan.name },
+      filesAfterTensors: () => {
+        provenance = describeMerge(resolved, Object.keys(carried), hashes);
+        return { [PROVENANCE_FILE]: JSON.stringify(provenance, null, 2) + '\n' };
+      },
+    });
+  } finally {
+    reader.close();
+  }
+  return provenance!;
+}
+
+function copyPieces(reader: FileReader, task: MergeTask, emit: (bytes: Uint8Array) => void): void {
+  const { tensor } = task.from;
+  const buffer = new Uint8Array(Math.min(PIECE_BYTES, Math.max(tensor.byteLength, 1)));
+  for (let offset = 0; offset < tensor.byteLength; offset += buffer.byteLength) {
+    const piece = buffer.subarray(0, Math.min(buffer.byteLength, tensor.byteLength - offset));
+    reader.read(tensor.file, tensor.byteOffset + offset, piece, tensor.name);
+    emit(piece);
+  }
+}
+
+/** (1 − α)·a + α·b in float64 from exactly decoded values, rounded once to the stored dtype. */
+function interpolatePieces(reader: FileReader, task: MergeTask, emit: (bytes: Uint8Array) => void): void {
+  const a = task.from.tensor;
+  const b = task.interpolate!.tensor;
+  const alpha = task.interpolate!.alpha;
+  if (!isFloatDtype(a.dtype)) throw new FrankenlensError('UnsupportedDtype', `${a.file}: tensor "${a.name}" is ${a.dtype}; only float tensors can be interpolated`, a.file, a.name);
+  const dtype: FloatDtype = a.dtype;
+  const elementBytes = tensorByteLength({ dtype, shape: [1] });
+  const pieceElements = Math.floor(PIECE_BYTES / elementBytes);
+  const numel = a.byteLength / elementBytes;
+  const rawA = new Uint8Array(pieceElements * elementBytes);
+  const rawB = new Uint8Array(pieceElements * elementBytes);
+  const bitsA = new Uint32Array(pieceElements);
+  const bitsB = new Uint32Array(pieceElements);
+  const valuesA = new Float32Array(bitsA.buffer);
+  const valuesB = new Float32Array(bitsB.buffer);
+  for (let start = 0; start < numel; start += pieceElements) {
+    const count = Math.min(pieceElements, numel - start);
+    reader.read(a.file, a.byteOffset + start * elementBytes, rawA.subarray(0, count * elementBytes), a.name);
+    reader.read(b.file, b.byteOffset + start * elementBytes, rawB.subarray(0, count * elementBytes), b.name);
+    decodeToF32Bits(dtype, rawA, 0, count, bitsA);
+    decodeToF32Bits(dtype, rawB, 0, count, bitsB);
+    const mixed = new Float64Array(count);
+    for (let i = 0; i < count; i++) mixed[i] = (1 - alpha) * valuesA[i]! + alpha * valuesB[i]!;
+    emit(encodeFloats(mixed, dtype));
+  }
+}
+
+function describeMerge(resolved: ResolvedMerge, carriedFiles: string[], hashes: Map<string, string>): MergeProvenance {
+  const sources: MergeProvenance['sources'] = {};
+  for (const [alias, checkpoint] of Object.entries(resolved.checkpoints)) {
+    sources[alias] = {
+      path: checkpoint.path,
+      configSha256: checkpoint.configSha256,
+      files: checkpoint.files.map((file) => {
+        const stat = statSync(file.path);
+        return { name: basename(file.path), bytes: file.bytes, modified: stat.mtime.toISOString(), headerSha256: headerHash(file.path) };
+      }),
+    };
+  }
+  return {
+    schema: PROVENANCE_SCHEMA,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION, node: process.version },
+    createdAt: new Date().toISOString(),
+    plan: resolved.plan,
+    primary: resolved.primary,
+    sources,
+    carriedFiles: carriedFiles.map((name) => ({ name, from: resolved.primary })),
+    tensors: resolved.tasks.map((task) => ({
+      name: task.name,
+      from: task.from.model,
+      sourceName: task.from.tensor.name,
+      ...(task.interpolate ? { interpolatedWith: task.interpolate.model, alpha: task.interpolate.alpha } : {}),
+      reason: task.reason,
+      sha256: hashes.get(task.name)!,
+    })),
+    unused: resolved.unused,
+  };
+}
+
+/** sha256 of a safetensors file's length prefix and header: names, dtypes, shapes and offsets. */
+function headerHash(path: string): string {
+  const reader = new FileReader();
+  try {
+    const prefix = new Uint8Array(8);
+    reader.read(path, 0, prefix);
+    const header = new Uint8Array(Number(new DataView(prefix.buffer).getBigUint64(0, true)));
+    reader.read(path, 8, header);
+    return createHash('sha256').update(prefix).update(header).digest('hex');
+  } finally {
+    reader.close();
+  }
+}
