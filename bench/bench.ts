@@ -1,20 +1,28 @@
 /**
- * `npm run bench`: diff throughput against plain reading of the same bytes, and peak memory, on
- * generated Qwen2.5-VL-layout bf16 pairs of about 2.5 GB and 5 GB. Every measurement runs in its
- * own child process (so peak RSS belongs to that measurement alone), alternating reading and
- * diffing, and the medians are compared within this one run.
+ * `npm run bench`: on generated Qwen2.5-VL-layout bf16 pairs of about 2.5 GB and 5 GB,
+ * - the weight diff against plain reading of the same bytes;
+ * - a Frankenstein merge against a plain copy of the same bytes (read + write, same piece size);
+ * with peak memory for each. Every measurement runs in its own child process (so peak RSS belongs
+ * to that measurement alone), each pair of measurements alternates, and the medians are compared
+ * within this one run.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openCheckpoint } from '../src/core/checkpoint/checkpoint';
 import { FileReader } from '../src/core/checkpoint/fileReader';
 import { runDiff } from '../src/core/diff/runDiff';
+import { thirdsVariants } from '../src/core/merge/presets';
+import { resolveMerge } from '../src/core/merge/resolveMerge';
+import { writeMerge } from '../src/core/merge/writeMerge';
 import { writeSyntheticCheckpoint, type SyntheticShape } from '../src/core/synthetic/syntheticQwenVl';
 
 const BENCH_DIR = resolve(process.env.FRANKENLENS_BENCH_DIR ?? '.bench');
 const REPEATS = Number(process.env.FRANKENLENS_BENCH_REPEATS ?? 3);
 const CHUNK_BYTES = 4 * 2 ** 20;
+/** The merge writer's piece size, so the plain copy moves bytes the same way. */
+const MERGE_PIECE_BYTES = 8 * 2 ** 20;
 
 /** ~1.25 GB of bf16 per checkpoint at 28 layers: a scaled-down Qwen2.5-VL with the same tensor set. */
 function benchShape(llmLayers: number): SyntheticShape {
@@ -30,10 +38,14 @@ interface Measurement {
   peakRssMiB: number;
 }
 
+type Kind = 'read' | 'diff' | 'copy' | 'merge';
+
 /** Child mode: one measurement, printed as JSON. */
-async function measure(kind: 'read' | 'diff', inDir: string, rlDir: string): Promise<Measurement> {
+async function measure(kind: Kind, inDir: string, rlDir: string): Promise<Measurement> {
   const started = performance.now();
   let bytes = 0;
+  const mergeOut = join(BENCH_DIR, 'merge-out');
+  rmSync(mergeOut, { recursive: true, force: true });
   if (kind === 'read') {
     const reader = new FileReader();
     const buffer = new Uint8Array(CHUNK_BYTES);
@@ -47,9 +59,30 @@ async function measure(kind: 'read' | 'diff', inDir: string, rlDir: string): Pro
       }
     }
     reader.close();
-  } else {
+  } else if (kind === 'diff') {
     const result = await runDiff({ inDir, rlDir, workerScript: join(__dirname, 'diffWorker.js') });
     bytes = result.timing.bytesRead;
+  } else {
+    // Both copy the bytes of the first thirds variant: the same tensors from the same files.
+    const resolved = resolveMerge(thirdsVariants({ in: inDir, rl: rlDir }, openCheckpoint(inDir).info.llmLayers!)[0]!);
+    bytes = resolved.tasks.reduce((total, task) => total + task.from.tensor.byteLength, 0);
+    if (kind === 'merge') writeMerge(resolved, { outDir: mergeOut, maxShardBytes: 2 ** 30 });
+    else {
+      mkdirSync(mergeOut, { recursive: true });
+      const reader = new FileReader();
+      const buffer = new Uint8Array(MERGE_PIECE_BYTES);
+      const fd = openSync(join(mergeOut, 'plain-copy.bin'), 'w');
+      for (const { from: { tensor } } of resolved.tasks) {
+        for (let offset = 0; offset < tensor.byteLength; offset += MERGE_PIECE_BYTES) {
+          const view = buffer.subarray(0, Math.min(MERGE_PIECE_BYTES, tensor.byteLength - offset));
+          reader.read(tensor.file, tensor.byteOffset + offset, view);
+          writeSync(fd, view);
+        }
+      }
+      closeSync(fd);
+      reader.close();
+    }
+    rmSync(mergeOut, { recursive: true, force: true });
   }
   return { seconds: (performance.now() - started) / 1000, bytes, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
 }
@@ -72,7 +105,7 @@ function ensurePair(layers: number): { inDir: string; rlDir: string } {
   return { inDir, rlDir };
 }
 
-function runChild(kind: 'read' | 'diff', pair: { inDir: string; rlDir: string }): Measurement {
+function runChild(kind: Kind, pair: { inDir: string; rlDir: string }): Measurement {
   const output = execFileSync(process.execPath, [__filename, '--measure', kind, pair.inDir, pair.rlDir], { encoding: 'utf8' });
   return JSON.parse(output.trim().split('\n').at(-1)!);
 }
@@ -82,36 +115,48 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 async function main() {
   const args = process.argv.slice(2);
   if (args[0] === '--measure') {
-    console.log(JSON.stringify(await measure(args[1] as 'read' | 'diff', args[2]!, args[3]!)));
+    console.log(JSON.stringify(await measure(args[1] as Kind, args[2]!, args[3]!)));
     return;
   }
-  const rows: Record<string, unknown>[] = [];
+  const diffRows: Record<string, unknown>[] = [];
+  const mergeRows: Record<string, unknown>[] = [];
   for (const layers of [28, 56]) {
     const pair = ensurePair(layers);
-    runChild('read', pair); // warm the page cache so both sides read from memory
-    const reads: Measurement[] = [];
-    const diffs: Measurement[] = [];
-    for (let i = 0; i < REPEATS; i++) {
-      reads.push(runChild('read', pair));
-      diffs.push(runChild('diff', pair));
-    }
-    const bytes = diffs[0]!.bytes;
-    const readSeconds = median(reads.map((m) => m.seconds));
-    const diffSeconds = median(diffs.map((m) => m.seconds));
-    rows.push({
-      pair: `${(bytes / 1e9).toFixed(2)} GB (${layers} layers, bf16)`,
-      'plain read GB/s': +(bytes / 1e9 / readSeconds).toFixed(2),
-      'diff GB/s': +(bytes / 1e9 / diffSeconds).toFixed(2),
-      'diff / read': +(readSeconds / diffSeconds).toFixed(2),
-      'diff peak RSS MiB': Math.round(Math.max(...diffs.map((m) => m.peakRssMiB))),
-      'read peak RSS MiB': Math.round(Math.max(...reads.map((m) => m.peakRssMiB))),
-    });
+    runChild('read', pair); // warm the page cache so every side reads from memory
+    diffRows.push(compare(pair, layers, 'read', 'diff'));
+    mergeRows.push(compare(pair, layers, 'copy', 'merge'));
   }
-  console.log(`\nweight diff vs plain reading of the same bytes (median of ${REPEATS}, page cache warm, ${process.version})`);
-  console.table(rows);
-  const [small, large] = rows as { 'diff peak RSS MiB': number }[];
-  console.log(`peak RSS growth when the pair doubles: ${(large!['diff peak RSS MiB'] / small!['diff peak RSS MiB']).toFixed(2)}x`);
-  writeFileSync(join(BENCH_DIR, 'results.json'), JSON.stringify({ date: new Date().toISOString(), rows }, null, 2));
+  console.log(`\nmedians of ${REPEATS} runs each, page cache warm, ${process.version}, ${availableParallelism()} cores`);
+  console.log('\nweight diff vs plain reading of the same bytes');
+  console.table(diffRows);
+  console.log('\nFrankenstein merge (IN early 1/3 + RL late 2/3) vs plain copy of the same bytes');
+  console.table(mergeRows);
+  for (const [label, rows] of [['diff', diffRows], ['merge', mergeRows]] as const) {
+    const [small, large] = rows as { 'peak RSS MiB': number }[];
+    console.log(`${label}: peak RSS growth when the pair doubles: ${(large!['peak RSS MiB'] / small!['peak RSS MiB']).toFixed(2)}x`);
+  }
+  writeFileSync(join(BENCH_DIR, 'results.json'), JSON.stringify({ date: new Date().toISOString(), diff: diffRows, merge: mergeRows }, null, 2));
+}
+
+/** Alternates the baseline and the measured operation, and reports medians and their ratio. */
+function compare(pair: { inDir: string; rlDir: string }, layers: number, baseline: Kind, measured: Kind): Record<string, unknown> {
+  const base: Measurement[] = [];
+  const ours: Measurement[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    base.push(runChild(baseline, pair));
+    ours.push(runChild(measured, pair));
+  }
+  const bytes = ours[0]!.bytes;
+  const baseSeconds = median(base.map((m) => m.seconds));
+  const ourSeconds = median(ours.map((m) => m.seconds));
+  return {
+    pair: `${(bytes / 1e9).toFixed(2)} GB moved (${layers} layers, bf16)`,
+    [`${baseline} GB/s`]: +(bytes / 1e9 / baseSeconds).toFixed(2),
+    [`${measured} GB/s`]: +(bytes / 1e9 / ourSeconds).toFixed(2),
+    [`${measured} / ${baseline}`]: +(baseSeconds / ourSeconds).toFixed(2),
+    'peak RSS MiB': Math.round(Math.max(...ours.map((m) => m.peakRssMiB))),
+    [`${baseline} peak RSS MiB`]: Math.round(Math.max(...base.map((m) => m.peakRssMiB))),
+  };
 }
 
 main().catch((error) => {

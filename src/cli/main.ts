@@ -5,15 +5,16 @@ import { EXIT, UsageError, reportFailure } from './cliErrors';
 import { DEMO_USAGE, demoCommand } from './commands/demoCommand';
 import { DIFF_USAGE, describeDiff, diffCommand } from './commands/diffCommand';
 import { INSPECT_USAGE, inspectCommand } from './commands/inspectCommand';
+import { FREEZE_USAGE, MERGE_USAGE, PLAN_USAGE, freezeCommand, mergeCommand, planCommand } from './commands/mergeCommand';
 
 const USAGE = `frankenlens ${TOOL_VERSION}: what did RL change in your vision-language model?
 
 Usage:
-${[DIFF_USAGE, INSPECT_USAGE, DEMO_USAGE].map((text) => `  ${text.split('\n')[0]}`).join('\n')}
+${[DIFF_USAGE, MERGE_USAGE, FREEZE_USAGE, PLAN_USAGE, INSPECT_USAGE, DEMO_USAGE].map((text) => `  ${text.split('\n')[0]}`).join('\n')}
 
 Run "frankenlens COMMAND --help" for a command's options.`;
 
-const HELP: Record<string, string> = { diff: DIFF_USAGE, inspect: INSPECT_USAGE, demo: DEMO_USAGE };
+const HELP: Record<string, string> = { diff: DIFF_USAGE, merge: MERGE_USAGE, freeze: FREEZE_USAGE, plan: PLAN_USAGE, inspect: INSPECT_USAGE, demo: DEMO_USAGE };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -43,6 +44,15 @@ async function main(argv: string[]): Promise<number> {
       if (html) process.stdout.write(`open the report: ${html}\n`);
       return EXIT.ok;
     }
+    case 'merge':
+      process.stdout.write(`${await mergeCommand(rest, cancel)}\n`);
+      return EXIT.ok;
+    case 'freeze':
+      process.stdout.write(`${await freezeCommand(rest, cancel)}\n`);
+      return EXIT.ok;
+    case 'plan':
+      process.stdout.write(`${planCommand(rest)}\n`);
+      return EXIT.ok;
     case 'inspect':
       process.stdout.write(`${inspectCommand(rest)}\n`);
       return EXIT.ok;
