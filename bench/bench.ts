@@ -66,7 +66,7 @@ async function measure(kind: Kind, inDir: string, rlDir: string): Promise<Measur
     // Both copy the bytes of the first thirds variant: the same tensors from the same files.
     const resolved = resolveMerge(thirdsVariants({ in: inDir, rl: rlDir }, openCheckpoint(inDir).info.llmLayers!)[0]!);
     bytes = resolved.tasks.reduce((total, task) => total + task.from.tensor.byteLength, 0);
-    if (kind === 'merge') writeMerge(resolved, { outDir: mergeOut, maxShardBytes: 2 ** 30 });
+    if (kind === 'merge') await writeMerge(resolved, { outDir: mergeOut, maxShardBytes: 2 ** 30 });
     else {
       mkdirSync(mergeOut, { recursive: true });
       const reader = new FileReader();

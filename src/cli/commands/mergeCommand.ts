@@ -67,12 +67,12 @@ export async function mergeCommand(argv: string[], cancel: CancelToken): Promise
     const lines: string[] = [];
     for (const plan of plans) {
       const out = values.out ? join(values.out, slug(plan.name)) : undefined;
-      lines.push(runPlan(plan, out, values, cancel));
+      lines.push(await runPlan(plan, out, values, cancel));
     }
     return lines.join('\n');
   }
   const plan = values.plan ? readPlanFile(values.plan) : fromMergekitYaml(readFileSync(values.mergekit!, 'utf8'), values.mergekit);
-  return runPlan(plan, values.out, values, cancel);
+  return await runPlan(plan, values.out, values, cancel);
 }
 
 export async function freezeCommand(argv: string[], cancel: CancelToken): Promise<string> {
@@ -92,7 +92,7 @@ export async function freezeCommand(argv: string[], cancel: CancelToken): Promis
     writeFileSync(values['trainer-export'], JSON.stringify(exported, null, 2) + '\n');
     lines.push(`trainer export (${exported.parameterNames.length} parameters, regex ${exported.regex}) written to ${resolve(values['trainer-export'])}`);
   }
-  if (values.out || values['dry-run']) lines.push(runPlan(plan, values.out, values, cancel));
+  if (values.out || values['dry-run']) lines.push(await runPlan(plan, values.out, values, cancel));
   else if (!values['trainer-export']) throw new UsageError('freeze needs --out DIR, --trainer-export FILE or --dry-run');
   return lines.join('\n');
 }
@@ -123,7 +123,7 @@ export function planCommand(argv: string[]): string {
   }
 }
 
-function runPlan(plan: MergePlan, out: string | undefined, values: { 'max-shard-size'?: string; overwrite?: boolean; 'dry-run'?: boolean; quiet?: boolean }, cancel: CancelToken): string {
+async function runPlan(plan: MergePlan, out: string | undefined, values: { 'max-shard-size'?: string; overwrite?: boolean; 'dry-run'?: boolean; quiet?: boolean }, cancel: CancelToken): Promise<string> {
   const resolved = resolveMerge(plan);
   const fromCounts = new Map<string, number>();
   for (const task of resolved.tasks) fromCounts.set(task.from.model, (fromCounts.get(task.from.model) ?? 0) + 1);
@@ -132,7 +132,7 @@ function runPlan(plan: MergePlan, out: string | undefined, values: { 'max-shard-
   mkdirSync(resolve(out, '..'), { recursive: true });
   const progress = terminalProgress(`merge ${plan.name}`, values.quiet ?? false);
   try {
-    writeMerge(resolved, { outDir: resolve(out), maxShardBytes: values['max-shard-size'] ? parseBytes(values['max-shard-size']) : undefined, overwrite: values.overwrite, cancel, progress });
+    await writeMerge(resolved, { outDir: resolve(out), maxShardBytes: values['max-shard-size'] ? parseBytes(values['max-shard-size']) : undefined, overwrite: values.overwrite, cancel, progress });
   } finally {
     progress.done();
   }

@@ -2,10 +2,11 @@
  * Writes safetensors files that the strict reader accepts, and checkpoint folders made of them.
  * Tensor bytes are produced on demand (a callback per tensor), so writing never holds more than
  * one piece in memory. Files are written under a temporary name and renamed when complete; a
- * folder is staged beside its final path and renamed last, so a crash never leaves anything that
- * looks complete.
+ * folder is staged beside its final path and renamed last, so a killed process never leaves
+ * anything that looks complete. Like Hugging Face's and mergekit's writers, nothing is fsynced:
+ * forcing gigabytes to disk would make every merge wait on the disk rather than the page cache.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { FrankenlensError } from '../errors';
 import { INDEX_FILE } from './checkpoint';
@@ -57,7 +58,6 @@ export function writeSafetensorsFile(path: string, tensors: readonly TensorToWri
         throw new FrankenlensError('TensorInvalidInfo', `${path}: tensor "${tensor.name}" produced ${written} bytes, expected ${tensorByteLength(tensor)}`, path, tensor.name);
       }
     }
-    fsyncSync(fd);
   } catch (error) {
     closeSync(fd);
     rmSync(partial, { force: true });

@@ -2,9 +2,11 @@
  * Streams a resolved merge into a new Hugging Face checkpoint folder: exact source bytes for
  * copied tensors (no dtype change), a float64 mix re-rounded to the stored dtype for interpolated
  * ones, the config and tokenizer files of the primary model, and `frankenlens-merge.json` with the
- * plan, the sources and a sha256 of every written tensor. Memory stays at one piece per tensor.
+ * plan, the sources and an xxh64 content hash of every written tensor (a sha256 would halve the
+ * merge's speed; xxh64 runs at several GB/s). Memory stays at one piece per tensor.
  */
 import { createHash } from 'node:crypto';
+import xxhash from 'xxhash-wasm';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { FloatDtype } from '../checkpoint/dtypes';
@@ -48,11 +50,13 @@ export interface MergeProvenance {
   primary: string;
   sources: Record<string, { path: string; configSha256: string | null; files: { name: string; bytes: number; modified: string; headerSha256: string }[] }>;
   carriedFiles: { name: string; from: string }[];
-  tensors: { name: string; from: string; sourceName: string; interpolatedWith?: string; alpha?: number; reason: string; sha256: string }[];
+  /** `xxh64` is the hex xxHash64 (seed 0) of the tensor's bytes as written. */
+  tensors: { name: string; from: string; sourceName: string; interpolatedWith?: string; alpha?: number; reason: string; xxh64: string }[];
   unused: UnusedTensor[];
 }
 
-export function writeMerge(resolved: ResolvedMerge, options: MergeWriteOptions): MergeProvenance {
+export async function writeMerge(resolved: ResolvedMerge, options: MergeWriteOptions): Promise<MergeProvenance> {
+  const { create64 } = await xxhash();
   const reader = new FileReader();
   const totalBytes = resolved.tasks.reduce((total, task) => total + task.from.tensor.byteLength, 0);
   let bytesDone = 0;
@@ -67,7 +71,7 @@ export function writeMerge(resolved: ResolvedMerge, options: MergeWriteOptions):
     dtype: task.from.tensor.dtype,
     shape: task.from.tensor.shape,
     produce(write) {
-      const hash = createHash('sha256');
+      const hash = create64();
       const emit = (bytes: Uint8Array) => {
         hash.update(bytes);
         write(bytes);
@@ -75,7 +79,7 @@ export function writeMerge(resolved: ResolvedMerge, options: MergeWriteOptions):
       };
       if (task.interpolate) interpolatePieces(reader, task, emit);
       else copyPieces(reader, task, emit);
-      hashes.set(task.name, hash.digest('hex'));
+      hashes.set(task.name, hash.digest().toString(16).padStart(16, '0'));
     },
   }));
 
@@ -167,7 +171,7 @@ function describeMerge(resolved: ResolvedMerge, carriedFiles: string[], hashes: 
       sourceName: task.from.tensor.name,
       ...(task.interpolate ? { interpolatedWith: task.interpolate.model, alpha: task.interpolate.alpha } : {}),
       reason: task.reason,
-      sha256: hashes.get(task.name)!,
+      xxh64: hashes.get(task.name)!,
     })),
     unused: resolved.unused,
   };

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -11,6 +10,7 @@ import { PROVENANCE_FILE, writeMerge } from '../../../src/core/merge/writeMerge'
 import { TINY_SHAPE, writeSyntheticCheckpoint } from '../../../src/core/synthetic/syntheticQwenVl';
 import { readReferenceCheckpoint, readReferenceRawTensors } from '../../helpers/referenceDiff';
 import { tempDir } from '../../helpers/tempDir';
+import xxhash from 'xxhash-wasm';
 
 const root = tempDir();
 const paths = { in: join(root, 'in'), rl: join(root, 'rl') };
@@ -46,10 +46,10 @@ function assertByteIdentical(out: string, fromIn: (layer: number) => boolean, no
 }
 
 describe('writeMerge', () => {
-  it('writes a thirds variant whose every tensor is byte-identical to its intended source', () => {
+  it('writes a thirds variant whose every tensor is byte-identical to its intended source', async () => {
     const plan = thirdsVariants(paths, TINY_SHAPE.llmLayers)[0]!; // IN early 1/3 + RL late 2/3: cuts 1,2 of 4
     const out = join(root, 'variant-1');
-    const provenance = writeMerge(resolveMerge(plan), { outDir: out, maxShardBytes: 200_000 });
+    const provenance = await writeMerge(resolveMerge(plan), { outDir: out, maxShardBytes: 200_000 });
     const changed = assertByteIdentical(out, (layer) => layer < 1, 'in');
     assert.ok(changed > 0, 'the RL layers really differ from IN');
     const files = readdirSync(out);
@@ -61,7 +61,8 @@ describe('writeMerge', () => {
     assert.equal(onDisk.plan.name, plan.name);
     assert.deepEqual(Object.keys(onDisk.sources).sort(), ['in', 'rl']);
     const raw = readReferenceRawTensors(out);
-    for (const record of provenance.tensors) assert.equal(record.sha256, createHash('sha256').update(raw.get(record.name)!.bytes).digest('hex'), record.name);
+    const { h64Raw } = await xxhash();
+    for (const record of provenance.tensors) assert.equal(record.xxh64, h64Raw(raw.get(record.name)!.bytes).toString(16).padStart(16, '0'), record.name);
     // Completeness: every source tensor is placed or listed as unused with a reason.
     const count = raw.size;
     const fromCounts = { in: provenance.tensors.filter((t) => t.from === 'in').length, rl: provenance.tensors.filter((t) => t.from === 'rl').length };
@@ -70,10 +71,10 @@ describe('writeMerge', () => {
     assert.ok(provenance.unused.every((entry) => entry.reason.startsWith('not used: ')));
   });
 
-  it('takes everything outside the decoder from the early model (RL early variant, RL naming source)', () => {
+  it('takes everything outside the decoder from the early model (RL early variant, RL naming source)', async () => {
     const plan = thirdsVariants(paths, TINY_SHAPE.llmLayers)[1]!; // RL early 1/3 + IN late 2/3
     const out = join(root, 'variant-2');
-    writeMerge(resolveMerge(plan), { outDir: out });
+    await writeMerge(resolveMerge(plan), { outDir: out });
     const merged = readReferenceRawTensors(out);
     assert.ok(merged.has('model.language_model.layers.0.mlp.up_proj.weight'), "names follow the primary model's scheme");
     const sources = { in: readReferenceRawTensors(paths.in), rl: readReferenceRawTensors(paths.rl) };
@@ -86,9 +87,9 @@ describe('writeMerge', () => {
     assert.equal(readFileSync(join(out, 'tokenizer_config.json'), 'utf8'), '{"from": "rl"}');
   });
 
-  it('freezes a range at IN inside RL', () => {
+  it('freezes a range at IN inside RL', async () => {
     const out = join(root, 'freeze');
-    const provenance = writeMerge(resolveMerge(freezePlan(paths, TINY_SHAPE.llmLayers, [1, 3])), { outDir: out });
+    const provenance = await writeMerge(resolveMerge(freezePlan(paths, TINY_SHAPE.llmLayers, [1, 3])), { outDir: out });
     assert.equal(provenance.plan.kind, 'freeze');
     const merged = readReferenceRawTensors(out);
     const sources = { in: readReferenceRawTensors(paths.in), rl: readReferenceRawTensors(paths.rl) };
@@ -99,14 +100,14 @@ describe('writeMerge', () => {
     }
   });
 
-  it('interpolates the chosen components in float64 and rounds once to bf16', () => {
+  it('interpolates the chosen components in float64 and rounds once to bf16', async () => {
     const plan = validatePlan({
       name: 'IN with mid MLP halfway to RL',
       models: paths,
       slices: [{ start: 0, end: 1, source: 'in' }, { start: 1, end: 3, source: 'in', interpolate: { with: 'rl', alpha: 0.5, components: 'mlp' } }, { start: 3, end: 4, source: 'in' }],
     });
     const out = join(root, 'interpolated');
-    writeMerge(resolveMerge(plan), { outDir: out });
+    await writeMerge(resolveMerge(plan), { outDir: out });
     const merged = readReferenceCheckpoint(out);
     const a = readReferenceCheckpoint(paths.in);
     const b = new Map([...readReferenceCheckpoint(paths.rl)].map(([name, tensor]) => [stripScheme(name), tensor]));
@@ -124,10 +125,10 @@ describe('writeMerge', () => {
     assert.equal(mixed, 2 * 3, 'gate/up/down of two layers');
   });
 
-  it('refuses bad plans before writing anything', () => {
+  it('refuses bad plans before writing anything', async () => {
     const out = join(root, 'never');
     const refuse = (plan: Parameters<typeof resolveMerge>[0], pattern: RegExp) => {
-      assert.throws(() => writeMerge(resolveMerge(plan), { outDir: out }), (error: FrankenlensError) => error.code === 'PlanMismatch' || error.code === 'UnpairedTensors' || error.code === 'ShapeMismatch' ? pattern.test(error.message) : false);
+      assert.throws(() => resolveMerge(plan), (error: FrankenlensError) => error.code === 'PlanMismatch' || error.code === 'UnpairedTensors' || error.code === 'ShapeMismatch' ? pattern.test(error.message) : false);
       assert.ok(!existsSync(out));
     };
     refuse(validatePlan({ models: paths, slices: [{ start: 0, end: 6, source: 'in' }] }), /covers HF layers \[0, 6\) but the checkpoints have 4/);
@@ -142,11 +143,11 @@ describe('writeMerge', () => {
     refuse(validatePlan({ models: { in: paths.in, rl: f16 }, slices: [{ start: 0, end: 2, source: 'in' }, { start: 2, end: 4, source: 'rl' }] }), /never changes dtypes/);
   });
 
-  it('refuses to overwrite unless asked', () => {
+  it('refuses to overwrite unless asked', async () => {
     const out = join(root, 'twice');
     const resolved = resolveMerge(thirdsVariants(paths, TINY_SHAPE.llmLayers)[2]!);
-    writeMerge(resolved, { outDir: out });
-    assert.throws(() => writeMerge(resolved, { outDir: out }), { code: 'FileExists' });
-    writeMerge(resolved, { outDir: out, overwrite: true });
+    await writeMerge(resolved, { outDir: out });
+    await assert.rejects(writeMerge(resolved, { outDir: out }), { code: 'FileExists' });
+    await writeMerge(resolved, { outDir: out, overwrite: true });
   });
 });
