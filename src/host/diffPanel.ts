@@ -1,0 +1,89 @@
+/**
+ * The panel that shows one comparison's charts. One panel at a time: a new comparison replaces
+ * the content of the open one.
+ *
+ * Handshake: the page posts `ready` whenever its script starts (first load, and again each time
+ * VS Code rebuilds a hidden webview), and the host answers with the current content, so content
+ * posted while the page was not listening is never lost.
+ */
+import * as vscode from 'vscode';
+import { isFromPanelMessage, type FromPanel, type ToPanel } from '../../webview/protocol';
+import { DIFF_PANEL_VIEW_TYPE } from './contributionIds';
+import { Disposable } from './dispose';
+import type { HostServices } from './hostServices';
+import { panelResourceRoots, renderPanelHtml } from './renderPanelHtml';
+
+export class DiffPanel extends Disposable {
+  static readonly viewType = DIFF_PANEL_VIEW_TYPE;
+  private static current: DiffPanel | undefined;
+
+  /** Shows `content` in the open panel, or opens one in the active editor group. */
+  static createOrShow(services: HostServices, content: ToPanel, title: string): DiffPanel {
+    if (DiffPanel.current) {
+      DiffPanel.current.show(content, title);
+      DiffPanel.current.panel.reveal();
+      return DiffPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(DiffPanel.viewType, title, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: panelResourceRoots(services.extensionUri),
+    });
+    DiffPanel.current = new DiffPanel(panel, services, content);
+    return DiffPanel.current;
+  }
+
+  /** Takes over a panel VS Code restored after a reload. */
+  static revive(panel: vscode.WebviewPanel, services: HostServices, content: ToPanel): DiffPanel {
+    DiffPanel.current?.dispose();
+    panel.webview.options = { enableScripts: true, localResourceRoots: panelResourceRoots(services.extensionUri) };
+    DiffPanel.current = new DiffPanel(panel, services, content);
+    return DiffPanel.current;
+  }
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly services: HostServices,
+    private content: ToPanel,
+  ) {
+    super();
+    panel.webview.html = renderPanelHtml(panel.webview, services.extensionUri, {
+      title: panel.title,
+      script: 'webview.js',
+      stylesheets: ['panel.css'],
+    });
+    this._register(panel.onDidDispose(() => this.dispose()));
+    this._register(panel.webview.onDidReceiveMessage((message: unknown) => this.receive(message)));
+  }
+
+  override dispose(): void {
+    if (DiffPanel.current === this) DiffPanel.current = undefined;
+    super.dispose();
+    this.panel.dispose();
+  }
+
+  private show(content: ToPanel, title: string): void {
+    this.content = content;
+    this.panel.title = title;
+    void this.panel.webview.postMessage(content);
+  }
+
+  private receive(message: unknown): void {
+    if (!isFromPanelMessage(message)) {
+      this.services.log.warn(`diff panel: ignored a malformed message ${JSON.stringify(message)?.slice(0, 200)}`);
+      return;
+    }
+    this.handle(message);
+  }
+
+  private handle(message: FromPanel): void {
+    switch (message.type) {
+      case 'ready':
+        void this.panel.webview.postMessage(this.content);
+        break;
+      case 'layerRangeSelected':
+        // Merging a range arrives with the merge feature; until then the selection is only logged.
+        this.services.log.info(`diff panel: unified layers ${message.startUnified}..${message.endUnified} selected`);
+        break;
+    }
+  }
+}

@@ -1,0 +1,32 @@
+/** Where the extension keeps `diff.json`: the same layout the CLI writes, under the workspace. */
+import { readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import * as vscode from 'vscode';
+import { DIFF_SCHEMA, type DiffResult } from '../core/diff/diffResult';
+import { writeDiffJson } from '../core/diff/writeDiffJson';
+import { FrankenlensError } from '../core/errors';
+import type { CheckpointFolders } from './checkpointFolders';
+
+/**
+ * Writes `<workspace>/<resultsFolder>/diff-<in>-vs-<rl>/diff.json` (through a temporary file, so a
+ * partial file never looks complete) and returns its path; null when no workspace folder is open.
+ */
+export function saveDiffResult(result: DiffResult, folders: CheckpointFolders, resultsFolder: string): string | null {
+  const root = vscode.workspace.workspaceFolders?.[0];
+  if (!root || root.uri.scheme !== 'file') return null;
+  const outDir = resolve(root.uri.fsPath, resultsFolder, `diff-${basename(folders.inDir)}-vs-${basename(folders.rlDir)}`);
+  return writeDiffJson(result, outDir);
+}
+
+/** Reads a `diff.json` back (to restore a panel after a reload). */
+export async function loadDiffResult(file: string): Promise<DiffResult> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new FrankenlensError('InvalidArgument', `${file}: cannot read the diff result (${error instanceof Error ? error.message : String(error)})`, file);
+  }
+  const schema = typeof parsed === 'object' && parsed !== null ? (parsed as { schema?: unknown }).schema : undefined;
+  if (schema !== DIFF_SCHEMA) throw new FrankenlensError('InvalidArgument', `${file}: not a ${DIFF_SCHEMA} result (schema ${JSON.stringify(schema)})`, file);
+  return parsed as DiffResult;
+}

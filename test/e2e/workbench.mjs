@@ -1,0 +1,101 @@
+// Playwright helpers for driving the VS Code web workbench the way a person does: the command
+// palette, quick inputs (the web's file dialogs are quick inputs too), notifications and webviews.
+import { createRequire } from 'node:module';
+
+// Resolved at run time so the unit-test build never needs playwright-core.
+const { chromium } = createRequire(import.meta.url)('playwright-core');
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Debian's Chromium; never a browser that a tool downloads. */
+export function launchChromium() {
+  return chromium.launch({ executablePath: process.env.FRANKENLENS_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
+export const quickInput = (page) => page.locator('.quick-input-widget');
+const quickInputBox = (page) => page.locator('.quick-input-widget .quick-input-box input');
+
+/** The rows of the open quick input whose text contains `label`. */
+export const quickInputRow = (page, label) => page.locator('.quick-input-widget .monaco-list-row', { hasText: label });
+
+/**
+ * Types `text` into the quick input that `open` shows and clicks the row containing `label`.
+ * Retries until the row is listed: right after start-up (or a reload) the workbench is still
+ * restoring, and registering the development extension's commands and the built-in themes.
+ */
+async function pickWhenListed(page, open, text, label, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await open();
+      await quickInputBox(page).fill(text, { timeout: 2000 });
+      const row = quickInputRow(page, label).first();
+      await row.waitFor({ state: 'visible', timeout: 2000 });
+      await row.click();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`"${label}" never appeared in the quick input`, { cause: error });
+      await page.keyboard.press('Escape');
+    }
+  }
+}
+
+/** Runs a palette command by its title. */
+export function runCommand(page, title, { timeoutMs = 60_000 } = {}) {
+  return pickWhenListed(page, () => page.keyboard.press('F1'), `>${title}`, title, timeoutMs);
+}
+
+/** Switches to a built-in colour theme through "Preferences: Color Theme", and waits until it applies. */
+export async function selectColorTheme(page, theme, { timeoutMs = 60_000 } = {}) {
+  await pickWhenListed(page, () => runCommand(page, 'Preferences: Color Theme'), theme, theme, timeoutMs);
+  await page.locator(`.monaco-workbench.vscode-theme-defaults-themes-${theme.toLowerCase().replaceAll(' ', '_')}-json`).waitFor();
+}
+
+/**
+ * Answers VS Code's web file dialog (a quick input with a path box) titled `title` with the
+ * folder `path`. The dialog fills in its starting folder asynchronously and may overwrite what was
+ * typed before that, so the answer is typed until it stays, and only then accepted.
+ */
+export async function answerFileDialog(page, title, path) {
+  const dialogTitle = page.locator('.quick-input-widget .quick-input-title', { hasText: title });
+  await dialogTitle.waitFor({ state: 'visible' });
+  const box = quickInputBox(page);
+  const answer = path.endsWith('/') ? path : `${path}/`;
+  for (let attempt = 0; ; attempt++) {
+    await box.fill(answer);
+    await page.waitForTimeout(750);
+    if ((await box.inputValue()) === answer) break;
+    if (attempt === 10) throw new Error(`the "${title}" dialog does not keep the path ${answer}`);
+  }
+  await box.press('Enter');
+  await dialogTitle.waitFor({ state: 'hidden' });
+}
+
+/** Picks the row whose text contains `label` in the open quick pick. */
+export async function pickQuickInputItem(page, label) {
+  const row = quickInputRow(page, label).first();
+  await row.waitFor({ state: 'visible' });
+  await row.click();
+}
+
+/** The content frame of the visible webview: VS Code nests it two iframes deep. */
+export function webviewFrame(page) {
+  return page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+}
+
+/**
+ * Notifications whose text contains `text`, read from the notification center: the workbench shows
+ * no toasts under the smoke-test driver, which development extensions need.
+ */
+export async function findNotification(page, text) {
+  if ((await page.locator('.notifications-center.visible').count()) === 0) await runCommand(page, 'Notifications: Show Notifications');
+  return page.locator('.notifications-center .notification-list-item', { hasText: text });
+}

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isFromPanelMessage, isPanelState } from '../../webview/protocol';
+
+describe('isFromPanelMessage', () => {
+  it('accepts every panel → host message', () => {
+    assert.equal(isFromPanelMessage({ type: 'ready' }), true);
+    assert.equal(isFromPanelMessage({ type: 'layerRangeSelected', startUnified: -3, endUnified: 7 }), true);
+    assert.equal(isFromPanelMessage({ type: 'layerRangeSelected', startUnified: 4, endUnified: 4 }), true);
+  });
+
+  it('rejects values that are not messages', () => {
+    for (const value of [undefined, null, 'ready', 42, [], [{ type: 'ready' }], {}, { type: 7 }, { kind: 'ready' }]) {
+      assert.equal(isFromPanelMessage(value), false, JSON.stringify(value));
+    }
+  });
+
+  it('rejects unknown types and host → panel messages sent back', () => {
+    assert.equal(isFromPanelMessage({ type: 'mergeRange', startUnified: 1, endUnified: 2 }), false);
+    assert.equal(isFromPanelMessage({ type: 'showDiff' }), false);
+    assert.equal(isFromPanelMessage({ type: 'error', message: 'x' }), false);
+    assert.equal(isFromPanelMessage({ type: 'READY' }), false);
+  });
+
+  it('rejects layer ranges that are missing, fractional, non-finite, reversed or strings', () => {
+    const ranges: unknown[] = [
+      {},
+      { startUnified: 1 },
+      { endUnified: 1 },
+      { startUnified: 1.5, endUnified: 3 },
+      { startUnified: 1, endUnified: Number.POSITIVE_INFINITY },
+      { startUnified: Number.NaN, endUnified: 3 },
+      { startUnified: 5, endUnified: 2 },
+      { startUnified: '1', endUnified: '3' },
+      { startUnified: 2 ** 60, endUnified: 2 ** 61 },
+    ];
+    for (const range of ranges) {
+      const message = { type: 'layerRangeSelected', ...(range as object) };
+      assert.equal(isFromPanelMessage(message), false, JSON.stringify(message));
+    }
+  });
+});
+
+describe('isPanelState', () => {
+  it('accepts the state the panel stores and nothing else', () => {
+    assert.equal(isPanelState({ resultFile: '/w/.frankenlens/diff-in-vs-rl/diff.json' }), true);
+    for (const value of [undefined, null, {}, { resultFile: '' }, { resultFile: 3 }, 'diff.json']) {
+      assert.equal(isPanelState(value), false, JSON.stringify(value));
+    }
+  });
+});
