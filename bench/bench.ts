@@ -7,7 +7,7 @@
  * within this one run.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openCheckpoint } from '../src/core/checkpoint/checkpoint';
@@ -39,6 +39,8 @@ interface Measurement {
 }
 
 type Kind = 'read' | 'diff' | 'copy' | 'merge';
+/** Warm: the pair is in the page cache. Cold: evicted first, as for checkpoints larger than RAM. */
+type Cache = 'warm' | 'cold';
 
 /** Child mode: one measurement, printed as JSON. */
 async function measure(kind: Kind, inDir: string, rlDir: string): Promise<Measurement> {
@@ -105,7 +107,19 @@ function ensurePair(layers: number): { inDir: string; rlDir: string } {
   return { inDir, rlDir };
 }
 
-function runChild(kind: Kind, pair: { inDir: string; rlDir: string }): Measurement {
+/** Drops the pair's files from the page cache (posix_fadvise DONTNEED through dd), so reads hit the disk. */
+function evictFromPageCache(pair: { inDir: string; rlDir: string }): void {
+  for (const dir of [pair.inDir, pair.rlDir]) {
+    for (const name of readdirSync(dir).filter((file) => file.endsWith('.safetensors'))) {
+      execFileSync('dd', [`if=${join(dir, name)}`, 'iflag=nocache', 'count=0', 'status=none']);
+    }
+  }
+}
+
+function runChild(kind: Kind, pair: { inDir: string; rlDir: string }, cache: Cache): Measurement {
+  // Writes start from a clean page cache, so no run pays for the previous run's dirty pages.
+  execFileSync('sync');
+  if (cache === 'cold') evictFromPageCache(pair);
   const output = execFileSync(process.execPath, [__filename, '--measure', kind, pair.inDir, pair.rlDir], { encoding: 'utf8' });
   return JSON.parse(output.trim().split('\n').at(-1)!);
 }
@@ -122,14 +136,15 @@ async function main() {
   const mergeRows: Record<string, unknown>[] = [];
   for (const layers of [28, 56]) {
     const pair = ensurePair(layers);
-    runChild('read', pair); // warm the page cache so every side reads from memory
-    diffRows.push(compare(pair, layers, 'read', 'diff'));
-    mergeRows.push(compare(pair, layers, 'copy', 'merge'));
+    runChild('read', pair, 'warm'); // load the pair into the page cache
+    diffRows.push(compare(pair, layers, 'read', 'diff', 'warm'));
+    mergeRows.push(compare(pair, layers, 'copy', 'merge', 'warm'));
   }
-  console.log(`\nmedians of ${REPEATS} runs each, page cache warm, ${process.version}, ${availableParallelism()} cores`);
-  console.log('\nweight diff vs plain reading of the same bytes');
+  for (const layers of [28, 56]) diffRows.push(compare(ensurePair(layers), layers, 'read', 'diff', 'cold'));
+  console.log(`\nmedians of ${REPEATS} runs each, ${process.version}, ${availableParallelism()} cores`);
+  console.log('\nweight diff vs plain reading of the same bytes (warm: from the page cache; cold: from disk)');
   console.table(diffRows);
-  console.log('\nFrankenstein merge (IN early 1/3 + RL late 2/3) vs plain copy of the same bytes');
+  console.log('\nFrankenstein merge (IN early 1/3 + RL late 2/3) vs plain copy of the same bytes (read from the page cache)');
   console.table(mergeRows);
   for (const [label, rows] of [['diff', diffRows], ['merge', mergeRows]] as const) {
     const [small, large] = rows as { 'peak RSS MiB': number }[];
@@ -139,18 +154,18 @@ async function main() {
 }
 
 /** Alternates the baseline and the measured operation, and reports medians and their ratio. */
-function compare(pair: { inDir: string; rlDir: string }, layers: number, baseline: Kind, measured: Kind): Record<string, unknown> {
+function compare(pair: { inDir: string; rlDir: string }, layers: number, baseline: Kind, measured: Kind, cache: Cache): Record<string, unknown> {
   const base: Measurement[] = [];
   const ours: Measurement[] = [];
   for (let i = 0; i < REPEATS; i++) {
-    base.push(runChild(baseline, pair));
-    ours.push(runChild(measured, pair));
+    base.push(runChild(baseline, pair, cache));
+    ours.push(runChild(measured, pair, cache));
   }
   const bytes = ours[0]!.bytes;
   const baseSeconds = median(base.map((m) => m.seconds));
   const ourSeconds = median(ours.map((m) => m.seconds));
   return {
-    pair: `${(bytes / 1e9).toFixed(2)} GB moved (${layers} layers, bf16)`,
+    pair: `${(bytes / 1e9).toFixed(2)} GB (${layers} layers, bf16), ${cache}`,
     [`${baseline} GB/s`]: +(bytes / 1e9 / baseSeconds).toFixed(2),
     [`${measured} GB/s`]: +(bytes / 1e9 / ourSeconds).toFixed(2),
     [`${measured} / ${baseline}`]: +(baseSeconds / ourSeconds).toFixed(2),

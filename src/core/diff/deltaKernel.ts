@@ -52,7 +52,7 @@ export class DeltaKernel {
     const sources = chunk.base ? [chunk.in, chunk.rl, chunk.base] : [chunk.in, chunk.rl];
     const dtype = sources[0]!.dtype;
     if (this.simd && simdSupports(sources.map((source) => source.dtype)) && (dtype === 'BF16' || dtype === 'F32')) {
-      return this.simd.run(dtype, sources.length, chunk.count, (role, target) => this.readInto(sources[role]!, chunk, target));
+      return this.simd.run(dtype, sources.length, chunk.count, (role, start, target) => this.readInto(sources[role]!, chunk.start + start, target));
     }
     const raws = sources.map((source, role) => this.readRaw(source, chunk, role));
     if (!sources.every((source) => isFloatDtype(source.dtype))) return this.compareRaw(raws, sources, chunk.count);
@@ -68,13 +68,14 @@ export class DeltaKernel {
     // Keep buffers 8-byte aligned and reuse them: memory stays at one chunk per role.
     if (!this.raw[role] || this.raw[role]!.byteLength < length) this.raw[role] = new Uint8Array(Math.max(8, Math.ceil(length / 8) * 8));
     const view = this.raw[role]!.subarray(0, length);
-    this.readInto(source, chunk, view);
+    this.readInto(source, chunk.start, view);
     return view;
   }
 
-  private readInto(source: ChunkSource, chunk: DiffChunk, target: Uint8Array): void {
+  /** Reads raw elements from element `start` of the tensor until `target` is full. */
+  private readInto(source: ChunkSource, start: number, target: Uint8Array): void {
     const elementBytes = DTYPE_BITS[source.dtype] / 8;
-    this.reader.read(source.file, source.byteOffset + chunk.start * elementBytes, target, source.tensor);
+    this.reader.read(source.file, source.byteOffset + start * elementBytes, target, source.tensor);
   }
 
   private reduceFloats(raws: Uint8Array[], sources: (ChunkSource & { dtype: FloatDtype })[], count: number): DeltaSums {

@@ -2,66 +2,101 @@
 // inlined loop per (stored dtype, with or without Base), since V8 does not inline wasm calls in
 // hot loops. Compiled to binary at build time (esbuild.mjs) and embedded in the bundles.
 //
-// Each loop takes 4 elements per step, promotes every value to f64 before any arithmetic (so
-// differences, squares and products round at most once in f64, as in the scalar path), and writes
+// Each step takes 8 elements as two quads with separate accumulators (two independent dependency
+// chains keep the FPU busy), promotes every value to f64 before any arithmetic (so differences,
+// squares and products round at most once in f64, as in the scalar path), and finally writes
 // 8 f64 results at `out`: inSumSq, rlDeltaSumSq, rlMaxAbs, rlUnchanged, inDeltaSumSq, deltaDot,
-// inUnchanged, inMaxAbs. bf16 is decoded by shifting it into the top half of an f32.
+// inUnchanged, inMaxAbs. bf16 is decoded by widening to 32 bits and shifting into the top half.
 
+const ELEMENTS_PER_STEP = 8;
+
+const get = (name) => `(local.get ${name})`;
+const set = (name, value) => `(local.set ${name} ${value})`;
+const HIGH_HALF = 'i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15';
+
+/** How each dtype loads one step: raw vectors, the f32 bits of quad q, and an equality count. */
 const DTYPES = {
-  bf16: { bytesPerStep: 8, load: (ptr) => `(i32x4.shl (v128.load16x4_u (local.get ${ptr})) (i32.const 16))` },
-  f32: { bytesPerStep: 16, load: (ptr) => `(v128.load (local.get ${ptr}))` },
+  bf16: {
+    bytesPerStep: 16,
+    load: (role, ptr) => set(`$raw_${role}`, `(v128.load ${get(ptr)})`),
+    quad: (role, q) => `(i32x4.shl (i32x4.extend_${q === 0 ? 'low' : 'high'}_i16x8_u ${get(`$raw_${role}`)}) (i32.const 16))`,
+    // 16-bit equality masks summed pairwise into 32-bit lanes, so counts cannot overflow.
+    equal: (x, y) => `(i32x4.extadd_pairwise_i16x8_s (i16x8.eq ${get(`$raw_${x}`)} ${get(`$raw_${y}`)}))`,
+  },
+  f32: {
+    bytesPerStep: 32,
+    load: (role, ptr) => `${set(`$raw_${role}`, `(v128.load ${get(ptr)})`)}\n        ${set(`$raw2_${role}`, `(v128.load offset=16 ${get(ptr)})`)}`,
+    quad: (role, q) => get(q === 0 ? `$raw_${role}` : `$raw2_${role}`),
+    equal: (x, y) => `(i32x4.add (i32x4.eq ${get(`$raw_${x}`)} ${get(`$raw_${y}`)}) (i32x4.eq ${get(`$raw2_${x}`)} ${get(`$raw2_${y}`)}))`,
+  },
 };
 
-const high = (v) => `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get ${v}) (local.get ${v})))`;
-const low = (v) => `(f64x2.promote_low_f32x4 (local.get ${v}))`;
-const sumSquares = (acc, lo, hi) => `(local.set ${acc} (f64x2.add (local.get ${acc}) (f64x2.add (f64x2.mul (local.get ${lo}) (local.get ${lo})) (f64x2.mul (local.get ${hi}) (local.get ${hi})))))`;
-const maxAbs = (acc, lo, hi) => `(local.set ${acc} (f64x2.pmax (f64x2.pmax (local.get ${acc}) (f64x2.abs (local.get ${lo}))) (f64x2.abs (local.get ${hi}))))`;
-const countEqual = (acc, x, y) => `(local.set ${acc} (i32x4.sub (local.get ${acc}) (i32x4.eq (local.get ${x}) (local.get ${y}))))`;
-const advance = (ptr, bytes) => `(local.set ${ptr} (i32.add (local.get ${ptr}) (i32.const ${bytes})))`;
+const low = (v) => `(f64x2.promote_low_f32x4 ${get(v)})`;
+const high = (v) => `(f64x2.promote_low_f32x4 (${HIGH_HALF} ${get(v)} ${get(v)}))`;
+const addSquares = (acc, lo, hi) => set(acc, `(f64x2.add ${get(acc)} (f64x2.add (f64x2.mul ${get(lo)} ${get(lo)}) (f64x2.mul ${get(hi)} ${get(hi)})))`);
+const addProducts = (acc, a, b) => set(acc, `(f64x2.add ${get(acc)} (f64x2.add (f64x2.mul ${get(`${a}Lo`)} ${get(`${b}Lo`)}) (f64x2.mul ${get(`${a}Hi`)} ${get(`${b}Hi`)})))`);
+const maxAbs = (acc, lo, hi) => set(acc, `(f64x2.pmax ${get(acc)} (f64x2.pmax (f64x2.abs ${get(lo)}) (f64x2.abs ${get(hi)})))`);
+
+/** One quad's arithmetic; `q` picks the accumulator set. */
+function quadStep(dtype, q, withBase) {
+  const lines = [
+    set('$a', dtype.quad('in', q)),
+    set('$b', dtype.quad('rl', q)),
+    set('$aLo', low('$a')),
+    set('$aHi', high('$a')),
+    set('$dLo', `(f64x2.sub ${low('$b')} ${get('$aLo')})`),
+    set('$dHi', `(f64x2.sub ${high('$b')} ${get('$aHi')})`),
+    addSquares(`$inSq${q}`, '$aLo', '$aHi'),
+    addSquares(`$rlSq${q}`, '$dLo', '$dHi'),
+    maxAbs(`$rlMax${q}`, '$dLo', '$dHi'),
+  ];
+  if (withBase) {
+    lines.push(
+      set('$c', dtype.quad('base', q)),
+      set('$eLo', `(f64x2.sub ${get('$aLo')} ${low('$c')})`),
+      set('$eHi', `(f64x2.sub ${get('$aHi')} ${high('$c')})`),
+      addSquares(`$inDSq${q}`, '$eLo', '$eHi'),
+      addProducts(`$dot${q}`, '$e', '$d'),
+      maxAbs(`$inMax${q}`, '$eLo', '$eHi'),
+    );
+  }
+  return lines.join('\n        ');
+}
+
+const ACCUMULATORS = ['inSq', 'rlSq', 'rlMax', 'inDSq', 'dot', 'inMax'];
 
 function reduceFunction(dtypeName, withBase) {
-  const { bytesPerStep, load } = DTYPES[dtypeName];
-  const baseStep = withBase
-    ? `
-      (local.set $c ${load('$base')})
-      ${countEqual('$inEq', '$a', '$c')}
-      (local.set $eLo (f64x2.sub (local.get $aLo) ${low('$c')}))
-      (local.set $eHi (f64x2.sub (local.get $aHi) ${high('$c')}))
-      ${sumSquares('$inDSq', '$eLo', '$eHi')}
-      (local.set $dot (f64x2.add (local.get $dot) (f64x2.add (f64x2.mul (local.get $eLo) (local.get $dLo)) (f64x2.mul (local.get $eHi) (local.get $dHi)))))
-      ${maxAbs('$inMax', '$eLo', '$eHi')}
-      ${advance('$base', bytesPerStep)}`
-    : '';
+  const dtype = DTYPES[dtypeName];
+  const roles = withBase ? ['in', 'rl', 'base'] : ['in', 'rl'];
+  const pointers = { in: '$in', rl: '$rl', base: '$base' };
+  const locals = [
+    ...roles.flatMap((role) => [`$raw_${role}`, `$raw2_${role}`]),
+    '$a', '$b', '$c', '$aLo', '$aHi', '$dLo', '$dHi', '$eLo', '$eHi', '$rlEq', '$inEq',
+    ...ACCUMULATORS.flatMap((name) => [`$${name}0`, `$${name}1`]),
+  ].map((name) => `(local ${name} v128)`).join(' ');
+  const both = (name) => `(f64x2.add ${get(`$${name}0`)} ${get(`$${name}1`)})`;
+  const bothMax = (name) => `(f64x2.pmax ${get(`$${name}0`)} ${get(`$${name}1`)})`;
   return `
   (func (export "${dtypeName}_${withBase ? 'triple' : 'pair'}") (param $in i32) (param $rl i32) (param $base i32) (param $steps i32) (param $out i32)
-    (local $end i32)
-    (local $a v128) (local $b v128) (local $c v128)
-    (local $aLo v128) (local $aHi v128) (local $dLo v128) (local $dHi v128) (local $eLo v128) (local $eHi v128)
-    (local $inSq v128) (local $rlSq v128) (local $rlMax v128) (local $rlEq v128)
-    (local $inDSq v128) (local $dot v128) (local $inEq v128) (local $inMax v128)
-    (local.set $end (i32.add (local.get $in) (i32.mul (local.get $steps) (i32.const ${bytesPerStep}))))
+    (local $end i32) ${locals}
+    (local.set $end (i32.add ${get('$in')} (i32.mul ${get('$steps')} (i32.const ${dtype.bytesPerStep}))))
     (block $done
-      (br_if $done (i32.ge_u (local.get $in) (local.get $end)))
+      (br_if $done (i32.ge_u ${get('$in')} ${get('$end')}))
       (loop $step
-        (local.set $a ${load('$in')})
-        (local.set $b ${load('$rl')})
-        ${countEqual('$rlEq', '$a', '$b')}
-        (local.set $aLo ${low('$a')})
-        (local.set $aHi ${high('$a')})
-        (local.set $dLo (f64x2.sub ${low('$b')} (local.get $aLo)))
-        (local.set $dHi (f64x2.sub ${high('$b')} (local.get $aHi)))
-        ${sumSquares('$inSq', '$aLo', '$aHi')}
-        ${sumSquares('$rlSq', '$dLo', '$dHi')}
-        ${maxAbs('$rlMax', '$dLo', '$dHi')}${baseStep}
-        ${advance('$in', bytesPerStep)}
-        ${advance('$rl', bytesPerStep)}
-        (br_if $step (i32.lt_u (local.get $in) (local.get $end)))))
-    (call $store (local.get $out) (local.get $inSq) (local.get $rlSq) (local.get $rlMax) (local.get $rlEq)
-      (local.get $inDSq) (local.get $dot) (local.get $inEq) (local.get $inMax)))`;
+        ${roles.map((role) => dtype.load(role, pointers[role])).join('\n        ')}
+        ${set('$rlEq', `(i32x4.sub ${get('$rlEq')} ${dtype.equal('in', 'rl')})`)}
+        ${withBase ? set('$inEq', `(i32x4.sub ${get('$inEq')} ${dtype.equal('in', 'base')})`) : ''}
+        ${quadStep(dtype, 0, withBase)}
+        ${quadStep(dtype, 1, withBase)}
+        ${roles.map((role) => set(pointers[role], `(i32.add ${get(pointers[role])} (i32.const ${dtype.bytesPerStep}))`)).join('\n        ')}
+        (br_if $step (i32.lt_u ${get('$in')} ${get('$end')}))))
+    (call $store ${get('$out')} ${both('inSq')} ${both('rlSq')} ${bothMax('rlMax')} ${get('$rlEq')}
+      ${both('inDSq')} ${both('dot')} ${get('$inEq')} ${bothMax('inMax')}))`;
 }
 
 export default `(module
   (memory (export "memory") 1)
+  (global (export "elementsPerStep") i32 (i32.const ${ELEMENTS_PER_STEP}))
   ${Object.keys(DTYPES).flatMap((dtype) => [reduceFunction(dtype, false), reduceFunction(dtype, true)]).join('\n')}
 
   (func $store (param $out i32) (param $inSq v128) (param $rlSq v128) (param $rlMax v128) (param $rlEq v128)

@@ -5,12 +5,14 @@
  */
 import kernelBytes from './deltaKernel.wat.mjs';
 import type { Dtype } from '../checkpoint/dtypes';
-import type { DeltaSums } from './deltaSums';
+import { addSums, emptySums, type DeltaSums } from './deltaSums';
 
 type Reduce = (inPtr: number, rlPtr: number, basePtr: number, steps: number, out: number) => void;
 
 interface KernelExports {
   memory: WebAssembly.Memory;
+  /** Elements per loop step; inputs are zero-padded to a multiple of it. */
+  elementsPerStep: WebAssembly.Global;
   bf16_pair: Reduce;
   bf16_triple: Reduce;
   f32_pair: Reduce;
@@ -18,7 +20,8 @@ interface KernelExports {
 }
 
 const RESULTS_BYTES = 64;
-const ELEMENTS_PER_STEP = 4;
+/** Elements per read-and-reduce piece: 128 KiB of bf16 per role, so a piece stays in L2 cache. */
+const PIECE_ELEMENTS = 65536;
 const PAGE_BYTES = 65536;
 
 export function simdSupports(dtypes: readonly Dtype[]): boolean {
@@ -34,37 +37,45 @@ export class SimdDeltaKernel {
   }
 
   /**
-   * Hands out one region of module memory per role, each large enough for `count` elements, and
-   * reduces them once `fill` has written the raw bytes into them.
+   * Reduces `count` elements in cache-sized pieces: `read` fills one role's slice of module memory
+   * with the raw bytes of elements [start, start + target.length / elementBytes), then the kernel
+   * reduces them while they are still in cache.
    */
-  run(dtype: 'BF16' | 'F32', roles: number, count: number, fill: (role: number, target: Uint8Array) => void): DeltaSums {
+  run(dtype: 'BF16' | 'F32', roles: number, count: number, read: (role: number, start: number, target: Uint8Array) => void): DeltaSums {
     const elementBytes = dtype === 'F32' ? 4 : 2;
-    const steps = Math.ceil(count / ELEMENTS_PER_STEP);
-    const paddedBytes = steps * ELEMENTS_PER_STEP * elementBytes;
-    this.ensureRegions(paddedBytes);
+    const perStep = this.kernel.elementsPerStep.value as number;
+    this.ensureRegions(PIECE_ELEMENTS * elementBytes);
     const regionStart = (role: number) => RESULTS_BYTES + role * this.regionBytes;
-    for (let role = 0; role < roles; role++) {
-      const region = new Uint8Array(this.kernel.memory.buffer, regionStart(role), paddedBytes);
-      fill(role, region.subarray(0, count * elementBytes));
-      // Zero padding adds nothing to the sums and counts as unchanged, corrected below.
-      region.fill(0, count * elementBytes);
-    }
     const withBase = roles === 3;
     const reduce = this.kernel[`${dtype === 'F32' ? 'f32' : 'bf16'}_${withBase ? 'triple' : 'pair'}`];
-    reduce(regionStart(0), regionStart(1), withBase ? regionStart(2) : 0, steps, 0);
-    const [inSumSq, rlDeltaSumSq, rlMaxAbs, rlEqual, inDeltaSumSq, deltaDot, inEqual, inMaxAbs] = new Float64Array(this.kernel.memory.buffer, 0, 8);
-    const padding = steps * ELEMENTS_PER_STEP - count;
-    return {
-      count,
-      inSumSq: inSumSq!,
-      rlDeltaSumSq: rlDeltaSumSq!,
-      rlUnchanged: rlEqual! - padding,
-      rlMaxAbs: rlMaxAbs!,
-      inDeltaSumSq: withBase ? inDeltaSumSq! : 0,
-      deltaDot: withBase ? deltaDot! : 0,
-      inUnchanged: withBase ? inEqual! - padding : 0,
-      inMaxAbs: withBase ? inMaxAbs! : 0,
-    };
+    const results = new Float64Array(this.kernel.memory.buffer, 0, 8);
+    const sums = emptySums();
+    sums.count = count;
+    for (let start = 0; start < count; start += PIECE_ELEMENTS) {
+      const pieceCount = Math.min(PIECE_ELEMENTS, count - start);
+      const steps = Math.ceil(pieceCount / perStep);
+      const paddedBytes = steps * perStep * elementBytes;
+      for (let role = 0; role < roles; role++) {
+        const region = new Uint8Array(this.kernel.memory.buffer, regionStart(role), paddedBytes);
+        read(role, start, region.subarray(0, pieceCount * elementBytes));
+        // Zero padding adds nothing to the sums and counts as unchanged, corrected below.
+        region.fill(0, pieceCount * elementBytes);
+      }
+      reduce(regionStart(0), regionStart(1), withBase ? regionStart(2) : 0, steps, 0);
+      const padding = steps * perStep - pieceCount;
+      addSums(sums, {
+        count: 0,
+        inSumSq: results[0]!,
+        rlDeltaSumSq: results[1]!,
+        rlMaxAbs: results[2]!,
+        rlUnchanged: results[3]! - padding,
+        inDeltaSumSq: withBase ? results[4]! : 0,
+        deltaDot: withBase ? results[5]! : 0,
+        inUnchanged: withBase ? results[6]! - padding : 0,
+        inMaxAbs: withBase ? results[7]! : 0,
+      });
+    }
+    return sums;
   }
 
   private ensureRegions(bytes: number): void {
