@@ -1,4 +1,5 @@
-import packageJson from '../../package.json';
+// A named import lets the bundler keep only this field of package.json.
+import { version } from '../../package.json';
 
 export const TOOL_NAME = 'frankenlens';
-export const TOOL_VERSION: string = packageJson.version;
+export const TOOL_VERSION: string = version;
