@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { writeCheckpointFolder } from '../../../src/core/checkpoint/safetensorsWriter';
 import { runDiff, type DiffOptions } from '../../../src/core/diff/runDiff';
 import type { DiffResult, TensorDiffRecord } from '../../../src/core/diff/diffResult';
 import { FrankenlensError } from '../../../src/core/errors';
@@ -135,6 +136,25 @@ describe('runDiff', () => {
     assert.equal(record.names.rl, 'model.language_model.layers.1.mlp.up_proj.weight');
     assert.deepEqual(record.dtypes, { in: 'BF16', rl: 'F16', base: 'F32' });
     assertMatchesReference(result, mixed);
+  });
+
+  it('compares integer tensors byte for byte and keeps them out of the norms', async () => {
+    const intRoot = tempDir();
+    const write = (dir: string, ints: number[]) =>
+      writeCheckpointFolder(join(intRoot, dir), [
+        { name: 'model.layers.0.mlp.up_proj.weight', dtype: 'F32', shape: [2], produce: (emit) => emit(new Uint8Array(Float32Array.from([1, 2]).buffer)) },
+        { name: 'model.layers.0.position_ids', dtype: 'I64', shape: [4], produce: (emit) => emit(new Uint8Array(BigInt64Array.from(ints.map(BigInt)).buffer)) },
+      ]);
+    write('in', [0, 1, 2, 3]);
+    write('rl', [0, 1, 2, 7]);
+    const result = await runDiff({ inDir: join(intRoot, 'in'), rlDir: join(intRoot, 'rl'), inline: true, inclusion: 'all' });
+    const ints = result.tensors.find((record) => record.name === 'model.layers.0.position_ids')!;
+    assert.equal(ints.unchangedFraction, 0.75);
+    assert.equal(ints.inFro, null);
+    assert.equal(ints.rlDeltaRel, null);
+    assert.equal(ints.maxAbsDelta, null);
+    assert.equal(ints.included, false, 'integer tensors never enter the aggregates');
+    assert.equal(result.layers.find((layer) => layer.unifiedLayer === 1)!.tensorCount, 1);
   });
 
   it('refuses pairs whose shapes disagree, naming the file and the tensor', async () => {
