@@ -48,7 +48,7 @@ const nodeOptions = {
 };
 
 /** Entry points that the core's worker pools load by file name, next to the bundle that starts them. */
-const workerEntries = { diffWorker: 'src/core/diff/diffWorker.ts' };
+const workerEntries = { diffWorker: 'src/core/diff/diffWorker.ts', mergeWorker: 'src/core/merge/mergeWorker.ts' };
 
 const builds = [
   {

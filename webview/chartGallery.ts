@@ -31,7 +31,8 @@ export class ChartGallery {
     container: HTMLElement,
     charts: readonly DiffChart[],
     private readonly chartFailedText: string,
-    private readonly onLayerRange: (range: LayerRange) => void,
+    /** Called with the brushed layers whenever they change, and with undefined once no brush is left. */
+    private readonly onLayerRange: (range: LayerRange | undefined) => void,
   ) {
     this.slots = charts.map((chart) => {
       const target = document.createElement('div');
@@ -48,6 +49,12 @@ export class ChartGallery {
 
   /** (Re)draws every chart with `themeConfig` merged over its own config, after any render under way. */
   render(themeConfig: Config): Promise<void> {
+    // Redrawn charts start without a brush.
+    if (this.lastRange) {
+      clearTimeout(this.brushTimer);
+      this.lastRange = undefined;
+      this.onLayerRange(undefined);
+    }
     this.renderQueue = this.renderQueue.then(() => this.renderAll(themeConfig));
     return this.renderQueue;
   }
@@ -100,7 +107,7 @@ export class ChartGallery {
       const range = layerRangeFromBrush(value);
       const unchanged = range?.startUnified === this.lastRange?.startUnified && range?.endUnified === this.lastRange?.endUnified;
       this.lastRange = range;
-      if (range && !unchanged) this.onLayerRange(range);
+      if (!unchanged) this.onLayerRange(range);
     }, BRUSH_SETTLE_MS);
   }
 }

@@ -1,13 +1,6 @@
 /** The panel's header: which checkpoints were compared and where RL changed them most. */
+import { element } from './dom';
 import type { CheckpointLabel, DiffSummary, PanelStrings } from './protocol';
-
-/** Builds elements with text content only, so no string from a file ever becomes markup. */
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string | null, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  node.append(...children);
-  return node;
-}
 
 function layerNumber(unifiedLayer: number): string {
   return unifiedLayer < 0 ? `−${-unifiedLayer}` : String(unifiedLayer);

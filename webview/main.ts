@@ -4,6 +4,7 @@
  */
 import { ChartGallery } from './chartGallery';
 import { renderDiffHeader } from './diffHeader';
+import { MergeActions } from './mergeActions';
 import type { ErrorMessage, ShowDiffMessage, ToPanel } from './protocol';
 import { vscodeApi } from './vscodeApi';
 import { onThemeChange, themeChartConfig } from './vscodeTheme';
@@ -17,10 +18,12 @@ function showDiff(message: ShowDiffMessage): void {
   gallery?.dispose();
   const charts = document.createElement('section');
   charts.className = 'charts';
-  app.replaceChildren(renderDiffHeader(message.summary, message.strings), charts);
-  gallery = new ChartGallery(charts, message.charts, message.strings.chartFailed, (range) =>
-    vscodeApi.postMessage({ type: 'layerRangeSelected', ...range }),
-  );
+  const actions = new MergeActions(message.strings, message.summary.llmLayers, (action) => vscodeApi.postMessage(action));
+  app.replaceChildren(renderDiffHeader(message.summary, message.strings), actions.element, charts);
+  gallery = new ChartGallery(charts, message.charts, message.strings.chartFailed, (range) => {
+    actions.show(range);
+    if (range) vscodeApi.postMessage({ type: 'layerRangeSelected', ...range });
+  });
   // Kept so VS Code can hand it back to the host when it restores the panel after a reload.
   vscodeApi.setState(message.resultFile === null ? undefined : { resultFile: message.resultFile });
   void renderCharts(gallery);

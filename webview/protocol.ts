@@ -28,6 +28,8 @@ export interface DiffSummary {
   rl: CheckpointLabel;
   base: CheckpointLabel | null;
   mostChangedLayers: ChangedLayer[];
+  /** Decoder layers of IN (from diff.json's partition); null when the checkpoint does not say. */
+  llmLayers: number | null;
 }
 
 /** The panel's texts, localized by the host (`vscode.l10n.t`) so the webview needs no l10n runtime. */
@@ -40,6 +42,13 @@ export interface PanelStrings {
   mostChangedLayersLabel: string;
   /** Shown in a chart's place when it cannot be drawn, followed by the reason. */
   chartFailed: string;
+  /** Above the charts until a brush selects LLM layers. */
+  brushHint: string;
+  /** Button templates: {0} is the brushed HF range, e.g. "6–11". */
+  mergeRangeButton: string;
+  freezeRangeButton: string;
+  /** Shown beside the buttons when the brush also covers vision blocks or the projector. */
+  nonDecoderIgnored: string;
 }
 
 /** What the panel keeps through `setState`, so the host can rebuild it after a window reload. */
@@ -76,8 +85,24 @@ export interface LayerRangeSelectedMessage {
   endUnified: number;
 }
 
+/** HF 0-based decoder layers, both ends included (as the UI shows them; plans use [start, end + 1)). */
+export interface HfLayerRange {
+  hfStart: number;
+  hfEnd: number;
+}
+
+/** Panel → host: write IN with these layers from RL (the panel's pair). */
+export interface MergeLayerRangeMessage extends HfLayerRange {
+  type: 'mergeLayerRange';
+}
+
+/** Panel → host: write RL with these layers held at IN (the panel's pair). */
+export interface FreezeLayerRangeMessage extends HfLayerRange {
+  type: 'freezeLayerRange';
+}
+
 export type ToPanel = ShowDiffMessage | ErrorMessage;
-export type FromPanel = ReadyMessage | LayerRangeSelectedMessage;
+export type FromPanel = ReadyMessage | LayerRangeSelectedMessage | MergeLayerRangeMessage | FreezeLayerRangeMessage;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -93,9 +118,19 @@ export function isFromPanelMessage(value: unknown): value is FromPanel {
       const { startUnified, endUnified } = value;
       return Number.isSafeInteger(startUnified) && Number.isSafeInteger(endUnified) && (startUnified as number) <= (endUnified as number);
     }
+    case 'mergeLayerRange':
+    case 'freezeLayerRange':
+      return isHfLayerRange(value);
     default:
       return false;
   }
+}
+
+/** Whether `value` carries a well-formed HF range: integers with 0 ≤ hfStart ≤ hfEnd (the layer count is checked later, against the checkpoint). */
+export function isHfLayerRange(value: unknown): value is HfLayerRange {
+  if (!isRecord(value)) return false;
+  const { hfStart, hfEnd } = value;
+  return Number.isSafeInteger(hfStart) && Number.isSafeInteger(hfEnd) && (hfStart as number) >= 0 && (hfStart as number) <= (hfEnd as number);
 }
 
 /** Whether a state handed back by VS Code on reload is one this panel stored. */

@@ -1,24 +1,26 @@
 /**
- * Which checkpoint folders a comparison uses: from the command's arguments when a caller (menu,
- * test) passes them, otherwise asked with folder dialogs.
+ * Which checkpoint folders a command uses: from the command's arguments when a caller (menu,
+ * panel, test) passes them, otherwise asked with folder dialogs.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { basename, isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { FrankenlensError } from '../core/errors';
 
-export interface CheckpointFolders {
+export interface CheckpointPair {
   inDir: string;
   rlDir: string;
+}
+
+export interface CheckpointFolders extends CheckpointPair {
   baseDir?: string;
 }
 
 /** `undefined` when the user cancelled a step. */
 export async function resolveCheckpointFolders(args: readonly unknown[]): Promise<CheckpointFolders | undefined> {
   const [inArg, rlArg, baseArg] = args.slice(0, 3).map(toFolderPath);
-  const inDir = inArg ?? (await pickFolder(vscode.l10n.t('Frankenlens: SFT checkpoint (IN)'), vscode.l10n.t('Use as IN')));
-  if (inDir === undefined) return undefined;
-  const rlDir = rlArg ?? (await pickFolder(vscode.l10n.t('Frankenlens: RL checkpoint trained from IN'), vscode.l10n.t('Use as RL')));
-  if (rlDir === undefined) return undefined;
+  const pair = await pickMissing(inArg, rlArg);
+  if (!pair) return undefined;
+  const { inDir, rlDir } = pair;
   // Callers that pass IN and RL decide about Base themselves; only the interactive path asks.
   if (baseArg !== undefined || (inArg !== undefined && rlArg !== undefined)) {
     return baseArg === undefined ? { inDir, rlDir } : { inDir, rlDir, baseDir: baseArg };
@@ -26,6 +28,39 @@ export async function resolveCheckpointFolders(args: readonly unknown[]): Promis
   const baseDir = await askForBase();
   if (baseDir === null) return undefined;
   return baseDir === undefined ? { inDir, rlDir } : { inDir, rlDir, baseDir };
+}
+
+/**
+ * IN and RL for a merge: the first two arguments, or (when there are none) the pair of the last
+ * comparison, offered first, or folder dialogs. `undefined` when the user cancelled a step.
+ */
+export async function resolveCheckpointPair(args: readonly unknown[], lastComparison: CheckpointPair | undefined): Promise<CheckpointPair | undefined> {
+  const [inArg, rlArg] = args.slice(0, 2).map(toFolderPath);
+  if (inArg === undefined && rlArg === undefined && lastComparison) {
+    const reuse = await askToReuse(lastComparison);
+    if (reuse === undefined) return undefined;
+    if (reuse) return lastComparison;
+  }
+  return pickMissing(inArg, rlArg);
+}
+
+async function pickMissing(inArg: string | undefined, rlArg: string | undefined): Promise<CheckpointPair | undefined> {
+  const inDir = inArg ?? (await pickFolder(vscode.l10n.t('Frankenlens: SFT checkpoint (IN)'), vscode.l10n.t('Use as IN')));
+  if (inDir === undefined) return undefined;
+  const rlDir = rlArg ?? (await pickFolder(vscode.l10n.t('Frankenlens: RL checkpoint trained from IN'), vscode.l10n.t('Use as RL')));
+  if (rlDir === undefined) return undefined;
+  return { inDir, rlDir };
+}
+
+/** Whether to use the last comparison's pair; `undefined` when the user cancelled. */
+async function askToReuse(pair: CheckpointPair): Promise<boolean | undefined> {
+  const reuse = {
+    label: vscode.l10n.t('{0} and {1} (the last comparison)', basename(pair.inDir), basename(pair.rlDir)),
+    detail: vscode.l10n.t('IN {0} · RL {1}', pair.inDir, pair.rlDir),
+  };
+  const choose = { label: vscode.l10n.t('Choose IN and RL folders…') };
+  const answer = await vscode.window.showQuickPick([reuse, choose], { title: vscode.l10n.t('Frankenlens: IN and RL checkpoints') });
+  return answer === undefined ? undefined : answer === reuse;
 }
 
 /** A command argument as a file-system path: a `Uri`, an absolute path, or one relative to the first workspace folder. */

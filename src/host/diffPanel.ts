@@ -7,8 +7,9 @@
  * posted while the page was not listening is never lost.
  */
 import * as vscode from 'vscode';
-import { isFromPanelMessage, type FromPanel, type ToPanel } from '../../webview/protocol';
-import { DIFF_PANEL_VIEW_TYPE } from './contributionIds';
+import { isFromPanelMessage, type FreezeLayerRangeMessage, type FromPanel, type MergeLayerRangeMessage, type ToPanel } from '../../webview/protocol';
+import type { CheckpointPair } from './checkpointFolders';
+import { DIFF_PANEL_VIEW_TYPE, FREEZE_LAYER_RANGE_COMMAND, MERGE_LAYER_RANGE_COMMAND } from './contributionIds';
 import { Disposable } from './dispose';
 import type { HostServices } from './hostServices';
 import { panelResourceRoots, renderPanelHtml } from './renderPanelHtml';
@@ -30,6 +31,11 @@ export class DiffPanel extends Disposable {
     });
     DiffPanel.current = new DiffPanel(panel, services, content);
     return DiffPanel.current;
+  }
+
+  /** IN and RL of the comparison the open panel shows; undefined when none is open or it shows an error. */
+  static currentPair(): CheckpointPair | undefined {
+    return DiffPanel.current?.pair();
   }
 
   /** Takes over a panel VS Code restored after a reload. */
@@ -81,9 +87,28 @@ export class DiffPanel extends Disposable {
         void this.panel.webview.postMessage(this.content);
         break;
       case 'layerRangeSelected':
-        // Merging a range arrives with the merge feature; until then the selection is only logged.
         this.services.log.info(`diff panel: unified layers ${message.startUnified}..${message.endUnified} selected`);
         break;
+      case 'mergeLayerRange':
+      case 'freezeLayerRange':
+        this.runOnPanelPair(message);
+        break;
     }
+  }
+
+  private pair(): CheckpointPair | undefined {
+    return this.content.type === 'showDiff' ? { inDir: this.content.summary.in.path, rlDir: this.content.summary.rl.path } : undefined;
+  }
+
+  /** The paths come from what the host showed, never from the page: the message only names layers. */
+  private runOnPanelPair(message: MergeLayerRangeMessage | FreezeLayerRangeMessage): void {
+    const pair = this.pair();
+    if (!pair) {
+      this.services.log.warn(`diff panel: ${message.type} ignored, the panel shows no comparison`);
+      return;
+    }
+    const command = message.type === 'mergeLayerRange' ? MERGE_LAYER_RANGE_COMMAND : FREEZE_LAYER_RANGE_COMMAND;
+    // The command reports its own failures; RL into IN is what the merge button says.
+    void vscode.commands.executeCommand(command, pair.inDir, pair.rlDir, { hfStart: message.hfStart, hfEnd: message.hfEnd }, ...(message.type === 'mergeLayerRange' ? ['rl'] : []));
   }
 }

@@ -21,6 +21,7 @@ export function summarizeDiff(result: DiffResult): DiffSummary {
       section: layer.section,
       rlDeltaRelMean: layer.rlDeltaRelMean,
     })),
+    llmLayers: result.partition.llmLayers,
   };
 }
 

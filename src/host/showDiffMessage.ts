@@ -25,5 +25,10 @@ function panelStrings(): PanelStrings {
     unknownArchitecture: vscode.l10n.t('unknown (no config.json)'),
     mostChangedLayersLabel: vscode.l10n.t('Most changed layers (mean ‖W_RL − W_IN‖ / ‖W_IN‖)'),
     chartFailed: vscode.l10n.t('This chart could not be drawn:'),
+    brushHint: vscode.l10n.t('Drag across LLM layers on a per-layer chart to merge or freeze that range.'),
+    // {0} stays a placeholder for the panel to fill with the brushed range ("6–11").
+    mergeRangeButton: vscode.l10n.t('Merge HF layers {0} from RL into IN', '{0}'),
+    freezeRangeButton: vscode.l10n.t('Freeze HF layers {0} (RL with them held at IN)', '{0}'),
+    nonDecoderIgnored: vscode.l10n.t('Vision blocks and the projector in the selection are ignored: merges and freezes take decoder layers only.'),
   };
 }

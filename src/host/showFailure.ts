@@ -3,11 +3,11 @@
  * "Show file" action), cancellation as a quiet note, anything else as an unexpected error with
  * the details in the log.
  */
-import { extname } from 'node:path';
 import * as vscode from 'vscode';
 import { isFrankenlensError } from '../core/errors';
+import { revealFile } from './revealFile';
 
-export async function showFailure(error: unknown, log: vscode.LogOutputChannel): Promise<void> {
+export async function showFailure(error: unknown, log: vscode.LogOutputChannel, cancelledMessage = vscode.l10n.t('Frankenlens: comparison cancelled.')): Promise<void> {
   if (!isFrankenlensError(error)) {
     log.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     const showLog = vscode.l10n.t('Show log');
@@ -17,7 +17,7 @@ export async function showFailure(error: unknown, log: vscode.LogOutputChannel):
   }
   if (error.code === 'Cancelled') {
     log.info('cancelled by the user');
-    void vscode.window.showInformationMessage(vscode.l10n.t('Frankenlens: comparison cancelled.'));
+    void vscode.window.showInformationMessage(cancelledMessage);
     return;
   }
   // Core messages already name the file and tensor; `code` is for the log and for bug reports.
@@ -25,20 +25,4 @@ export async function showFailure(error: unknown, log: vscode.LogOutputChannel):
   const showFile = vscode.l10n.t('Show file');
   const choice = await vscode.window.showErrorMessage(vscode.l10n.t('Frankenlens: {0}', error.message), ...(error.file ? [showFile] : []));
   if (choice === showFile && error.file) await revealFile(vscode.Uri.file(error.file), log);
-}
-
-/** JSON files (config, shard index) open in an editor; binary shards and folders are revealed instead. */
-async function revealFile(uri: vscode.Uri, log: vscode.LogOutputChannel): Promise<void> {
-  try {
-    if (extname(uri.fsPath) === '.json') {
-      await vscode.window.showTextDocument(uri);
-    } else if (vscode.workspace.getWorkspaceFolder(uri)) {
-      await vscode.commands.executeCommand('revealInExplorer', uri);
-    } else {
-      await vscode.commands.executeCommand('revealFileInOS', uri);
-    }
-  } catch (error) {
-    // Revealing is a convenience (the file may be gone, or the OS shell unreachable over remote).
-    log.warn(`could not reveal ${uri.fsPath}: ${error instanceof Error ? error.message : String(error)}`);
-  }
 }

@@ -9,6 +9,7 @@ describe('summarizeDiff', () => {
     assert.equal(summary.in.path, '/ckpt/qwen-in');
     assert.equal(summary.rl.path, '/ckpt/qwen-rl');
     assert.equal(summary.base, null);
+    assert.equal(summary.llmLayers, 6, "the panel converts brushed layers with IN's decoder layer count");
     // Sample values: unified 4 (2.6e-3) > 3 (2.1e-3) > 5 (1.9e-3); HF layer = unified − 1.
     assert.deepEqual(summary.mostChangedLayers, [
       { unifiedLayer: 4, layerName: 'model.layers.3', section: 'llm', rlDeltaRelMean: 2.6e-3 },

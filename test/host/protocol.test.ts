@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isFromPanelMessage, isPanelState } from '../../webview/protocol';
+import { isFromPanelMessage, isHfLayerRange, isPanelState } from '../../webview/protocol';
 
 describe('isFromPanelMessage', () => {
   it('accepts every panel → host message', () => {
     assert.equal(isFromPanelMessage({ type: 'ready' }), true);
     assert.equal(isFromPanelMessage({ type: 'layerRangeSelected', startUnified: -3, endUnified: 7 }), true);
     assert.equal(isFromPanelMessage({ type: 'layerRangeSelected', startUnified: 4, endUnified: 4 }), true);
+    assert.equal(isFromPanelMessage({ type: 'mergeLayerRange', hfStart: 6, hfEnd: 11 }), true);
+    assert.equal(isFromPanelMessage({ type: 'freezeLayerRange', hfStart: 0, hfEnd: 0 }), true);
   });
 
   it('rejects values that are not messages', () => {
@@ -38,6 +40,40 @@ describe('isFromPanelMessage', () => {
       const message = { type: 'layerRangeSelected', ...(range as object) };
       assert.equal(isFromPanelMessage(message), false, JSON.stringify(message));
     }
+  });
+});
+
+describe('merge and freeze messages', () => {
+  it('reject ranges that are missing, negative, reversed, fractional, non-finite, huge or strings', () => {
+    const ranges: unknown[] = [
+      {},
+      { hfStart: 3 },
+      { hfEnd: 3 },
+      { hfStart: -1, hfEnd: 3 },
+      { hfStart: 7, hfEnd: 6 },
+      { hfStart: 1.5, hfEnd: 3 },
+      { hfStart: 1, hfEnd: Number.POSITIVE_INFINITY },
+      { hfStart: Number.NaN, hfEnd: 3 },
+      { hfStart: '6', hfEnd: '11' },
+      { hfStart: 2 ** 60, hfEnd: 2 ** 61 },
+      // The unified range of a brush is not a merge request.
+      { startUnified: 7, endUnified: 12 },
+    ];
+    for (const type of ['mergeLayerRange', 'freezeLayerRange']) {
+      for (const range of ranges) {
+        const message = { type, ...(range as object) };
+        assert.equal(isFromPanelMessage(message), false, JSON.stringify(message));
+      }
+    }
+  });
+
+  it('carry only layers: the host takes the checkpoint paths from its own state', () => {
+    // Extra fields are tolerated but never read; the guard's type has no paths.
+    const message: unknown = { type: 'mergeLayerRange', hfStart: 6, hfEnd: 11, inDir: '/etc' };
+    assert.equal(isFromPanelMessage(message), true);
+    assert.equal(isHfLayerRange({ hfStart: 6, hfEnd: 11 }), true);
+    assert.equal(isHfLayerRange(null), false);
+    assert.equal(isHfLayerRange([6, 11]), false);
   });
 });
 

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { openCheckpoint } from '../../core/checkpoint/checkpoint';
 import { FrankenlensError } from '../../core/errors';
-import { validatePlan, type MergePlan } from '../../core/merge/mergePlan';
+import { planFolderName, validatePlan, type MergePlan } from '../../core/merge/mergePlan';
 import { fromMergekitYaml, toMergekitYaml } from '../../core/merge/mergekitYaml';
 import { freezePlan, thirdsVariants } from '../../core/merge/presets';
 import { resolveMerge } from '../../core/merge/resolveMerge';
@@ -66,7 +66,7 @@ export async function mergeCommand(argv: string[], cancel: CancelToken): Promise
     const plans = thirdsVariants(paths, layers, values.cuts === undefined ? undefined : parseCuts(values.cuts));
     const lines: string[] = [];
     for (const plan of plans) {
-      const out = values.out ? join(values.out, slug(plan.name)) : undefined;
+      const out = values.out ? join(values.out, planFolderName(plan)) : undefined;
       lines.push(await runPlan(plan, out, values, cancel));
     }
     return lines.join('\n');
@@ -187,8 +187,4 @@ function parseBytes(text: string): number {
   if (!match) throw new UsageError(`--max-shard-size must be a byte count like 5G or 2000000000, not "${text}"`);
   const scale = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30 }[match[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
   return Math.floor(Number(match[1]) * scale);
-}
-
-function slug(name: string): string {
-  return name.toLowerCase().replace(/\//g, '-').replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
 }

@@ -126,3 +126,8 @@ export function validatePlan(raw: unknown, file?: string): MergePlan {
 export function planLayerCount(plan: MergePlan): number {
   return plan.slices.at(-1)!.end;
 }
+
+/** The folder name a plan is written to by default (CLI and extension alike). */
+export function planFolderName(plan: Pick<MergePlan, 'name'>): string {
+  return plan.name.toLowerCase().replace(/\//g, '-').replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
+}
