@@ -13,6 +13,9 @@ import type { Component, Section } from '../checkpoint/tensorInfo';
 import type { DiffResult, LayerAggregate, StatSummary } from '../diff/diffResult';
 import { chartConfig } from './chartConfig';
 
+/** Four significant digits, trailing zeros trimmed: 0.05009, 1.688e-7. */
+const TOOLTIP_NUMBER = '.4~g';
+
 const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 /** Name of the interval selection over `unifiedLayer` that the webview listens to. */
@@ -374,7 +377,7 @@ export function relativeUpdateSpec(result: DiffResult, options: RelativeUpdateOp
           tooltip: [
             ...layerTooltip,
             { field: 'series', type: 'nominal', title: 'series' },
-            { field: 'value', type: 'quantitative', title: definition.axisTitle },
+            { field: 'value', type: 'quantitative', title: definition.axisTitle, format: TOOLTIP_NUMBER },
             { field: 'tensorCount', type: 'quantitative', title: 'tensors' },
           ],
         },
@@ -431,9 +434,9 @@ export function componentHeatmapSpec(result: DiffResult, options: ComponentHeatm
     tooltip: [
       ...layerTooltip,
       { field: 'component', type: 'nominal' as const, title: 'component' },
-      { field: 'rlDeltaRelMean', type: 'quantitative' as const, title: 'mean ‖ΔW‖ / ‖W_IN‖ (IN→RL)' },
+      { field: 'rlDeltaRelMean', type: 'quantitative' as const, title: 'mean ‖ΔW‖ / ‖W_IN‖ (IN→RL)', format: TOOLTIP_NUMBER },
       { field: 'tensorCount', type: 'quantitative' as const, title: 'tensors' },
-      { field: 'parameterCount', type: 'quantitative' as const, title: 'parameters' },
+      { field: 'parameterCount', type: 'quantitative' as const, title: 'parameters', format: ',' },
     ],
   };
 
