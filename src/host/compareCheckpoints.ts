@@ -3,7 +3,6 @@
  *
  *   folders (arguments or dialogs) → runDiff (workers, progress, cancel) → diff.json → panel
  */
-import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { DiffResult } from '../core/diff/diffResult';
 import { runDiff } from '../core/diff/runDiff';
@@ -11,6 +10,7 @@ import { resolveCheckpointFolders, type CheckpointFolders } from './checkpointFo
 import { DiffPanel } from './diffPanel';
 import { saveDiffResult } from './diffResultFile';
 import type { HostServices } from './hostServices';
+import { diffPanelTitle } from './openDiffResult';
 import { notificationProgress } from './notificationProgress';
 import { readSettings } from './settings';
 import { showDiffMessage } from './showDiffMessage';
@@ -27,7 +27,7 @@ export async function compareCheckpoints(services: HostServices, args: readonly 
     log.info(`compare: done in ${result.timing.seconds.toFixed(1)} s, ${result.tensors.length} tensors`);
     const resultFile = saveDiffResult(result, folders, settings.resultsFolder);
     log.info(resultFile ? `compare: wrote ${resultFile}` : 'compare: no workspace folder is open, so diff.json was not written');
-    DiffPanel.createOrShow(services, showDiffMessage(result, resultFile), panelTitle(folders));
+    DiffPanel.createOrShow(services, showDiffMessage(result, resultFile), diffPanelTitle(folders.inDir, folders.rlDir));
   } catch (error) {
     // Not awaited: the message waits for the user, and the command should be done (for callers too).
     void showFailure(error, log);
@@ -39,8 +39,4 @@ async function runWithProgress(folders: CheckpointFolders, threads: number, log:
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Frankenlens: comparing checkpoints'), cancellable: true },
     (progress, token) => runDiff({ ...folders, threads, cancel: token, progress: notificationProgress(progress), logger: log }),
   );
-}
-
-function panelTitle(folders: CheckpointFolders): string {
-  return vscode.l10n.t('{0} vs {1}', basename(folders.inDir), basename(folders.rlDir));
 }
