@@ -1,9 +1,9 @@
 /** Where the extension keeps `diff.json`: the same layout the CLI writes, under the workspace. */
 import { readFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { DIFF_SCHEMA, type DiffResult } from '../core/diff/diffResult';
-import { writeDiffJson } from '../core/diff/writeDiffJson';
+import { DIFF_JSON, writeDiffJson } from '../core/diff/writeDiffJson';
 import { FrankenlensError } from '../core/errors';
 import type { CheckpointFolders } from './checkpointFolders';
 
@@ -12,10 +12,15 @@ import type { CheckpointFolders } from './checkpointFolders';
  * partial file never looks complete) and returns its path; null when no workspace folder is open.
  */
 export function saveDiffResult(result: DiffResult, folders: CheckpointFolders, resultsFolder: string): string | null {
+  const file = savedDiffPath(folders, resultsFolder);
+  return file === null ? null : writeDiffJson(result, dirname(file));
+}
+
+/** Where the comparison of these folders is saved; null when no local workspace folder is open. */
+export function savedDiffPath(folders: CheckpointFolders, resultsFolder: string): string | null {
   const root = vscode.workspace.workspaceFolders?.[0];
   if (!root || root.uri.scheme !== 'file') return null;
-  const outDir = resolve(root.uri.fsPath, resultsFolder, `diff-${basename(folders.inDir)}-vs-${basename(folders.rlDir)}`);
-  return writeDiffJson(result, outDir);
+  return resolve(root.uri.fsPath, resultsFolder, `diff-${basename(folders.inDir)}-vs-${basename(folders.rlDir)}`, DIFF_JSON);
 }
 
 /** Reads a `diff.json` back (to restore a panel after a reload). */

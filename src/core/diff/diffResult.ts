@@ -2,6 +2,7 @@
  * The shape of `diff.json`: self-describing, so every chart can be rebuilt from the file alone.
  * Field names are part of the file format; add fields, never rename them.
  */
+import type { FileFingerprint } from '../checkpoint/fingerprint';
 import type { Component, Region, Section } from '../checkpoint/tensorInfo';
 
 export const DIFF_SCHEMA = 'frankenlens.diff/1';
@@ -21,7 +22,8 @@ export interface CheckpointSummary {
   dtypes: Record<string, number>;
   parameterCount: number;
   totalBytes: number;
-  files: { name: string; bytes: number }[];
+  /** Size, mtime and header hash per weight file: a changed checkpoint invalidates saved results. */
+  files: FileFingerprint[];
 }
 
 export interface TensorDiffRecord {

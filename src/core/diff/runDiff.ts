@@ -5,11 +5,11 @@
  *
  * Only headers are read up front; weights stream through the workers a chunk at a time.
  */
-import { basename } from 'node:path';
 import { inferModelShape, placeTensor } from '../checkpoint/canonicalNames';
 import { openCheckpoint, type Checkpoint } from '../checkpoint/checkpoint';
 import { DTYPE_BITS } from '../checkpoint/dtypes';
 import { FileReader } from '../checkpoint/fileReader';
+import { fingerprintFiles } from '../checkpoint/fingerprint';
 import { pairCheckpoints, type Role } from '../checkpoint/pairing';
 import { FrankenlensError } from '../errors';
 import { throwIfCancelled, type CancelToken, type Logger, type ProgressSink } from '../progress';
@@ -155,6 +155,6 @@ function summarizeCheckpoint(role: Role, checkpoint: Checkpoint): CheckpointSumm
     dtypes: info.dtypes as Record<string, number>,
     parameterCount: info.parameterCount,
     totalBytes: info.totalBytes,
-    files: checkpoint.files.map((file) => ({ name: basename(file.path), bytes: file.bytes })),
+    files: fingerprintFiles(checkpoint),
   };
 }

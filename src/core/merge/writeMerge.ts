@@ -5,13 +5,13 @@
  * plan, the sources and an xxh64 content hash of every written tensor (a sha256 would halve the
  * merge's speed; xxh64 runs at several GB/s). Memory stays at one piece per tensor.
  */
-import { createHash } from 'node:crypto';
 import xxhash from 'xxhash-wasm';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FloatDtype } from '../checkpoint/dtypes';
 import { isFloatDtype } from '../checkpoint/dtypes';
 import { FileReader } from '../checkpoint/fileReader';
+import { fingerprintFiles, type FileFingerprint } from '../checkpoint/fingerprint';
 import { decodeToF32Bits } from '../checkpoint/floatDecode';
 import { encodeFloats } from '../checkpoint/floatEncode';
 import { tensorByteLength, writeCheckpointFolder, type TensorToWrite } from '../checkpoint/safetensorsWriter';
@@ -48,7 +48,7 @@ export interface MergeProvenance {
   createdAt: string;
   plan: MergePlan;
   primary: string;
-  sources: Record<string, { path: string; configSha256: string | null; files: { name: string; bytes: number; modified: string; headerSha256: string }[] }>;
+  sources: Record<string, { path: string; configSha256: string | null; files: FileFingerprint[] }>;
   carriedFiles: { name: string; from: string }[];
   /** `xxh64` is the hex xxHash64 (seed 0) of the tensor's bytes as written. */
   tensors: { name: string; from: string; sourceName: string; interpolatedWith?: string; alpha?: number; reason: string; xxh64: string }[];
@@ -152,10 +152,7 @@ function describeMerge(resolved: ResolvedMerge, carriedFiles: string[], hashes: 
     sources[alias] = {
       path: checkpoint.path,
       configSha256: checkpoint.configSha256,
-      files: checkpoint.files.map((file) => {
-        const stat = statSync(file.path);
-        return { name: basename(file.path), bytes: file.bytes, modified: stat.mtime.toISOString(), headerSha256: headerHash(file.path) };
-      }),
+      files: fingerprintFiles(checkpoint),
     };
   }
   return {
@@ -176,18 +173,4 @@ function describeMerge(resolved: ResolvedMerge, carriedFiles: string[], hashes: 
     })),
     unused: resolved.unused,
   };
-}
-
-/** sha256 of a safetensors file's length prefix and header: names, dtypes, shapes and offsets. */
-function headerHash(path: string): string {
-  const reader = new FileReader();
-  try {
-    const prefix = new Uint8Array(8);
-    reader.read(path, 0, prefix);
-    const header = new Uint8Array(Number(new DataView(prefix.buffer).getBigUint64(0, true)));
-    reader.read(path, 8, header);
-    return createHash('sha256').update(prefix).update(header).digest('hex');
-  } finally {
-    reader.close();
-  }
 }

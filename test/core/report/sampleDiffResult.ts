@@ -136,7 +136,7 @@ function checkpoint(role: CheckpointSummary['role'], path: string): CheckpointSu
     dtypes: { BF16: 22 },
     parameterCount: 90112,
     totalBytes: 180224,
-    files: [{ name: 'model.safetensors', bytes: 180224 }],
+    files: [{ name: 'model.safetensors', bytes: 180224, modified: '2026-01-01T00:00:00.000Z', headerSha256: '0'.repeat(64) }],
   };
 }
 
