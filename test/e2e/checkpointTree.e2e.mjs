@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startCodeServer } from './codeServer.mjs';
-import { launchChromium, selectColorTheme, webviewFrame } from './workbench.mjs';
+import { findNotification, launchChromium, runCommand, selectColorTheme, webviewFrame } from './workbench.mjs';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const artifacts = resolve(process.env.FRANKENLENS_ARTIFACTS ?? join(repoRoot, 'test-artifacts'));
@@ -108,9 +108,10 @@ async function userFlow(browser) {
     await page.screenshot({ path: join(artifacts, 'checkpoint-tree-roles-dark.png') });
     const firstRun = statSync(resultFile).mtimeMs;
     await compareInAndRl.click();
-    // The panel already shows charts: wait for the new comparison to be saved (it then reveals the panel).
-    while (statSync(resultFile).mtimeMs === firstRun) await page.waitForTimeout(250);
-    await page.waitForTimeout(1000);
+    // Nothing changed since the first comparison: the saved one is shown again, not recomputed.
+    await (await findNotification(page, 'showing the saved comparison')).first().waitFor({ timeout: 30_000 });
+    await runCommand(page, 'Notifications: Hide Notifications');
+    assert.equal(statSync(resultFile).mtimeMs, firstRun, 'diff.json was reused, not rewritten');
     await panel.locator('main#app[aria-busy="false"] .charts figure svg').first().waitFor({ timeout: 120_000 });
 
     // The training script: lenses above the line naming demo/checkpoints/rl.
