@@ -3,9 +3,12 @@
  * (header + charts, or an error) and redraws the charts when the VS Code theme changes.
  */
 import { ChartGallery } from './chartGallery';
+import { chartControls } from './chartControls';
+import { availableMetrics, availableSections, PER_LAYER_CHART_ID, perLayerChart, restoreChartView } from './chartView';
 import { renderDiffHeader } from './diffHeader';
 import { MergeActions } from './mergeActions';
-import type { ErrorMessage, ShowDiffMessage, ToPanel } from './protocol';
+import type { ChartViewState, ErrorMessage, ShowDiffMessage, StoredPanelState, ToPanel, ToPanelAnswer } from './protocol';
+import { TensorTable } from './tensorTable';
 import { vscodeApi } from './vscodeApi';
 import { onThemeChange, themeChartConfig } from './vscodeTheme';
 
@@ -13,28 +16,81 @@ const app = document.getElementById('app') as HTMLElement;
 let gallery: ChartGallery | undefined;
 /** Renders requested and not yet finished (a theme change can queue one behind another). */
 let rendersInFlight = 0;
+let tensorTable: TensorTable | undefined;
+let nextRequestId = 0;
+
+function storedState(): StoredPanelState {
+  const state = vscodeApi.getState();
+  return typeof state === 'object' && state !== null ? (state as StoredPanelState) : {};
+}
+
+/** Kept so VS Code can hand it back to the host when it restores the panel after a reload. */
+function saveState(resultFile: string | null, chartView: ChartViewState): void {
+  vscodeApi.setState(resultFile === null ? { chartView } : { resultFile, chartView });
+}
 
 function showDiff(message: ShowDiffMessage): void {
   gallery?.dispose();
+  const { strings, layerResult } = message;
   const charts = document.createElement('section');
   charts.className = 'charts';
-  const actions = new MergeActions(message.strings, message.summary.llmLayers, (action) => vscodeApi.postMessage(action));
-  app.replaceChildren(renderDiffHeader(message.summary, message.strings), actions.element, charts);
-  gallery = new ChartGallery(charts, message.charts, message.strings.chartFailed, (range) => {
-    actions.show(range);
-    if (range) vscodeApi.postMessage({ type: 'layerRangeSelected', ...range });
+  const actions = new MergeActions(strings, message.summary.llmLayers, (action) => vscodeApi.postMessage(action));
+  const table = new TensorTable(strings);
+  tensorTable = table;
+  app.replaceChildren(renderDiffHeader(message.summary, strings), actions.element, charts, table.element);
+
+  const original = message.charts.find((chart) => chart.id === PER_LAYER_CHART_ID);
+  let view = restoreChartView(storedState().chartView, layerResult);
+  const chartFor = (next: ChartViewState) => original && perLayerChart(original, layerResult, next, strings.sectionNames[next.section]);
+  const initial = chartFor(view);
+  const current = new ChartGallery(charts, message.charts.map((chart) => (chart.id === PER_LAYER_CHART_ID && initial ? initial : chart)), {
+    chartFailedText: strings.chartFailed,
+    onLayerRange: (range) => {
+      actions.show(range);
+      if (range) vscodeApi.postMessage({ type: 'layerRangeSelected', ...range });
+    },
+    onLayerClick: (unifiedLayer) => {
+      const requestId = nextRequestId++;
+      table.loading(requestId);
+      vscodeApi.postMessage({ type: 'layerTensors', requestId, unifiedLayer });
+    },
+    exportGroupLabel: strings.exportGroupLabel,
+    exportFormats: strings.exportFormats,
+    onExport: (exportMessage) => vscodeApi.postMessage(exportMessage),
   });
-  // Kept so VS Code can hand it back to the host when it restores the panel after a reload.
-  vscodeApi.setState(message.resultFile === null ? undefined : { resultFile: message.resultFile });
-  void renderCharts(gallery);
+  gallery = current;
+  const figure = current.figure(PER_LAYER_CHART_ID);
+  if (figure) {
+    const controls = chartControls(strings, availableMetrics(layerResult), availableSections(layerResult), view, (next) => {
+      view = next;
+      saveState(message.resultFile, view);
+      const chart = chartFor(view);
+      if (chart) void trackRender(current, current.replace(chart));
+    });
+    figure.prepend(controls);
+  }
+  saveState(message.resultFile, view);
+  void renderCharts(current);
+}
+
+function showAnswer(message: ToPanelAnswer): void {
+  switch (message.type) {
+    case 'layerTensors':
+      tensorTable?.show(message);
+      break;
+  }
 }
 
 /** Draws the charts in the current theme; `aria-busy` tells assistive tech (and tests) when they are ready. */
-async function renderCharts(current: ChartGallery): Promise<void> {
+function renderCharts(current: ChartGallery): Promise<void> {
+  return trackRender(current, current.render(themeChartConfig()));
+}
+
+async function trackRender(current: ChartGallery, rendering: Promise<void>): Promise<void> {
   rendersInFlight++;
   app.setAttribute('aria-busy', 'true');
   try {
-    await current.render(themeChartConfig());
+    await rendering;
   } finally {
     rendersInFlight--;
     if (current === gallery && rendersInFlight === 0) app.setAttribute('aria-busy', 'false');
@@ -44,6 +100,7 @@ async function renderCharts(current: ChartGallery): Promise<void> {
 function showError(message: ErrorMessage): void {
   gallery?.dispose();
   gallery = undefined;
+  tensorTable = undefined;
   const text = document.createElement('p');
   text.className = 'panel-error';
   text.setAttribute('role', 'alert');
@@ -52,7 +109,7 @@ function showError(message: ErrorMessage): void {
   app.setAttribute('aria-busy', 'false');
 }
 
-window.addEventListener('message', (event: MessageEvent<ToPanel>) => {
+window.addEventListener('message', (event: MessageEvent<ToPanel | ToPanelAnswer>) => {
   const message = event.data;
   switch (message?.type) {
     case 'showDiff':
@@ -60,6 +117,9 @@ window.addEventListener('message', (event: MessageEvent<ToPanel>) => {
       break;
     case 'error':
       showError(message);
+      break;
+    case 'layerTensors':
+      showAnswer(message);
       break;
   }
 });

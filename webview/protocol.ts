@@ -3,8 +3,9 @@
  * message type is defined once; the host checks every incoming message with `isFromPanelMessage`
  * before it acts on it, since a webview is a separate, less trusted runtime.
  */
-import type { Section } from '../src/core/checkpoint/tensorInfo';
-import type { DiffChart } from '../src/core/report/diffSpecs';
+import type { Component, Section } from '../src/core/checkpoint/tensorInfo';
+import type { DiffResult } from '../src/core/diff/diffResult';
+import type { DiffChart, LayerMetric } from '../src/core/report/diffSpecs';
 
 /** One checkpoint of the comparison, as the panel header shows it. */
 export interface CheckpointLabel {
@@ -49,12 +50,77 @@ export interface PanelStrings {
   freezeRangeButton: string;
   /** Shown beside the buttons when the brush also covers vision blocks or the projector. */
   nonDecoderIgnored: string;
+  /** Labels of the per-layer chart's switches and their options. */
+  metricLabel: string;
+  sectionLabel: string;
+  metricNames: Record<LayerMetric, string>;
+  sectionNames: Record<SectionFilter, string>;
+  /** Above the tensor table until a layer is clicked. */
+  tensorTableHint: string;
+  /** Caption of the tensor table: {0} is the unified layer, {1} its block name, {2} the tensor count. */
+  tensorTableCaption: string;
+  /** Shown in the table's place while the host looks the tensors up, or when it has none. */
+  tensorTableLoading: string;
+  tensorTableEmpty: string;
+  /** Column headers of the tensor table. */
+  tensorColumns: Record<TensorColumn, string>;
+  /** Title attribute of rows that the per-layer means leave out (inclusion rule). */
+  excludedTensor: string;
+  /** Export buttons: {0} is the chart's title in the group's accessible name. */
+  exportGroupLabel: string;
+  exportFormats: Record<ChartExportFormat, string>;
 }
+
+/** The columns of the tensor table, in display order. */
+export const TENSOR_COLUMNS = ['name', 'component', 'shape', 'dtype', 'inFro', 'rlDeltaFro', 'rlDeltaRel', 'cosine', 'unchangedFraction', 'maxAbsDelta'] as const;
+export type TensorColumn = (typeof TENSOR_COLUMNS)[number];
+
+/** The section filter of the per-layer chart. */
+export const SECTION_FILTERS = ['all', 'vision', 'projector', 'llm'] as const;
+export type SectionFilter = (typeof SECTION_FILTERS)[number];
+
+/** The per-layer chart's switches, kept through reloads in the page state. */
+export interface ChartViewState {
+  metric: LayerMetric;
+  section: SectionFilter;
+}
+
+const LAYER_METRIC_KEYS: readonly LayerMetric[] = ['rlDeltaRelMean', 'rlDeltaFroMean', 'rlDeltaFroSum', 'cosineMean', 'unchangedFraction'];
+
+/** Whether a state handed back by VS Code holds a well-formed chart view. */
+export function isChartViewState(value: unknown): value is ChartViewState {
+  return (
+    isRecord(value) &&
+    (LAYER_METRIC_KEYS as readonly unknown[]).includes(value.metric) &&
+    (SECTION_FILTERS as readonly unknown[]).includes(value.section)
+  );
+}
+
+/** What an exported chart file holds: the drawing (SVG, PNG), its Vega-Lite spec or its data. */
+export type ChartExportFormat = 'svg' | 'png' | 'spec' | 'data';
+
+export const CHART_EXPORT_FORMATS: Readonly<Record<ChartExportFormat, { extension: string; base64: boolean }>> = {
+  svg: { extension: 'svg', base64: false },
+  png: { extension: 'png', base64: true },
+  spec: { extension: 'vl.json', base64: false },
+  data: { extension: 'data.json', base64: false },
+};
+
+/** The largest export the host accepts (a PNG at 2× of a wide chart is a few hundred KB). */
+export const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
+/** Chart ids become file names: lower-case words and dashes only. */
+const CHART_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** What the panel keeps through `setState`, so the host can rebuild it after a window reload. */
 export interface PanelState {
   /** Absolute path of the `diff.json` the panel shows. */
   resultFile: string;
+}
+
+/** Everything the page stores: the result file when there is one, and the chart switches. */
+export interface StoredPanelState extends Partial<PanelState> {
+  chartView?: ChartViewState;
 }
 
 /** Panel → host: the script is loaded and listening; the host answers with the current content. */
@@ -70,6 +136,57 @@ export interface ShowDiffMessage {
   strings: PanelStrings;
   /** Where `diff.json` was written; null when no workspace folder was open to write it into. */
   resultFile: string | null;
+  /**
+   * The result without its tensors (one aggregate per layer), so the panel can redraw the per-layer
+   * chart for another metric or section; tensors are asked for one layer at a time (`layerTensors`).
+   */
+  layerResult: LayerResult;
+}
+
+/** A `DiffResult` less its per-tensor records. */
+export type LayerResult = Omit<DiffResult, 'tensors'>;
+
+/** One tensor of a layer, as the tensor table lists it. */
+export interface LayerTensorRow {
+  name: string;
+  component: Component;
+  shape: number[];
+  dtype: string;
+  /** Whether the per-layer means include it (the result's inclusion rule). */
+  included: boolean;
+  inFro: number | null;
+  rlDeltaFro: number | null;
+  rlDeltaRel: number | null;
+  cosine: number | null;
+  unchangedFraction: number;
+  maxAbsDelta: number | null;
+}
+
+/** Panel → host: list the tensors of this layer. */
+export interface LayerTensorsRequest {
+  type: 'layerTensors';
+  /** Echoed in the answer, so the panel shows only the answer to its latest question. */
+  requestId: number;
+  unifiedLayer: number;
+}
+
+/** Host → panel: the tensors of a layer, largest ‖ΔRL‖ first. */
+export interface LayerTensorsResponse {
+  type: 'layerTensors';
+  requestId: number;
+  unifiedLayer: number;
+  layerName: string;
+  tensors: LayerTensorRow[];
+}
+
+/** Panel → host: save a chart (drawing, spec or data) where the user picks. */
+export interface ExportChartMessage {
+  type: 'exportChart';
+  /** The chart's id, the default file name's stem. */
+  chartId: string;
+  format: ChartExportFormat;
+  /** Text for svg, spec and data; base64 for png. */
+  content: string;
 }
 
 /** Host → panel: nothing to show, and why (already localized). */
@@ -102,7 +219,9 @@ export interface FreezeLayerRangeMessage extends HfLayerRange {
 }
 
 export type ToPanel = ShowDiffMessage | ErrorMessage;
-export type FromPanel = ReadyMessage | LayerRangeSelectedMessage | MergeLayerRangeMessage | FreezeLayerRangeMessage;
+/** Host → panel answers, which never replace the panel's content. */
+export type ToPanelAnswer = LayerTensorsResponse;
+export type FromPanel = ReadyMessage | LayerRangeSelectedMessage | MergeLayerRangeMessage | FreezeLayerRangeMessage | LayerTensorsRequest | ExportChartMessage;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -121,9 +240,21 @@ export function isFromPanelMessage(value: unknown): value is FromPanel {
     case 'mergeLayerRange':
     case 'freezeLayerRange':
       return isHfLayerRange(value);
+    case 'layerTensors':
+      return Number.isSafeInteger(value.requestId) && (value.requestId as number) >= 0 && Number.isSafeInteger(value.unifiedLayer);
+    case 'exportChart':
+      return isExportChart(value);
     default:
       return false;
   }
+}
+
+function isExportChart(value: Record<string, unknown>): boolean {
+  const { chartId, format, content } = value;
+  if (typeof chartId !== 'string' || !CHART_ID.test(chartId)) return false;
+  if (typeof format !== 'string' || !Object.hasOwn(CHART_EXPORT_FORMATS, format)) return false;
+  if (typeof content !== 'string' || content.length === 0 || content.length > MAX_EXPORT_CHARS) return false;
+  return !CHART_EXPORT_FORMATS[format as ChartExportFormat].base64 || (content.length % 4 === 0 && BASE64.test(content));
 }
 
 /** Whether `value` carries a well-formed HF range: integers with 0 ≤ hfStart ≤ hfEnd (the layer count is checked later, against the checkpoint). */

@@ -1,9 +1,11 @@
-import type { FromPanel, PanelState } from './protocol';
+import type { FromPanel, StoredPanelState } from './protocol';
 
 /** The part of VS Code's webview API this panel uses, typed with our protocol. */
 interface VsCodeApi {
   postMessage(message: FromPanel): void;
-  setState(state: PanelState | undefined): void;
+  /** What the page stored last, also after a reload; validate before use. */
+  getState(): unknown;
+  setState(state: StoredPanelState | undefined): void;
 }
 
 declare function acquireVsCodeApi(): VsCodeApi;

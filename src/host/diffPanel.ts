@@ -6,13 +6,28 @@
  * VS Code rebuilds a hidden webview), and the host answers with the current content, so content
  * posted while the page was not listening is never lost.
  */
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { isFromPanelMessage, type FreezeLayerRangeMessage, type FromPanel, type MergeLayerRangeMessage, type ToPanel } from '../../webview/protocol';
+import type { DiffResult } from '../core/diff/diffResult';
+import {
+  isFromPanelMessage,
+  type ExportChartMessage,
+  type FreezeLayerRangeMessage,
+  type FromPanel,
+  type LayerTensorsRequest,
+  type MergeLayerRangeMessage,
+  type ToPanel,
+  type ToPanelAnswer,
+} from '../../webview/protocol';
+import { defaultExportPath, exportBytes } from './chartExportFile';
 import type { CheckpointPair } from './checkpointFolders';
 import { DIFF_PANEL_VIEW_TYPE, FREEZE_LAYER_RANGE_COMMAND, MERGE_LAYER_RANGE_COMMAND } from './contributionIds';
+import { loadDiffResult } from './diffResultFile';
 import { Disposable } from './dispose';
 import type { HostServices } from './hostServices';
+import { layerTensors } from './layerTensors';
 import { panelResourceRoots, renderPanelHtml } from './renderPanelHtml';
+import { resultBehind } from './showDiffMessage';
 
 export class DiffPanel extends Disposable {
   static readonly viewType = DIFF_PANEL_VIEW_TYPE;
@@ -46,6 +61,9 @@ export class DiffPanel extends Disposable {
     return DiffPanel.current;
   }
 
+  /** The result read back from `diff.json` when the content was built elsewhere (kept for the next look-up). */
+  private loadedResult: { file: string; result: Promise<DiffResult> } | undefined;
+
   private constructor(
     private readonly panel: vscode.WebviewPanel,
     private readonly services: HostServices,
@@ -69,6 +87,7 @@ export class DiffPanel extends Disposable {
 
   private show(content: ToPanel, title: string): void {
     this.content = content;
+    this.loadedResult = undefined;
     this.panel.title = title;
     void this.panel.webview.postMessage(content);
   }
@@ -93,6 +112,64 @@ export class DiffPanel extends Disposable {
       case 'freezeLayerRange':
         this.runOnPanelPair(message);
         break;
+      case 'layerTensors':
+        void this.answerLayerTensors(message);
+        break;
+      case 'exportChart':
+        void this.exportChart(message);
+        break;
+    }
+  }
+
+  private answer(message: ToPanelAnswer): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  /** The whole result the panel shows: the one its content was built from, else `diff.json` read again. */
+  private async shownResult(): Promise<DiffResult | undefined> {
+    if (this.content.type !== 'showDiff') return undefined;
+    const behind = resultBehind(this.content);
+    if (behind) return behind;
+    const file = this.content.resultFile;
+    if (file === null) return undefined;
+    if (this.loadedResult?.file !== file) this.loadedResult = { file, result: loadDiffResult(file) };
+    return this.loadedResult.result;
+  }
+
+  private async answerLayerTensors(message: LayerTensorsRequest): Promise<void> {
+    try {
+      const result = await this.shownResult();
+      if (!result) {
+        this.services.log.warn('diff panel: layerTensors ignored, the panel shows no comparison');
+        return;
+      }
+      this.answer(layerTensors(result, message.requestId, message.unifiedLayer));
+    } catch (error) {
+      this.services.log.warn(`diff panel: cannot list the tensors of layer ${message.unifiedLayer}: ${error instanceof Error ? error.message : String(error)}`);
+      this.answer({ type: 'layerTensors', requestId: message.requestId, unifiedLayer: message.unifiedLayer, layerName: String(message.unifiedLayer), tensors: [] });
+    }
+  }
+
+  /** Asks where to save the chart (by default `<chart id>.<ext>` next to diff.json) and writes it. */
+  private async exportChart(message: ExportChartMessage): Promise<void> {
+    const resultFile = this.content.type === 'showDiff' ? this.content.resultFile : null;
+    const fallback = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const defaultPath = defaultExportPath(message, resultFile, fallback);
+    const extension = defaultPath.slice(defaultPath.lastIndexOf('.') + 1);
+    const target = await vscode.window.showSaveDialog({
+      title: vscode.l10n.t('Export chart "{0}"', message.chartId),
+      defaultUri: vscode.Uri.file(defaultPath),
+      filters: { [extension.toUpperCase()]: [extension] },
+    });
+    if (!target) return;
+    try {
+      await vscode.workspace.fs.writeFile(target, exportBytes(message));
+      this.services.log.info(`diff panel: exported ${message.chartId} (${message.format}) to ${target.fsPath}`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Frankenlens: saved {0}', basename(target.fsPath)));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.services.log.error(`diff panel: cannot write ${target.fsPath}: ${reason}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Frankenlens: cannot save {0}: {1}', target.fsPath, reason));
     }
   }
 

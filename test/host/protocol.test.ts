@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isFromPanelMessage, isHfLayerRange, isPanelState } from '../../webview/protocol';
+import { isChartViewState, isFromPanelMessage, isHfLayerRange, isPanelState, MAX_EXPORT_CHARS } from '../../webview/protocol';
 
 describe('isFromPanelMessage', () => {
   it('accepts every panel → host message', () => {
@@ -82,6 +82,62 @@ describe('isPanelState', () => {
     assert.equal(isPanelState({ resultFile: '/w/.frankenlens/diff-in-vs-rl/diff.json' }), true);
     for (const value of [undefined, null, {}, { resultFile: '' }, { resultFile: 3 }, 'diff.json']) {
       assert.equal(isPanelState(value), false, JSON.stringify(value));
+    }
+  });
+});
+
+describe('layerTensors requests', () => {
+  it('accept an integer layer (vision layers are negative) and a request id', () => {
+    assert.equal(isFromPanelMessage({ type: 'layerTensors', requestId: 0, unifiedLayer: -32 }), true);
+    assert.equal(isFromPanelMessage({ type: 'layerTensors', requestId: 12, unifiedLayer: 7 }), true);
+  });
+
+  it('reject missing, fractional, non-finite or string fields and negative ids', () => {
+    for (const fields of [{}, { requestId: 1 }, { unifiedLayer: 1 }, { requestId: 1, unifiedLayer: 1.5 }, { requestId: -1, unifiedLayer: 1 }, { requestId: 1, unifiedLayer: Number.NaN }, { requestId: '1', unifiedLayer: 1 }, { requestId: 1, unifiedLayer: '3' }]) {
+      const message = { type: 'layerTensors', ...fields };
+      assert.equal(isFromPanelMessage(message), false, JSON.stringify(message));
+    }
+  });
+});
+
+describe('exportChart messages', () => {
+  it('accept every format with its content', () => {
+    assert.equal(isFromPanelMessage({ type: 'exportChart', chartId: 'relative-update', format: 'svg', content: '<svg/>' }), true);
+    assert.equal(isFromPanelMessage({ type: 'exportChart', chartId: 'relative-update', format: 'png', content: 'iVBORw0KGgo=' }), true);
+    assert.equal(isFromPanelMessage({ type: 'exportChart', chartId: 'component-heatmap', format: 'spec', content: '{}' }), true);
+    assert.equal(isFromPanelMessage({ type: 'exportChart', chartId: 'update-alignment', format: 'data', content: '[]' }), true);
+  });
+
+  it('reject chart ids that are not plain file-name stems', () => {
+    for (const chartId of ['', '../diff', '/etc/passwd', 'a/b', 'Relative', 'x.svg', '-x', 'a'.repeat(65), 3, null]) {
+      assert.equal(isFromPanelMessage({ type: 'exportChart', chartId, format: 'svg', content: '<svg/>' }), false, String(chartId));
+    }
+  });
+
+  it('reject unknown formats, empty or oversized content and PNGs that are not base64', () => {
+    const base = { type: 'exportChart', chartId: 'relative-update' };
+    for (const fields of [
+      { format: 'pdf', content: 'x' },
+      { format: 'toString', content: 'x' },
+      { format: 'svg', content: '' },
+      { format: 'svg', content: 42 },
+      { format: 'svg' },
+      { format: 'png', content: 'data:image/png;base64,iVBORw0KGgo=' },
+      { format: 'png', content: 'iVBORw0KGg' },
+      { format: 'svg', content: 'x'.repeat(MAX_EXPORT_CHARS + 1) },
+    ]) {
+      const message = { ...base, ...fields };
+      assert.equal(isFromPanelMessage(message), false, JSON.stringify(message).slice(0, 120));
+    }
+  });
+});
+
+describe('isChartViewState', () => {
+  it('accepts a LAYER_METRICS key and a section filter, nothing else', () => {
+    assert.equal(isChartViewState({ metric: 'rlDeltaFroSum', section: 'vision' }), true);
+    assert.equal(isChartViewState({ metric: 'cosineMean', section: 'all' }), true);
+    for (const value of [undefined, null, {}, { metric: 'rlDeltaFroSum' }, { metric: 'value', section: 'all' }, { metric: 'rlDeltaRelMean', section: 'embedding' }, 'rlDeltaRelMean']) {
+      assert.equal(isChartViewState(value), false, JSON.stringify(value));
     }
   });
 });
