@@ -15,8 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startCodeServer } from './codeServer.mjs';
-import { findNotification, launchChromium, runCommand, selectColorTheme, webviewFrame } from './workbench.mjs';
+import { findNotification, launchChromium, runCommand, openWorkbench, webviewFrame } from './workbench.mjs';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const artifacts = resolve(process.env.FRANKENLENS_ARTIFACTS ?? join(repoRoot, 'test-artifacts'));
@@ -53,23 +52,8 @@ async function contextMenu(page, row, label) {
 const explorerRow = (page, name) => page.locator('.explorer-folders-view .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) });
 
 async function userFlow(browser) {
-  const server = await startCodeServer({
-    runDir: join(run, 'ui'),
-    workspace,
-    extensionPath: repoRoot,
-    settings: {
-      'workbench.startupEditor': 'none',
-      'workbench.secondarySideBar.defaultVisibility': 'hidden',
-      'chat.disableAIFeatures': true,
-      'window.commandCenter': false,
-    },
-  });
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const { page, close } = await openWorkbench(browser, { runDir: join(run, 'ui'), workspace, extensionPath: repoRoot, viewport: { width: 1400, height: 900 } });
   try {
-    await page.goto(server.url);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await selectColorTheme(page, 'Dark Modern');
-
     // The activity-bar view lists the three demo checkpoints with their header facts.
     await page.locator('.activitybar .action-item a[aria-label^="Frankenlens"]').click();
     for (const role of ['base', 'in', 'rl']) await checkpointRow(page, `demo/checkpoints/${role}`).waitFor({ timeout: 30_000 });
@@ -136,8 +120,7 @@ async function userFlow(browser) {
     await page.screenshot({ path: join(artifacts, 'e2e-tree-failure.png') }).catch(() => {});
     throw error;
   } finally {
-    await page.close();
-    await server.stop();
+    await close();
   }
 }
 

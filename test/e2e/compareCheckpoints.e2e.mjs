@@ -15,9 +15,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startCodeServer } from './codeServer.mjs';
 import { runExtensionTests } from './extensionTests.mjs';
-import { answerFileDialog, findNotification, launchChromium, pickQuickInputItem, runCommand, selectColorTheme, webviewFrame } from './workbench.mjs';
+import { answerFileDialog, findNotification, launchChromium, pickQuickInputItem, runCommand, openWorkbench, selectColorTheme, webviewFrame } from './workbench.mjs';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const artifacts = resolve(process.env.FRANKENLENS_ARTIFACTS ?? join(repoRoot, 'test-artifacts'));
@@ -66,28 +65,8 @@ mkdirSync(artifacts, { recursive: true });
 
 /** A person's session: palette, dialogs, panel, brush, theme switch, reload, a bad folder. */
 async function userFlow(browser) {
-  const server = await startCodeServer({
-    runDir: join(run, 'ui'),
-    workspace,
-    extensionPath: repoRoot,
-    settings: {
-      'workbench.startupEditor': 'none',
-      'workbench.secondarySideBar.defaultVisibility': 'hidden',
-      'chat.disableAIFeatures': true,
-      'window.commandCenter': false,
-    },
-  });
-  const cspViolations = [];
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const { page, server, cspViolations, close } = await openWorkbench(browser, { runDir: join(run, 'ui'), workspace, extensionPath: repoRoot });
   try {
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    await page.goto(server.url);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    // Picked in the UI: the web workbench here starts in its default theme despite settings.json.
-    await selectColorTheme(page, 'Dark Modern');
-
     await runCommand(page, 'Frankenlens: Compare Checkpoints');
     await answerFileDialog(page, 'SFT checkpoint (IN)', join(checkpoints, 'in'));
     await answerFileDialog(page, 'RL checkpoint', join(checkpoints, 'rl'));
@@ -173,8 +152,7 @@ async function userFlow(browser) {
     await page.screenshot({ path: join(artifacts, 'e2e-failure.png') }).catch(() => {});
     throw error;
   } finally {
-    await page.close();
-    await server.stop();
+    await close();
   }
 }
 

@@ -13,8 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startCodeServer } from './codeServer.mjs';
-import { answerFileDialog, findNotification, launchChromium, pickQuickInputItem, quickInput, runCommand, selectColorTheme, webviewFrame } from './workbench.mjs';
+import { answerFileDialog, findNotification, launchChromium, pickQuickInputItem, quickInput, runCommand, openWorkbench, webviewFrame } from './workbench.mjs';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const artifacts = resolve(process.env.FRANKENLENS_ARTIFACTS ?? join(repoRoot, 'test-artifacts'));
@@ -79,27 +78,8 @@ async function waitForMerge(outDir) {
 const sliceList = (plan) => plan.slices.map(({ start, end, source }) => [start, end, source]);
 
 async function userFlow(browser) {
-  const server = await startCodeServer({
-    runDir: join(run, 'ui'),
-    workspace,
-    extensionPath: repoRoot,
-    settings: {
-      'workbench.startupEditor': 'none',
-      'workbench.secondarySideBar.defaultVisibility': 'hidden',
-      'chat.disableAIFeatures': true,
-      'window.commandCenter': false,
-    },
-  });
-  const cspViolations = [];
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const { page, cspViolations, close } = await openWorkbench(browser, { runDir: join(run, 'ui'), workspace, extensionPath: repoRoot });
   try {
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    await page.goto(server.url);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await selectColorTheme(page, 'Dark Modern');
-
     await runCommand(page, 'Frankenlens: Compare Checkpoints');
     await answerFileDialog(page, 'SFT checkpoint (IN)', join(checkpoints, 'in'));
     await answerFileDialog(page, 'RL checkpoint', join(checkpoints, 'rl'));
@@ -187,8 +167,7 @@ async function userFlow(browser) {
     await page.screenshot({ path: join(artifacts, 'e2e-merge-failure.png') }).catch(() => {});
     throw error;
   } finally {
-    await page.close();
-    await server.stop();
+    await close();
   }
 }
 

@@ -1,6 +1,7 @@
 // Playwright helpers for driving the VS Code web workbench the way a person does: the command
 // palette, quick inputs (the web's file dialogs are quick inputs too), notifications and webviews.
 import { createRequire } from 'node:module';
+import { startCodeServer } from './codeServer.mjs';
 
 // Resolved at run time so the unit-test build never needs playwright-core.
 const { chromium } = createRequire(import.meta.url)('playwright-core');
@@ -98,4 +99,40 @@ export function webviewFrame(page) {
 export async function findNotification(page, text) {
   if ((await page.locator('.notifications-center.visible').count()) === 0) await runCommand(page, 'Notifications: Show Notifications');
   return page.locator('.notifications-center .notification-list-item', { hasText: text });
+}
+
+/** Quiet test settings: no welcome page, no secondary side bar, no chat. */
+const TEST_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'chat.disableAIFeatures': true,
+  'window.commandCenter': false,
+};
+
+/**
+ * Starts code-server on `workspace` with the extension at `extensionPath`, opens it in a new page
+ * and picks `theme` (in the UI: settings.json's theme is not applied at startup here). Content
+ * Security Policy violations reported on the page's console are collected in `cspViolations`.
+ * `close()` closes the page and stops code-server (`server`) with every process it spawned.
+ */
+export async function openWorkbench(browser, { runDir, workspace, extensionPath, viewport = { width: 1400, height: 1000 }, theme = 'Dark Modern' }) {
+  const server = await startCodeServer({ runDir, workspace, extensionPath, settings: TEST_SETTINGS });
+  const page = await browser.newPage({ viewport });
+  const close = async () => {
+    await page.close();
+    await server.stop();
+  };
+  const cspViolations = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
+  try {
+    await page.goto(server.url);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await selectColorTheme(page, theme);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { page, server, cspViolations, close };
 }
