@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runExtensionTests } from './extensionTests.mjs';
-import { answerFileDialog, findNotification, launchChromium, pickQuickInputItem, runCommand, openWorkbench, selectColorTheme, webviewFrame } from './workbench.mjs';
+import { answerFileDialog, findNotification, launchChromium, pickQuickInputItem, runCommand, openWorkbench, selectColorTheme, webviewFrame, waitFor } from './workbench.mjs';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const artifacts = resolve(process.env.FRANKENLENS_ARTIFACTS ?? join(repoRoot, 'test-artifacts'));
@@ -34,16 +34,6 @@ function extensionLog(userDataDir) {
   return findFiles(join(userDataDir, 'logs'), (name) => name.includes('Frankenlens'))
     .map((file) => readFileSync(file, 'utf8'))
     .join('\n');
-}
-
-async function waitFor(description, check, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
-    await new Promise((done) => setTimeout(done, 250));
-  }
 }
 
 const axisTitleColour = (panel) => panel.locator('#chart-relative-update svg .role-axis-title text').first().getAttribute('fill');

@@ -13,21 +13,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { answerFileDialog, findNotification, launchChromium, pickQuickInputItem, quickInput, runCommand, openWorkbench, webviewFrame } from './workbench.mjs';
+import { answerFileDialog, findNotification, launchChromium, pickQuickInputItem, quickInput, runCommand, openWorkbench, webviewFrame, waitFor } from './workbench.mjs';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const artifacts = resolve(process.env.FRANKENLENS_ARTIFACTS ?? join(repoRoot, 'test-artifacts'));
 const keepRun = process.env.FRANKENLENS_KEEP_RUN === '1';
-
-async function waitFor(description, check, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
-    await new Promise((done) => setTimeout(done, 250));
-  }
-}
 
 const run = mkdtempSync(join(tmpdir(), 'frankenlens-e2e-merge-'));
 const workspace = join(run, 'workspace');

@@ -136,3 +136,14 @@ export async function openWorkbench(browser, { runDir, workspace, extensionPath,
   }
   return { page, server, cspViolations, close };
 }
+
+/** Polls `check` every 250 ms until it returns something truthy, and returns that. */
+export async function waitFor(description, check, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
+    await new Promise((done) => setTimeout(done, 250));
+  }
+}
