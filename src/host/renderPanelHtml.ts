@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { escapeHtml } from '../core/report/escapeHtml';
 
 export interface PanelPage {
   title: string;
@@ -45,8 +46,4 @@ export function renderPanelHtml(webview: vscode.Webview, extensionUri: vscode.Ur
     <script nonce="${nonce}" src="${escapeHtml(asset('dist', page.script))}"></script>
   </body>
 </html>`;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }

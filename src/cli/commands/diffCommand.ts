@@ -6,6 +6,7 @@ import type { DiffResult } from '../../core/diff/diffResult';
 import type { CancelToken } from '../../core/progress';
 import { writeDiffReport } from '../../core/report/renderReport';
 import { UsageError } from '../cliErrors';
+import { parseCuts } from '../cutsArgument';
 import { terminalProgress } from '../terminalProgress';
 
 export const DIFF_USAGE = `frankenlens diff --in DIR --rl DIR [--base DIR] [--out DIR] [options]
@@ -61,12 +62,6 @@ export async function diffCommand(argv: string[], cancel: CancelToken): Promise<
   const files = [writeDiffJson(result, outDir)];
   if (!values['no-report']) files.push(...(await writeDiffReport(result, outDir)).files);
   return { result, outDir, files };
-}
-
-function parseCuts(text: string): [number, number] {
-  const parts = text.split(',').map((part) => Number(part.trim()));
-  if (parts.length !== 2 || !parts.every(Number.isInteger)) throw new UsageError(`--cuts must be two integers like 8,20, not "${text}"`);
-  return [parts[0]!, parts[1]!];
 }
 
 function parseThreads(text: string): number {

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { openCheckpoint } from '../../core/checkpoint/checkpoint';
+import { openCheckpoint, type Checkpoint } from '../../core/checkpoint/checkpoint';
 import { FrankenlensError } from '../../core/errors';
 import { planFolderName, validatePlan, type MergePlan } from '../../core/merge/mergePlan';
 import { fromMergekitYaml, toMergekitYaml } from '../../core/merge/mergekitYaml';
@@ -12,6 +12,7 @@ import { trainerFreezeExport } from '../../core/merge/trainerFreeze';
 import { writeMerge } from '../../core/merge/writeMerge';
 import type { CancelToken } from '../../core/progress';
 import { UsageError } from '../cliErrors';
+import { parseCuts } from '../cutsArgument';
 import { terminalProgress } from '../terminalProgress';
 
 export const MERGE_USAGE = `frankenlens merge (--plan FILE | --mergekit FILE | --in DIR --rl DIR --thirds) --out DIR [options]
@@ -62,7 +63,7 @@ export async function mergeCommand(argv: string[], cancel: CancelToken): Promise
   if (sources.length !== 1) throw new UsageError('merge needs exactly one of --plan FILE, --mergekit FILE or --thirds');
   if (values.thirds) {
     const paths = requirePair(values);
-    const layers = layerCount(paths.in);
+    const layers = layerCount(openCheckpoint(paths.in));
     const plans = thirdsVariants(paths, layers, values.cuts === undefined ? undefined : parseCuts(values.cuts));
     const lines: string[] = [];
     for (const plan of plans) {
@@ -85,7 +86,7 @@ export async function freezeCommand(argv: string[], cancel: CancelToken): Promis
   if (!values.layers) throw new UsageError('freeze needs --layers A-B (HF 0-based, inclusive)');
   const range = parseLayerRange(values.layers);
   const rl = openCheckpoint(paths.rl);
-  const plan = freezePlan(paths, rl.info.llmLayers ?? layerCount(paths.rl), range);
+  const plan = freezePlan(paths, layerCount(rl), range);
   const lines: string[] = [plan.description];
   if (values['trainer-export']) {
     const exported = trainerFreezeExport(range, rl.tensors.map((tensor) => tensor.name));
@@ -106,7 +107,7 @@ export function planCommand(argv: string[]): string {
   const paths = requirePair(values);
   if (values.thirds === (values.freeze !== undefined)) throw new UsageError('plan needs either --thirds or --freeze A-B');
   const checkpoint = openCheckpoint(paths.in);
-  const layers = checkpoint.info.llmLayers ?? layerCount(paths.in);
+  const layers = layerCount(checkpoint);
   const plans = values.thirds ? thirdsVariants(paths, layers, values.cuts === undefined ? undefined : parseCuts(values.cuts)) : [freezePlan(paths, layers, parseLayerRange(values.freeze!))];
   switch (values.format) {
     case 'json':
@@ -163,16 +164,10 @@ function requirePair(values: { in?: string; rl?: string }): { in: string; rl: st
   return { in: resolve(values.in), rl: resolve(values.rl) };
 }
 
-function layerCount(dir: string): number {
-  const { info } = openCheckpoint(dir);
-  if (info.llmLayers === null) throw new FrankenlensError('InvalidConfig', `${dir}: cannot tell the decoder layer count (no num_hidden_layers in config.json)`, dir);
+function layerCount(checkpoint: Checkpoint): number {
+  const { info } = checkpoint;
+  if (info.llmLayers === null) throw new FrankenlensError('InvalidConfig', `${checkpoint.path}: cannot tell the decoder layer count (no num_hidden_layers in config.json)`, checkpoint.path);
   return info.llmLayers;
-}
-
-function parseCuts(text: string): [number, number] {
-  const parts = text.split(',').map((part) => Number(part.trim()));
-  if (parts.length !== 2 || !parts.every(Number.isInteger)) throw new UsageError(`--cuts must be two integers like 8,20, not "${text}"`);
-  return [parts[0]!, parts[1]!];
 }
 
 /** "9-17" → [9, 18): inclusive on the command line, half-open inside. */

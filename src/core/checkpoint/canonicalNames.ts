@@ -68,6 +68,13 @@ export function defaultRegionCuts(llmLayers: number): [number, number] {
   return [Math.floor(llmLayers / 3), Math.floor((2 * llmLayers) / 3)];
 }
 
+/** Why cuts [a, b] cannot split `llmLayers` decoder layers into three regions; null when they can. */
+export function regionCutsProblem(cuts: readonly [number, number], llmLayers: number | null): string | null {
+  const [a, b] = cuts;
+  const valid = Number.isInteger(a) && Number.isInteger(b) && 0 < a && a < b && (llmLayers === null || b < llmLayers);
+  return valid ? null : `cuts ${a},${b} must be integers with 0 < a < b < ${llmLayers ?? 'the layer count'} (HF 0-based)`;
+}
+
 export function regionOf(hfLayer: number, cuts: [number, number]): Region {
   return hfLayer < cuts[0] ? 'early' : hfLayer < cuts[1] ? 'middle' : 'late';
 }

@@ -20,12 +20,10 @@ export interface FileFingerprint {
 export function fingerprintFiles(checkpoint: Checkpoint): FileFingerprint[] {
   const reader = new FileReader();
   try {
-    return checkpoint.files.map((file) => ({
-      name: basename(file.path),
-      bytes: statSync(file.path).size,
-      modified: statSync(file.path).mtime.toISOString(),
-      headerSha256: headerSha256(reader, file.path),
-    }));
+    return checkpoint.files.map((file) => {
+      const stat = statSync(file.path);
+      return { name: basename(file.path), bytes: stat.size, modified: stat.mtime.toISOString(), headerSha256: headerSha256(reader, file.path) };
+    });
   } finally {
     reader.close();
   }

@@ -5,7 +5,7 @@
  *
  * Only headers are read up front; weights stream through the workers a chunk at a time.
  */
-import { inferModelShape, placeTensor } from '../checkpoint/canonicalNames';
+import { inferModelShape, placeTensor, regionCutsProblem } from '../checkpoint/canonicalNames';
 import { openCheckpoint, type Checkpoint } from '../checkpoint/checkpoint';
 import { DTYPE_BITS } from '../checkpoint/dtypes';
 import { FileReader } from '../checkpoint/fileReader';
@@ -68,7 +68,8 @@ export async function runDiff(options: DiffOptions): Promise<DiffResult> {
     { llmLayers: checkpoints.in.info.llmLayers, visionDepth: checkpoints.in.info.visionDepth },
     options.regionCuts,
   );
-  if (options.regionCuts) validateCuts(options.regionCuts, shape.llmLayers);
+  const cutsProblem = options.regionCuts ? regionCutsProblem(options.regionCuts, shape.llmLayers) : null;
+  if (cutsProblem) throw new FrankenlensError('InvalidArgument', `region ${cutsProblem}`);
   const placements = pairs.map((pair) => placeTensor(pair.in.name, shape));
 
   const chunkElements = options.chunkElements ?? DEFAULT_CHUNK_ELEMENTS;
@@ -132,12 +133,6 @@ export async function runDiff(options: DiffOptions): Promise<DiffResult> {
   };
   if (checkpoints.base) result.inputs.base = summarizeCheckpoint('base', checkpoints.base);
   return result;
-}
-
-function validateCuts(cuts: [number, number], llmLayers: number | null): void {
-  const [a, b] = cuts;
-  const valid = Number.isInteger(a) && Number.isInteger(b) && 0 < a && a < b && (llmLayers === null || b < llmLayers);
-  if (!valid) throw new FrankenlensError('InvalidArgument', `region cuts ${a},${b} must be integers with 0 < a < b < ${llmLayers ?? 'layer count'}`);
 }
 
 function summarizeCheckpoint(role: Role, checkpoint: Checkpoint): CheckpointSummary {

@@ -2,7 +2,7 @@
  * Ready-made plans: the paper's six "Frankenstein" thirds variants (reference §3.2) for any layer
  * count and cuts, and the freeze counterfactual (RL with a range held at IN).
  */
-import { defaultRegionCuts } from '../checkpoint/canonicalNames';
+import { defaultRegionCuts, regionCutsProblem } from '../checkpoint/canonicalNames';
 import { FrankenlensError } from '../errors';
 import { MERGE_PLAN_SCHEMA, type LayerSlice, type MergePlan } from './mergePlan';
 
@@ -26,19 +26,13 @@ function slicesFor(parts: readonly { start: number; end: number; source: Part }[
   return slices;
 }
 
-function checkCuts(layers: number, cuts: [number, number]): void {
-  const [a, b] = cuts;
-  if (!(Number.isInteger(a) && Number.isInteger(b) && 0 < a && a < b && b < layers)) {
-    throw new FrankenlensError('InvalidPlan', `cuts ${a},${b} must satisfy 0 < a < b < ${layers} (HF 0-based)`);
-  }
-}
-
 /**
  * The six variants of the paper's transfer test, in its order. Two-way variants cut at the first
  * cut ("1/3") or the second ("2/3"); everything outside the decoder comes from the early model.
  */
 export function thirdsVariants(paths: PairPaths, layers: number, cuts: [number, number] = defaultRegionCuts(layers)): MergePlan[] {
-  checkCuts(layers, cuts);
+  const cutsProblem = regionCutsProblem(cuts, layers);
+  if (cutsProblem) throw new FrankenlensError('InvalidPlan', cutsProblem);
   const [a, b] = cuts;
   const other = (part: Part): Part => (part === 'in' ? 'rl' : 'in');
   const variants: { name: string; parts: { start: number; end: number; source: Part }[] }[] = [];

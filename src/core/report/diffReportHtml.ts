@@ -6,6 +6,7 @@
  */
 import type { CheckpointSummary, DiffResult, LayerAggregate, TensorDiffRecord } from '../diff/diffResult';
 import { BASE_SERIES, layerDisplayName, RL_SERIES } from './diffSpecs';
+import { escapeHtml } from './escapeHtml';
 
 export const TOP_LAYER_COUNT = 10;
 export const TOP_TENSOR_COUNT = 20;
@@ -17,19 +18,6 @@ export interface ReportChart {
   description: string;
   svg: string;
   files: { svg: string; png: string; spec: string };
-}
-
-const HTML_ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
 }
 
 /** Numbers as a reader compares them: 4 significant digits, exponent form for very small or large ones. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { diffReportHtml, escapeHtml, type ReportChart, TOP_LAYER_COUNT, TOP_TENSOR_COUNT } from '../../../src/core/report/diffReportHtml';
+import { diffReportHtml, type ReportChart, TOP_LAYER_COUNT, TOP_TENSOR_COUNT } from '../../../src/core/report/diffReportHtml';
+import { escapeHtml } from '../../../src/core/report/escapeHtml';
 import { sampleDiffResult } from './sampleDiffResult';
 
 const chart: ReportChart = {
