@@ -12,14 +12,13 @@
 // Needs code-server, Node 24 and Chromium as in /work/shared/E2E.md, and playwright-core. About 60 s.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { findNotification, launchChromium, runCommand, openWorkbench, webviewFrame } from './workbench.mjs';
+import { findNotification, runCommand, openWorkbench, webviewFrame, runWithDemo } from './workbench.mjs';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const artifacts = resolve(process.env.FRANKENLENS_ARTIFACTS ?? join(repoRoot, 'test-artifacts'));
-const keepRun = process.env.FRANKENLENS_KEEP_RUN === '1';
 const cli = join(repoRoot, 'dist/cli.js');
 
 const run = mkdtempSync(join(tmpdir(), 'frankenlens-e2e-tree-'));
@@ -124,17 +123,9 @@ async function userFlow(browser) {
   }
 }
 
-execFileSync(process.execPath, [cli, 'demo', '--dir', join(workspace, 'demo')], { stdio: 'ignore' });
+mkdirSync(workspace, { recursive: true });
 writeFileSync(
   join(workspace, 'train.py'),
   ['# GRPO from the cold-start checkpoint', 'from transformers import AutoModel', '', 'model = AutoModel.from_pretrained("demo/checkpoints/rl")', ''].join('\n'),
 );
-const browser = await launchChromium();
-try {
-  const lens = await userFlow(browser);
-  console.log(`e2e: ok (lens: ${lens}); screenshots in ${artifacts}`);
-} finally {
-  await browser.close();
-  if (keepRun) console.log(`e2e: run folder kept at ${run}`);
-  else rmSync(run, { recursive: true, force: true });
-}
+await runWithDemo({ repoRoot, run, workspace, artifacts }, async (browser) => `lens: ${await userFlow(browser)}`);

@@ -11,16 +11,14 @@
 // Needs code-server, Node 24 and Chromium as in /work/shared/E2E.md, and playwright-core (resolved
 // from node_modules, or through NODE_PATH, e.g. NODE_PATH=.cache/e2e/node_modules). About 75 s.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runExtensionTests } from './extensionTests.mjs';
-import { answerFileDialog, findNotification, launchChromium, pickQuickInputItem, runCommand, openWorkbench, selectColorTheme, webviewFrame, waitFor } from './workbench.mjs';
+import { findNotification, openWorkbench, selectColorTheme, webviewFrame, waitFor, runWithDemo, compareFromPalette } from './workbench.mjs';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const artifacts = resolve(process.env.FRANKENLENS_ARTIFACTS ?? join(repoRoot, 'test-artifacts'));
-const keepRun = process.env.FRANKENLENS_KEEP_RUN === '1';
 
 function findFiles(dir, predicate) {
   if (!existsSync(dir)) return [];
@@ -57,11 +55,7 @@ mkdirSync(artifacts, { recursive: true });
 async function userFlow(browser) {
   const { page, server, cspViolations, close } = await openWorkbench(browser, { runDir: join(run, 'ui'), workspace, extensionPath: repoRoot });
   try {
-    await runCommand(page, 'Frankenlens: Compare Checkpoints');
-    await answerFileDialog(page, 'SFT checkpoint (IN)', join(checkpoints, 'in'));
-    await answerFileDialog(page, 'RL checkpoint', join(checkpoints, 'rl'));
-    await pickQuickInputItem(page, 'Also compare with a Base checkpoint');
-    await answerFileDialog(page, 'Base checkpoint', join(checkpoints, 'base'));
+    await compareFromPalette(page, { inDir: join(checkpoints, 'in'), rlDir: join(checkpoints, 'rl'), baseDir: join(checkpoints, 'base') });
 
     const panel = webviewFrame(page);
     await panel.locator('main#app[aria-busy="false"] .charts figure svg').first().waitFor({ timeout: 120_000 });
@@ -124,10 +118,7 @@ async function userFlow(browser) {
     assert.equal(await panel.locator('.charts figure svg.marks').count(), figures, 'the restored panel draws every chart');
 
     // A folder that is not a checkpoint: a clear error naming it, with a "Show file" action.
-    await runCommand(page, 'Frankenlens: Compare Checkpoints');
-    await answerFileDialog(page, 'SFT checkpoint (IN)', join(workspace, 'demo', 'report'));
-    await answerFileDialog(page, 'RL checkpoint', join(checkpoints, 'rl'));
-    await pickQuickInputItem(page, 'Compare IN and RL only');
+    await compareFromPalette(page, { inDir: join(workspace, 'demo', 'report'), rlDir: join(checkpoints, 'rl') });
     await waitFor('the error in the extension log', () => extensionLog(server.userDataDir).includes('NotACheckpoint'));
     const error = await findNotification(page, 'no .safetensors files');
     await error.waitFor();
@@ -154,15 +145,8 @@ async function argumentsFlow(browser) {
   if (exitCode !== 0) throw new Error(`the extension-host suite failed (exit code ${exitCode}):\n${consoleErrors.join('\n')}`);
 }
 
-// A small synthetic Base/IN/RL triple from the CLI (dist/ must be built).
-execFileSync(process.execPath, [join(repoRoot, 'dist/cli.js'), 'demo', '--dir', join(workspace, 'demo')], { stdio: 'ignore' });
-const browser = await launchChromium();
-try {
+await runWithDemo({ repoRoot, run, workspace, artifacts }, async (browser) => {
   const summary = await userFlow(browser);
   await argumentsFlow(browser);
-  console.log(`e2e: ok (${summary}; command arguments skip the dialogs); screenshots in ${artifacts}`);
-} finally {
-  await browser.close();
-  if (keepRun) console.log(`e2e: run folder kept at ${run}`);
-  else rmSync(run, { recursive: true, force: true });
-}
+  return `${summary}; command arguments skip the dialogs`;
+});

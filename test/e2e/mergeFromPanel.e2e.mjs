@@ -9,15 +9,13 @@
 //
 // Needs what compareCheckpoints.e2e.mjs needs (code-server, Node 24, Chromium, playwright-core).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { answerFileDialog, findNotification, launchChromium, pickQuickInputItem, quickInput, runCommand, openWorkbench, webviewFrame, waitFor } from './workbench.mjs';
+import { findNotification, pickQuickInputItem, quickInput, runCommand, openWorkbench, webviewFrame, waitFor, runWithDemo, compareFromPalette } from './workbench.mjs';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const artifacts = resolve(process.env.FRANKENLENS_ARTIFACTS ?? join(repoRoot, 'test-artifacts'));
-const keepRun = process.env.FRANKENLENS_KEEP_RUN === '1';
 
 const run = mkdtempSync(join(tmpdir(), 'frankenlens-e2e-merge-'));
 const workspace = join(run, 'workspace');
@@ -70,10 +68,7 @@ const sliceList = (plan) => plan.slices.map(({ start, end, source }) => [start, 
 async function userFlow(browser) {
   const { page, cspViolations, close } = await openWorkbench(browser, { runDir: join(run, 'ui'), workspace, extensionPath: repoRoot });
   try {
-    await runCommand(page, 'Frankenlens: Compare Checkpoints');
-    await answerFileDialog(page, 'SFT checkpoint (IN)', join(checkpoints, 'in'));
-    await answerFileDialog(page, 'RL checkpoint', join(checkpoints, 'rl'));
-    await pickQuickInputItem(page, 'Compare IN and RL only');
+    await compareFromPalette(page, { inDir: join(checkpoints, 'in'), rlDir: join(checkpoints, 'rl') });
     const panel = webviewFrame(page);
     await panel.locator('main#app[aria-busy="false"] .charts figure svg').first().waitFor({ timeout: 120_000 });
 
@@ -161,12 +156,4 @@ async function userFlow(browser) {
   }
 }
 
-execFileSync(process.execPath, [join(repoRoot, 'dist/cli.js'), 'demo', '--dir', join(workspace, 'demo')], { stdio: 'ignore' });
-const browser = await launchChromium();
-try {
-  console.log(`e2e: ok (${await userFlow(browser)}); screenshots in ${artifacts}`);
-} finally {
-  await browser.close();
-  if (keepRun) console.log(`e2e: run folder kept at ${run}`);
-  else rmSync(run, { recursive: true, force: true });
-}
+await runWithDemo({ repoRoot, run, workspace, artifacts }, userFlow);

@@ -1,6 +1,9 @@
 // Playwright helpers for driving the VS Code web workbench the way a person does: the command
 // palette, quick inputs (the web's file dialogs are quick inputs too), notifications and webviews.
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { startCodeServer } from './codeServer.mjs';
 
 // Resolved at run time so the unit-test build never needs playwright-core.
@@ -145,5 +148,36 @@ export async function waitFor(description, check, timeoutMs = 30_000) {
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
     await new Promise((done) => setTimeout(done, 250));
+  }
+}
+
+/**
+ * Writes the CLI demo (dist/ must be built) into `workspace`, runs `scenario(browser)` in Chromium
+ * and prints its summary; the run folder is removed afterwards unless FRANKENLENS_KEEP_RUN=1.
+ */
+export async function runWithDemo({ repoRoot, run, workspace, artifacts }, scenario) {
+  execFileSync(process.execPath, [join(repoRoot, 'dist/cli.js'), 'demo', '--dir', join(workspace, 'demo')], { stdio: 'ignore' });
+  const browser = await launchChromium();
+  try {
+    console.log(`e2e: ok (${await scenario(browser)}); screenshots in ${artifacts}`);
+  } finally {
+    await browser.close();
+    if (process.env.FRANKENLENS_KEEP_RUN === '1') console.log(`e2e: run folder kept at ${run}`);
+    else rmSync(run, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs "Frankenlens: Compare Checkpoints" from the palette and answers its dialogs: IN, RL and,
+ * when `baseDir` is given, Base. Waiting for the result is the caller's business (it may fail).
+ */
+export async function compareFromPalette(page, { inDir, rlDir, baseDir }) {
+  await runCommand(page, 'Frankenlens: Compare Checkpoints');
+  await answerFileDialog(page, 'SFT checkpoint (IN)', inDir);
+  await answerFileDialog(page, 'RL checkpoint', rlDir);
+  if (baseDir === undefined) await pickQuickInputItem(page, 'Compare IN and RL only');
+  else {
+    await pickQuickInputItem(page, 'Also compare with a Base checkpoint');
+    await answerFileDialog(page, 'Base checkpoint', baseDir);
   }
 }
