@@ -10,7 +10,7 @@ import { decodeToF32Bits } from '../checkpoint/floatDecode';
 import type { FileReader } from '../checkpoint/fileReader';
 import { FrankenlensError } from '../errors';
 import { emptySums, type DeltaSums } from './deltaSums';
-import { SimdDeltaKernel, simdSupports } from './simdDeltaKernel';
+import { SimdDeltaKernel, simdDtype } from './simdDeltaKernel';
 
 /** One slice of one tensor in one checkpoint. */
 export interface ChunkSource {
@@ -50,8 +50,8 @@ export class DeltaKernel {
 
   run(chunk: DiffChunk): DeltaSums {
     const sources = chunk.base ? [chunk.in, chunk.rl, chunk.base] : [chunk.in, chunk.rl];
-    const dtype = sources[0]!.dtype;
-    if (this.simd && simdSupports(sources.map((source) => source.dtype)) && (dtype === 'BF16' || dtype === 'F32')) {
+    const dtype = this.simd ? simdDtype(sources.map((source) => source.dtype)) : null;
+    if (this.simd && dtype) {
       return this.simd.run(dtype, sources.length, chunk.count, (role, start, target) => this.readInto(sources[role]!, chunk.start + start, target));
     }
     const raws = sources.map((source, role) => this.readRaw(source, chunk, role));

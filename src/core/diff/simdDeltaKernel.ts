@@ -24,8 +24,10 @@ const RESULTS_BYTES = 64;
 const PIECE_ELEMENTS = 1048576;
 const PAGE_BYTES = 65536;
 
-export function simdSupports(dtypes: readonly Dtype[]): boolean {
-  return (dtypes[0] === 'BF16' || dtypes[0] === 'F32') && dtypes.every((dtype) => dtype === dtypes[0]);
+/** The dtype the SIMD kernel reduces for these roles, or null when they need the scalar path. */
+export function simdDtype(dtypes: readonly Dtype[]): 'BF16' | 'F32' | null {
+  const first = dtypes[0];
+  return (first === 'BF16' || first === 'F32') && dtypes.every((dtype) => dtype === first) ? first : null;
 }
 
 export class SimdDeltaKernel {
