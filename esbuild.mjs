@@ -69,8 +69,11 @@ const builds = [
   },
 ];
 
+// Parallel sessions in one tree can each build their own test folder (two levels deep, like out/unit).
+const testOutdir = process.env.FRANKENLENS_TEST_OUT ?? 'out/unit';
+
 if (withTests) {
-  rmSync('out/unit', { recursive: true, force: true });
+  rmSync(testOutdir, { recursive: true, force: true });
   const testEntries = {};
   const walk = (dir) => {
     for (const name of readdirSync(dir)) {
@@ -80,7 +83,7 @@ if (withTests) {
     }
   };
   walk('test');
-  builds.push({ ...nodeOptions, sourcemap: true, minify: false, entryPoints: { ...testEntries, ...workerEntries }, outdir: 'out/unit' });
+  builds.push({ ...nodeOptions, sourcemap: true, minify: false, entryPoints: { ...testEntries, ...workerEntries }, outdir: testOutdir });
 }
 
 if (watch) {
