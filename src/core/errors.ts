@@ -31,6 +31,10 @@ export type ErrorCode =
   // pairing checkpoints
   | 'UnpairedTensors'
   | 'ShapeMismatch'
+  // model inputs: tokenizer, chat template, images
+  | 'InvalidTokenizer'
+  | 'InvalidChatTemplate'
+  | 'InvalidImage'
   // everything else
   | 'InvalidPlan'
   | 'PlanMismatch'
