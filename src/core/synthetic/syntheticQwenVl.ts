@@ -133,7 +133,7 @@ export function renameForScheme(legacyName: string, naming: NamingSchemeChoice):
 }
 
 /** xorshift32 seeded by a string hash: fast and reproducible across platforms. */
-function seededRandom(seed: number, key: string): () => number {
+export function seededRandom(seed: number, key: string): () => number {
   let state = (seed ^ 0x9e3779b9) >>> 0;
   for (let i = 0; i < key.length; i++) state = Math.imul(state ^ key.charCodeAt(i), 0x01000193) >>> 0;
   if (state === 0) state = 0x12345678;
