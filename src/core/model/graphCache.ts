@@ -1,0 +1,88 @@
+/**
+ * Where graph files live. onnxruntime resolves external data relative to the .onnx file and refuses
+ * paths that leave its folder, so each checkpoint gets a cache folder holding hard links to its
+ * weight files (same bytes on disk, nothing copied) next to its graphs:
+ *
+ *   <cacheRoot>/<key>/weights-0.safetensors   (hard link to model-00001-of-0000N.safetensors)
+ *   <cacheRoot>/<key>/decoder-plain-last.onnx (a few hundred KB: structure and offsets only)
+ *
+ * The key hashes the builder version with each file's fingerprint (size, mtime, header hash) and
+ * config.json, so a changed checkpoint gets new graphs. When a hard link is impossible (cache on
+ * another filesystem, or a filesystem without links), the graph is written beside the weight files
+ * instead, as a hidden `.frankenlens-<key>-<graph>.onnx`.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, linkSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Checkpoint } from '../checkpoint/checkpoint';
+import { fingerprintFiles } from '../checkpoint/fingerprint';
+import { FrankenlensError } from '../errors';
+import { GraphBuilder } from './onnxGraph';
+
+/** Bump when a graph builder changes what it writes. */
+const BUILDER_VERSION = 1;
+
+export function checkpointKey(checkpoints: readonly Checkpoint[]): string {
+  const content = checkpoints.map((checkpoint) => ({ config: checkpoint.configSha256, files: fingerprintFiles(checkpoint) }));
+  return createHash('sha256').update(JSON.stringify({ builder: BUILDER_VERSION, content })).digest('hex').slice(0, 24);
+}
+
+export interface GraphFile {
+  path: string;
+  /** Whether this call wrote it (false: reused from the cache). */
+  built: boolean;
+}
+
+/**
+ * The path of graph `graphName` for these weight files, building it with `build` if it is not
+ * cached yet. `build` receives a builder whose external-data locations are already resolved.
+ */
+export function cachedGraph(cacheRoot: string, key: string, graphName: string, weightFiles: readonly string[], build: (builder: GraphBuilder) => void): GraphFile {
+  const folder = join(cacheRoot, key);
+  const linked = linkWeights(folder, weightFiles);
+  if (linked) return writeOnce(join(folder, `${graphName}.onnx`), graphName, (file) => linked.get(file)!, build);
+  const beside = dirname(weightFiles[0]!);
+  const outside = weightFiles.find((file) => dirname(file) !== beside);
+  if (outside) {
+    throw new FrankenlensError('InvalidArgument', `${cacheRoot}: cannot hard-link the weight files into the graph cache, and they live in different folders (${beside}, ${dirname(outside)}); put the graph cache on the same filesystem as the checkpoints`, cacheRoot);
+  }
+  return writeOnce(join(beside, `.frankenlens-${key}-${graphName}.onnx`), graphName, (file) => basename(file), build);
+}
+
+/** Hard links to every weight file inside `folder` (reusing links that still point at the same file); null when linking is impossible. */
+function linkWeights(folder: string, weightFiles: readonly string[]): Map<string, string> | null {
+  mkdirSync(folder, { recursive: true });
+  const links = new Map<string, string>();
+  for (const [index, file] of weightFiles.entries()) {
+    const name = `weights-${index}.safetensors`;
+    const link = join(folder, name);
+    const source = statSync(file);
+    if (existsSync(link)) {
+      const current = statSync(link);
+      if (current.ino === source.ino && current.dev === source.dev) {
+        links.set(file, name);
+        continue;
+      }
+      rmSync(link);
+    }
+    try {
+      linkSync(file, link);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK' || code === 'EACCES') return null;
+      throw error;
+    }
+    links.set(file, name);
+  }
+  return links;
+}
+
+function writeOnce(path: string, graphName: string, location: (file: string) => string, build: (builder: GraphBuilder) => void): GraphFile {
+  if (existsSync(path)) return { path, built: false };
+  const builder = new GraphBuilder(graphName, location);
+  build(builder);
+  const temporary = `${path}.${process.pid}.partial`;
+  writeFileSync(temporary, builder.toBytes());
+  renameSync(temporary, path);
+  return { path, built: true };
+}

@@ -1,0 +1,197 @@
+/**
+ * A runnable checkpoint: its config, weights and graph cache, with onnxruntime sessions started on
+ * first use and released on demand. Every call runs one prompt (batch 1); each graph variant (tap
+ * set, logits mode) has its own session so a plain run never pays for a tap.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { openCheckpoint, type Checkpoint } from '../checkpoint/checkpoint';
+import { FrankenlensError } from '../errors';
+import { buildDecoderGraph, buildEmbeddingGraph, pastKeyName, pastValueName, presentKeyName, presentValueName, type DecoderGraphOptions } from './decoderGraph';
+import { cachedGraph, checkpointKey } from './graphCache';
+import { readModelConfig, type ModelConfig } from './modelConfig';
+import { ModelWeights } from './modelWeights';
+import { startSession, type SessionSettings, type StartedSession } from './sessions';
+import { TAP_NAMES, tapsKey } from './taps';
+import { buildVisionGraph } from './visionGraph';
+import type { VisionInputs } from './visionInputs';
+
+export interface RuntimeOptions extends SessionSettings {
+  /** Graph cache root; default ~/.cache/frankenlens/graphs (see graphCache.ts for the layout). */
+  cacheDir?: string;
+}
+
+export function defaultGraphCacheDir(): string {
+  return join(homedir(), '.cache', 'frankenlens', 'graphs');
+}
+
+/** Per-layer keys and values of the positions seen so far, as the decoder's present.* returned them. */
+export interface KvCache {
+  length: number;
+  keys: ort.Tensor[];
+  values: ort.Tensor[];
+}
+
+export interface TapInputs {
+  /** [total] 1 at the key positions whose attention mass is measured. Default: none. */
+  massKeys?: Float32Array;
+  /** [layers · 2] attention and MLP multipliers per layer. Default: all 1. */
+  gates?: Float32Array;
+  /** Replacement K/V: `keys`/`values` are [layers, 1, kv_heads, positions.length, head_dim]. Default: none. */
+  kvOverride?: { positions: readonly number[]; keys: Float32Array; values: Float32Array; layers: readonly boolean[] };
+}
+
+export interface DecoderStep {
+  /** [sequence · hidden] embeddings of the new positions. */
+  embeds: Float32Array;
+  /** [3 · sequence] M-RoPE positions (t row, h row, w row). */
+  positions: BigInt64Array;
+  cache: KvCache;
+  taps?: TapInputs;
+}
+
+export interface DecoderResult {
+  /** [1 or sequence, vocab] */
+  logits: Float32Array;
+  cache: KvCache;
+  /** [layers, sequence] when the attentionMass tap is on. */
+  attentionMass?: Float32Array;
+  /** [layers + 1, sequence, hidden] when the hiddenStates tap is on. */
+  hiddenStates?: Float32Array;
+}
+
+export class ModelRuntime {
+  readonly config: ModelConfig;
+  readonly weights: ModelWeights;
+  private readonly key: string;
+  private readonly sessions = new Map<string, Promise<StartedSession>>();
+
+  constructor(
+    readonly checkpoint: Checkpoint,
+    private readonly options: RuntimeOptions = {},
+  ) {
+    this.config = readModelConfig(checkpoint);
+    this.weights = ModelWeights.of(checkpoint);
+    this.key = checkpointKey([checkpoint]);
+  }
+
+  static open(dir: string, options: RuntimeOptions = {}): ModelRuntime {
+    return new ModelRuntime(openCheckpoint(dir), options);
+  }
+
+  /** Path of a graph file (building it if not cached), for inspection or tests. */
+  graphPath(graph: GraphSpec): string {
+    const { decoder, vision } = this.config;
+    const cacheRoot = this.options.cacheDir ?? defaultGraphCacheDir();
+    return cachedGraph(cacheRoot, this.key, graphName(graph), this.weights.files(), (builder) => {
+      if (graph === 'embedding') buildEmbeddingGraph(builder, decoder, this.weights);
+      else if (graph === 'vision') {
+        if (!vision) throw new FrankenlensError('InvalidArgument', `${this.checkpoint.path}: a ${this.config.modelType} model has no vision tower`, this.checkpoint.path);
+        buildVisionGraph(builder, vision, this.weights);
+      } else buildDecoderGraph(builder, decoder, this.weights, graph);
+    }).path;
+  }
+
+  /** The provider a graph's session runs on (starting it if needed). */
+  async provider(graph: GraphSpec): Promise<'cpu' | 'cuda'> {
+    return (await this.session(graph)).provider;
+  }
+
+  private session(graph: GraphSpec): Promise<StartedSession> {
+    const name = graphName(graph);
+    let started = this.sessions.get(name);
+    if (!started) {
+      started = startSession(this.graphPath(graph), this.options);
+      this.sessions.set(name, started);
+      started.catch(() => this.sessions.delete(name));
+    }
+    return started;
+  }
+
+  async embed(ids: readonly number[]): Promise<Float32Array> {
+    const { session } = await this.session('embedding');
+    const out = await session.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]) });
+    return out.inputs_embeds!.data as Float32Array;
+  }
+
+  async encodeImages(inputs: VisionInputs): Promise<Float32Array> {
+    const { session } = await this.session('vision');
+    const patches = inputs.rotaryPositionIds.length / 2;
+    const out = await session.run({
+      pixel_values: new ort.Tensor('float32', inputs.pixelValues, [patches, inputs.pixelValues.length / patches]),
+      rotary_position_ids: new ort.Tensor('int64', inputs.rotaryPositionIds, [patches, 2]),
+      window_index: new ort.Tensor('int64', inputs.windowIndex, [inputs.windowIndex.length]),
+      inverse_window_index: new ort.Tensor('int64', inputs.inverseWindowIndex, [inputs.inverseWindowIndex.length]),
+      window_segments: new ort.Tensor('int64', inputs.windowSegments, [patches]),
+      full_attention_segments: new ort.Tensor('int64', inputs.fullAttentionSegments, [patches]),
+    });
+    return out.image_embeds!.data as Float32Array;
+  }
+
+  emptyCache(): KvCache {
+    const { layers, kvHeads, headDim } = this.config.decoder;
+    const empty = () => new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim]);
+    return { length: 0, keys: Array.from({ length: layers }, empty), values: Array.from({ length: layers }, empty) };
+  }
+
+  async decode(step: DecoderStep, graph: DecoderGraphOptions): Promise<DecoderResult> {
+    const { session } = await this.session(graph);
+    const { hiddenSize, layers, kvHeads, headDim } = this.config.decoder;
+    const sequence = step.embeds.length / hiddenSize;
+    if (!Number.isInteger(sequence) || step.positions.length !== 3 * sequence) {
+      throw new FrankenlensError('InvalidArgument', `decoder step: ${step.embeds.length} embedding values and ${step.positions.length} position ids do not describe one sequence of hidden size ${hiddenSize}`);
+    }
+    const total = step.cache.length + sequence;
+    const feeds: Record<string, ort.Tensor> = {
+      inputs_embeds: new ort.Tensor('float32', step.embeds, [1, sequence, hiddenSize]),
+      position_ids: new ort.Tensor('int64', step.positions, [3, 1, sequence]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
+    };
+    for (let layer = 0; layer < layers; layer++) {
+      feeds[pastKeyName(layer)] = step.cache.keys[layer]!;
+      feeds[pastValueName(layer)] = step.cache.values[layer]!;
+    }
+    const taps = step.taps ?? {};
+    if (graph.taps.attentionMass) feeds[TAP_NAMES.massKeys] = new ort.Tensor('float32', taps.massKeys ?? new Float32Array(total), [1, total]);
+    if (graph.taps.gates) feeds[TAP_NAMES.gates] = new ort.Tensor('float32', taps.gates ?? new Float32Array(layers * 2).fill(1), [layers, 2]);
+    if (graph.taps.kvOverride) {
+      const override = taps.kvOverride ?? { positions: [], keys: new Float32Array(0), values: new Float32Array(0), layers: Array<boolean>(layers).fill(false) };
+      const count = override.positions.length;
+      feeds[TAP_NAMES.overridePositions] = new ort.Tensor('int64', BigInt64Array.from(override.positions, BigInt), [count]);
+      feeds[TAP_NAMES.overrideKeys] = new ort.Tensor('float32', override.keys, [layers, 1, kvHeads, count, headDim]);
+      feeds[TAP_NAMES.overrideValues] = new ort.Tensor('float32', override.values, [layers, 1, kvHeads, count, headDim]);
+      feeds[TAP_NAMES.overrideLayers] = new ort.Tensor('bool', Uint8Array.from(override.layers, Number), [layers]);
+    }
+    const out = await session.run(feeds);
+    const result: DecoderResult = {
+      logits: out.logits!.data as Float32Array,
+      cache: {
+        length: total,
+        keys: Array.from({ length: layers }, (_, layer) => out[presentKeyName(layer)]!),
+        values: Array.from({ length: layers }, (_, layer) => out[presentValueName(layer)]!),
+      },
+    };
+    if (graph.taps.attentionMass) result.attentionMass = out[TAP_NAMES.mass]!.data as Float32Array;
+    if (graph.taps.hiddenStates) result.hiddenStates = out[TAP_NAMES.hiddenStates]!.data as Float32Array;
+    return result;
+  }
+
+  /** Releases one graph's session (or all): its memory is freed, the graph file stays cached. */
+  async unload(graph?: GraphSpec): Promise<void> {
+    const names = graph === undefined ? [...this.sessions.keys()] : [graphName(graph)];
+    for (const name of names) {
+      const started = this.sessions.get(name);
+      this.sessions.delete(name);
+      if (started) await (await started).session.release();
+    }
+  }
+}
+
+/** Which graph: the token embedding, the vision tower, or a decoder variant. */
+export type GraphSpec = 'embedding' | 'vision' | DecoderGraphOptions;
+
+/** The graph's file name in the cache (decoder variants by their taps and logits mode). */
+export function graphName(graph: GraphSpec): string {
+  return typeof graph === 'string' ? graph : `decoder-${tapsKey(graph.taps)}-${graph.logits}`;
+}

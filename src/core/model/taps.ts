@@ -1,0 +1,41 @@
+/**
+ * Analysis taps of the decoder graph. Each tap is compiled into its own graph variant (the graph
+ * cache key includes the taps), so a graph without taps has no tap op at all and costs nothing.
+ *
+ * - attentionMass: input `attention_mass_keys` [batch, total] (1 at chosen key positions, else 0);
+ *   output `attention_mass` [layers, batch, sequence]: for every query row of this step, the
+ *   softmax probability summed over the chosen keys, averaged over heads. Callers average the rows
+ *   they care about (e.g. reasoning tokens), so no full attention map ever leaves the graph.
+ * - gates: input `layer_gates` [layers, 2] multiplying each layer's attention and MLP residual
+ *   contributions (1 = unchanged, 0 = zero-ablated).
+ * - kvOverride: inputs `kv_override_positions` [P] (absolute positions), `kv_override_keys` and
+ *   `kv_override_values` [layers, batch, kv_heads, P, head_dim] (post-rotary, as `present.*`
+ *   returns them) and `kv_override_layers` [layers] bool; a selected layer uses the given K/V at
+ *   those positions. Single-layer swap selects one layer, suffix swap every layer from L on. The
+ *   override lands in `present.*`, so cached decoding keeps it; later steps pass P = 0.
+ * - hiddenStates: output `hidden_states` [layers + 1, batch, sequence, hidden], HF's convention:
+ *   0 = inputs_embeds, i = output of layer i − 1, the last = after the final norm.
+ */
+export interface DecoderTaps {
+  attentionMass?: boolean;
+  gates?: boolean;
+  kvOverride?: boolean;
+  hiddenStates?: boolean;
+}
+
+export const TAP_NAMES = {
+  massKeys: 'attention_mass_keys',
+  mass: 'attention_mass',
+  gates: 'layer_gates',
+  overridePositions: 'kv_override_positions',
+  overrideKeys: 'kv_override_keys',
+  overrideValues: 'kv_override_values',
+  overrideLayers: 'kv_override_layers',
+  hiddenStates: 'hidden_states',
+} as const;
+
+/** Stable text for cache keys and file names: the taps that are on, in a fixed order. */
+export function tapsKey(taps: DecoderTaps): string {
+  const on = (['attentionMass', 'gates', 'kvOverride', 'hiddenStates'] as const).filter((tap) => taps[tap]);
+  return on.length === 0 ? 'plain' : on.join('+');
+}
