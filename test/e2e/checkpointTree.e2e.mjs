@@ -51,7 +51,7 @@ async function contextMenu(page, row, label) {
 const explorerRow = (page, name) => page.locator('.explorer-folders-view .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) });
 
 async function userFlow(browser) {
-  const { page, close } = await openWorkbench(browser, { runDir: join(run, 'ui'), workspace, extensionPath: repoRoot, viewport: { width: 1400, height: 900 } });
+  const { page, webviewErrors, close } = await openWorkbench(browser, { runDir: join(run, 'ui'), workspace, extensionPath: repoRoot, viewport: { width: 1400, height: 900 } });
   try {
     // The activity-bar view lists the three demo checkpoints with their header facts.
     await page.locator('.activitybar .action-item a[aria-label^="Frankenlens"]').click();
@@ -114,6 +114,7 @@ async function userFlow(browser) {
     // Clicking the lens opens the saved comparison in the panel.
     await page.locator('.monaco-editor .codelens-decoration a', { hasText: 'top changed' }).first().click();
     await panel.locator('main#app[aria-busy="false"] .charts figure svg').first().waitFor({ timeout: 60_000 });
+    assert.deepEqual(webviewErrors, [], 'no errors in the webview console');
     return lensText.replaceAll('\n', ' ');
   } catch (error) {
     await page.screenshot({ path: join(artifacts, 'e2e-tree-failure.png') }).catch(() => {});

@@ -53,7 +53,7 @@ mkdirSync(artifacts, { recursive: true });
 
 /** A person's session: palette, dialogs, panel, brush, theme switch, reload, a bad folder. */
 async function userFlow(browser) {
-  const { page, server, cspViolations, close } = await openWorkbench(browser, { runDir: join(run, 'ui'), workspace, extensionPath: repoRoot });
+  const { page, server, cspViolations, webviewErrors, close } = await openWorkbench(browser, { runDir: join(run, 'ui'), workspace, extensionPath: repoRoot });
   try {
     await compareFromPalette(page, { inDir: join(checkpoints, 'in'), rlDir: join(checkpoints, 'rl'), baseDir: join(checkpoints, 'base') });
 
@@ -128,6 +128,7 @@ async function userFlow(browser) {
     await page.screenshot({ path: join(artifacts, 'compare-checkpoints-error.png') });
 
     assert.deepEqual(cspViolations, [], 'no CSP violations');
+    assert.deepEqual(webviewErrors, [], 'no errors in the webview console');
     return `${figures} charts, brushed unified layers ${brushLog[1]}..${brushLog[2]}`;
   } catch (error) {
     await page.screenshot({ path: join(artifacts, 'e2e-failure.png') }).catch(() => {});

@@ -66,7 +66,7 @@ async function waitForMerge(outDir) {
 const sliceList = (plan) => plan.slices.map(({ start, end, source }) => [start, end, source]);
 
 async function userFlow(browser) {
-  const { page, cspViolations, close } = await openWorkbench(browser, { runDir: join(run, 'ui'), workspace, extensionPath: repoRoot });
+  const { page, cspViolations, webviewErrors, close } = await openWorkbench(browser, { runDir: join(run, 'ui'), workspace, extensionPath: repoRoot });
   try {
     await compareFromPalette(page, { inDir: join(checkpoints, 'in'), rlDir: join(checkpoints, 'rl') });
     const panel = webviewFrame(page);
@@ -147,6 +147,7 @@ async function userFlow(browser) {
     await page.screenshot({ path: join(artifacts, 'merge-thirds-done-dark.png') });
 
     assert.deepEqual(cspViolations, [], 'no CSP violations');
+    assert.deepEqual(webviewErrors, [], 'no errors in the webview console');
     return `froze HF ${start}–${end}, merged HF ${mergeStart}–${mergeEnd} from RL (keyboard), RL with 6–11 from IN (palette), the six thirds variants`;
   } catch (error) {
     await page.screenshot({ path: join(artifacts, 'e2e-merge-failure.png') }).catch(() => {});

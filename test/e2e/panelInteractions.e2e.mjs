@@ -39,7 +39,7 @@ async function acceptSaveDialog(page, title) {
 }
 
 async function userFlow(browser) {
-  const { page, cspViolations, close } = await openWorkbench(browser, { runDir: join(run, 'ui'), workspace, extensionPath: repoRoot });
+  const { page, cspViolations, webviewErrors, close } = await openWorkbench(browser, { runDir: join(run, 'ui'), workspace, extensionPath: repoRoot });
   try {
     await compareFromPalette(page, { inDir: join(checkpoints, 'in'), rlDir: join(checkpoints, 'rl'), baseDir: join(checkpoints, 'base') });
     const panel = webviewFrame(page);
@@ -141,6 +141,7 @@ async function userFlow(browser) {
     await page.screenshot({ path: join(artifacts, 'panel-layer-tensors-light.png') });
 
     assert.deepEqual(cspViolations, [], 'no CSP violations');
+    assert.deepEqual(webviewErrors, [], 'no errors in the webview console');
     return `layer ${target}: ${names.length} tensors listed; metric/section switched and kept across a reload; SVG, PNG and spec exported`;
   } catch (error) {
     await page.screenshot({ path: join(artifacts, 'e2e-panel-failure.png') }).catch(() => {});

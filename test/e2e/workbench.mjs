@@ -112,10 +112,29 @@ const TEST_SETTINGS = {
   'window.commandCenter': false,
 };
 
+/** Webview content is served from VS Code's webview host page or its resource origin. */
+const isWebviewUrl = (url) => url.includes('/contrib/webview/browser/pre/') || url.includes('vscode-cdn.net') || url.startsWith('vscode-webview:');
+
+/**
+ * The "Activation: N ms" that VS Code's own Running Extensions view reports for the extension
+ * shown as `extensionName` (its display name, or publisher.name for a development extension)
+ * (the extension host's activation timing: code loading plus the activate() call).
+ */
+export async function activationMilliseconds(page, extensionName) {
+  await runCommand(page, 'Developer: Show Running Extensions');
+  const row = page.locator('.runtime-extensions-editor .monaco-list-row').filter({ has: page.getByText(extensionName, { exact: true }) });
+  await row.first().waitFor({ timeout: 30_000 });
+  const text = await row.first().innerText();
+  const match = text.match(/Activation:\s*([\d.]+)\s*ms/);
+  if (!match) throw new Error(`no activation time in the Running Extensions row: ${text}`);
+  return Number(match[1]);
+}
+
 /**
  * Starts code-server on `workspace` with the extension at `extensionPath`, opens it in a new page
  * and picks `theme` (in the UI: settings.json's theme is not applied at startup here). Content
- * Security Policy violations reported on the page's console are collected in `cspViolations`.
+ * Security Policy violations reported on the page's console are collected in `cspViolations`, and
+ * errors logged by webviews (ours are the only ones) in `webviewErrors`.
  * `close()` closes the page and stops code-server (`server`) with every process it spawned.
  */
 export async function openWorkbench(browser, { runDir, workspace, extensionPath, viewport = { width: 1400, height: 1000 }, theme = 'Dark Modern' }) {
@@ -126,8 +145,10 @@ export async function openWorkbench(browser, { runDir, workspace, extensionPath,
     await server.stop();
   };
   const cspViolations = [];
+  const webviewErrors = [];
   page.on('console', (message) => {
     if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    if (message.type() === 'error' && isWebviewUrl(message.location().url)) webviewErrors.push(message.text());
   });
   try {
     await page.goto(server.url);
@@ -137,17 +158,17 @@ export async function openWorkbench(browser, { runDir, workspace, extensionPath,
     await close();
     throw error;
   }
-  return { page, server, cspViolations, close };
+  return { page, server, cspViolations, webviewErrors, close };
 }
 
-/** Polls `check` every 250 ms until it returns something truthy, and returns that. */
-export async function waitFor(description, check, timeoutMs = 30_000) {
+/** Polls `check` every `intervalMs` until it returns something truthy, and returns that. */
+export async function waitFor(description, check, timeoutMs = 30_000, intervalMs = 250) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
-    await new Promise((done) => setTimeout(done, 250));
+    await new Promise((done) => setTimeout(done, intervalMs));
   }
 }
 
