@@ -28,6 +28,7 @@ import {
   WRITE_THIRDS_VARIANTS_COMMAND,
 } from './host/contributionIds';
 import { DiffResultIndex } from './host/diffResultIndex';
+import { defaultRoleFolders } from './host/settings';
 import type { WorkspaceCheckpointServices } from './host/hostServices';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -35,7 +36,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const services = { extensionUri: context.extensionUri, log };
   const headers = new CheckpointHeaders();
   const watcher = CheckpointFilesWatcher.register(headers);
-  const roles = new CheckpointRoles(context.workspaceState);
+  const roles = new CheckpointRoles(context.workspaceState, defaultRoleFolders);
   const workspaceServices: WorkspaceCheckpointServices = { ...services, roles, headers, diffResults: new DiffResultIndex(), watcher };
   const checkpointTree = CheckpointTreeProvider.register(workspaceServices);
   const analysesTree = AnalysesTreeProvider.register(workspaceServices);
@@ -54,6 +55,9 @@ export function activate(context: vscode.ExtensionContext): void {
     analysesTree,
     CheckpointCodeLensProvider.register(workspaceServices),
     roles.onDidChange(syncRoleContextKeys),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('frankenlens.defaultRoles')) roles.notify();
+    }),
     // Arguments (IN, RL, Base as paths or URIs) skip the folder dialogs: menus and tests use them.
     vscode.commands.registerCommand(COMPARE_CHECKPOINTS_COMMAND, async (...args: unknown[]) => {
       const { compareCheckpoints } = await import('./host/compareCheckpoints');

@@ -1,6 +1,8 @@
 /**
  * Which workspace checkpoints are IN, RL and Base: one folder per role, one role per folder,
- * kept in workspace state so they survive reloads. Pure (storage and listeners are injected).
+ * kept in workspace state so they survive reloads. Roles set by hand win over the defaults a
+ * workspace declares in its settings (a study's shared .vscode/settings.json). Pure (storage,
+ * defaults and listeners are injected).
  */
 import { resolve } from 'node:path';
 
@@ -20,16 +22,18 @@ export const ROLE_LABELS: Record<CheckpointRole, string> = { in: 'IN', rl: 'RL',
 export class CheckpointRoles {
   private readonly listeners = new Set<(roles: RoleAssignment) => void>();
 
-  constructor(private readonly storage: RoleStorage) {}
+  /** `defaults` gives absolute folders; it is asked again on every read, so settings edits apply at once. */
+  constructor(
+    private readonly storage: RoleStorage,
+    private readonly defaults: () => RoleAssignment = () => ({}),
+  ) {}
 
   assignment(): RoleAssignment {
-    const stored = this.storage.get<unknown>(STORAGE_KEY);
-    if (typeof stored !== 'object' || stored === null) return {};
     const roles: RoleAssignment = {};
-    for (const role of ROLES) {
-      const path = (stored as Record<string, unknown>)[role];
-      if (typeof path === 'string' && path.length > 0) roles[role] = path;
-    }
+    const defaults = this.defaults();
+    for (const role of ROLES) if (defaults[role] !== undefined) giveRole(roles, role, defaults[role]);
+    const stored = this.storedAssignment();
+    for (const role of ROLES) if (stored[role] !== undefined) giveRole(roles, role, stored[role]);
     return roles;
   }
 
@@ -45,14 +49,27 @@ export class CheckpointRoles {
 
   /** Gives `folder` the role, taking it from the folder that had it and any other role from `folder`. */
   async assign(role: CheckpointRole, folder: string): Promise<void> {
-    const target = resolve(folder);
+    const stored = this.storedAssignment();
+    giveRole(stored, role, folder);
+    await this.storage.update(STORAGE_KEY, stored);
+    this.notify();
+  }
+
+  /** Tells listeners the assignment may have changed (the default roles' settings were edited). */
+  notify(): void {
     const roles = this.assignment();
-    for (const other of ROLES) {
-      if (roles[other] !== undefined && resolve(roles[other]) === target) delete roles[other];
-    }
-    roles[role] = target;
-    await this.storage.update(STORAGE_KEY, roles);
     for (const listener of this.listeners) listener(roles);
+  }
+
+  private storedAssignment(): RoleAssignment {
+    const stored = this.storage.get<unknown>(STORAGE_KEY);
+    if (typeof stored !== 'object' || stored === null) return {};
+    const roles: RoleAssignment = {};
+    for (const role of ROLES) {
+      const path = (stored as Record<string, unknown>)[role];
+      if (typeof path === 'string' && path.length > 0) roles[role] = path;
+    }
+    return roles;
   }
 
   /** Calls `listener` after every change; returns what stops it. */
@@ -60,4 +77,13 @@ export class CheckpointRoles {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
   }
+}
+
+/** Gives `folder` the role in `roles`, taking any other role away from that folder. */
+function giveRole(roles: RoleAssignment, role: CheckpointRole, folder: string): void {
+  const target = resolve(folder);
+  for (const other of ROLES) {
+    if (roles[other] !== undefined && resolve(roles[other]) === target) delete roles[other];
+  }
+  roles[role] = target;
 }

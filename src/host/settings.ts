@@ -1,5 +1,6 @@
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
+import type { RoleAssignment } from './checkpointRoles';
 
 /** The `frankenlens.*` settings, checked once here so handlers never see a malformed value. */
 export interface FrankenlensSettings {
@@ -9,19 +10,27 @@ export interface FrankenlensSettings {
   resultsFolder: string;
   /** Whether checkpoint paths in training code get CodeLenses. */
   codeLensEnabled: boolean;
+  /** Checkpoint folders the workspace declares as IN, RL and Base, as written (relative or absolute). */
+  defaultRoles: RoleAssignment;
 }
 
-const DEFAULTS: FrankenlensSettings = { threads: 0, resultsFolder: '.frankenlens', codeLensEnabled: true };
+const DEFAULTS: FrankenlensSettings = { threads: 0, resultsFolder: '.frankenlens', codeLensEnabled: true, defaultRoles: {} };
 
 export function readSettings(): FrankenlensSettings {
   const configuration = vscode.workspace.getConfiguration('frankenlens');
   const threads = configuration.get<unknown>('threads');
   const resultsFolder = configuration.get<unknown>('resultsFolder');
   const codeLensEnabled = configuration.get<unknown>('codeLens.enabled');
+  const defaultRoles: RoleAssignment = {};
+  for (const role of ['in', 'rl', 'base'] as const) {
+    const folder = configuration.get<unknown>(`defaultRoles.${role}`);
+    if (typeof folder === 'string' && folder.trim() !== '') defaultRoles[role] = folder.trim();
+  }
   return {
     threads: Number.isSafeInteger(threads) && (threads as number) >= 0 ? (threads as number) : DEFAULTS.threads,
     resultsFolder: typeof resultsFolder === 'string' && resultsFolder.trim() !== '' ? resultsFolder.trim() : DEFAULTS.resultsFolder,
     codeLensEnabled: typeof codeLensEnabled === 'boolean' ? codeLensEnabled : DEFAULTS.codeLensEnabled,
+    defaultRoles,
   };
 }
 
@@ -30,4 +39,16 @@ export function resultsFolderPath(settings: FrankenlensSettings = readSettings()
   const root = vscode.workspace.workspaceFolders?.[0];
   if (!root || root.uri.scheme !== 'file') return undefined;
   return resolve(root.uri.fsPath, settings.resultsFolder);
+}
+
+/** The default roles as absolute folders (relative ones against the first local workspace folder). */
+export function defaultRoleFolders(settings: FrankenlensSettings = readSettings()): RoleAssignment {
+  const root = vscode.workspace.workspaceFolders?.[0];
+  const rootPath = root?.uri.scheme === 'file' ? root.uri.fsPath : undefined;
+  const folders: RoleAssignment = {};
+  for (const [role, folder] of Object.entries(settings.defaultRoles) as [keyof RoleAssignment, string][]) {
+    if (isAbsolute(folder)) folders[role] = folder;
+    else if (rootPath !== undefined) folders[role] = resolve(rootPath, folder);
+  }
+  return folders;
 }

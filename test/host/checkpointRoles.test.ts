@@ -49,4 +49,29 @@ describe('CheckpointRoles', () => {
     await roles.assign('in', '/ckpt/in');
     assert.deepEqual(seen, [{ base: '/ckpt/base' }]);
   });
+
+  it('starts from the workspace default roles, and a role set by hand wins over them', async () => {
+    let defaults: RoleAssignment = { in: '/ckpt/sft', rl: '/ckpt/grpo' };
+    const roles = new CheckpointRoles(memoryStorage(), () => defaults);
+    assert.deepEqual(roles.assignment(), { in: '/ckpt/sft', rl: '/ckpt/grpo' });
+    assert.equal(roles.roleOf('/ckpt/grpo/'), 'rl');
+
+    // The default RL folder set as IN by hand: IN moves there, and no folder is RL any more.
+    await roles.assign('in', '/ckpt/grpo');
+    assert.deepEqual(roles.assignment(), { in: '/ckpt/grpo' });
+
+    // Defaults are read on every call: an edited setting applies without a reload.
+    defaults = { base: '/ckpt/base' };
+    assert.deepEqual(roles.assignment(), { base: '/ckpt/base', in: '/ckpt/grpo' });
+  });
+
+  it('tells listeners when asked to, after the default roles changed', () => {
+    let defaults: RoleAssignment = {};
+    const roles = new CheckpointRoles(memoryStorage(), () => defaults);
+    const seen: RoleAssignment[] = [];
+    roles.onDidChange((assignment) => seen.push(assignment));
+    defaults = { rl: '/ckpt/rl' };
+    roles.notify();
+    assert.deepEqual(seen, [{ rl: '/ckpt/rl' }]);
+  });
 });
