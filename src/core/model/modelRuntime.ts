@@ -195,3 +195,29 @@ export type GraphSpec = 'embedding' | 'vision' | DecoderGraphOptions;
 export function graphName(graph: GraphSpec): string {
   return typeof graph === 'string' ? graph : `decoder-${tapsKey(graph.taps)}-${graph.logits}`;
 }
+
+/**
+ * A K/V override that carries a source run's cached keys and values at `positions` into the same
+ * positions of the `layers` marked true (the visual-token swap: single layer or suffix).
+ */
+export function kvOverrideFrom(source: KvCache, positions: readonly number[], layers: readonly boolean[]): NonNullable<TapInputs['kvOverride']> {
+  const [, kvHeads, total, headDim] = source.keys[0]!.dims as number[];
+  const count = positions.length;
+  const block = kvHeads! * count * headDim!;
+  const keys = new Float32Array(source.keys.length * block);
+  const values = new Float32Array(keys.length);
+  for (let layer = 0; layer < source.keys.length; layer++) {
+    const layerKeys = source.keys[layer]!.data as Float32Array;
+    const layerValues = source.values[layer]!.data as Float32Array;
+    for (let head = 0; head < kvHeads!; head++) {
+      positions.forEach((position, slot) => {
+        if (!(position >= 0 && position < total!)) throw new FrankenlensError('InvalidArgument', `K/V override position ${position} is outside the source run's ${total} positions`);
+        const from = (head * total! + position) * headDim!;
+        const to = layer * block + (head * count + slot) * headDim!;
+        keys.set(layerKeys.subarray(from, from + headDim!), to);
+        values.set(layerValues.subarray(from, from + headDim!), to);
+      });
+    }
+  }
+  return { positions, keys, values, layers };
+}
