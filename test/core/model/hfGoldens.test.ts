@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ModelRuntime } from '../../../src/core/model/modelRuntime';
 import { embedPrompt } from '../../../src/core/model/promptEmbedding';
-import { assertClose } from '../../helpers/closeness';
+import { assertAllClose } from '../../helpers/allClose';
 import { readNpy } from '../../helpers/npy';
 import { tempDir } from '../../helpers/tempDir';
 
@@ -38,11 +38,11 @@ for (const name of ['text', 'image'] as const) {
       for (const key of chosen) massKeys[key] = 1;
       const result = await runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache(), taps: { massKeys } }, ALL_TAPS);
 
-      const logitError = assertClose(result.logits, floats(`${name}/logits.npy`), { atol: 1e-4 }, 'logits');
+      const logitError = assertAllClose(result.logits, floats(`${name}/logits.npy`), { rtol: 0, atol: 1e-4 }, 'logits').maxAbs;
       const hiddenSize = runtime.config.decoder.hiddenSize;
       for (let index = 0; index <= layers; index++) {
         const actual = result.hiddenStates!.subarray(index * sequence * hiddenSize, (index + 1) * sequence * hiddenSize);
-        assertClose(actual, floats(`${name}/hidden_states_${index}.npy`), { atol: 1e-5, rtol: 1e-5 }, `hidden state ${index}`);
+        assertAllClose(actual, floats(`${name}/hidden_states_${index}.npy`), { atol: 1e-5, rtol: 1e-5 }, `hidden state ${index}`);
       }
       for (let layer = 0; layer < layers; layer++) {
         const probabilities = golden(`${name}/attentions_${layer}.npy`).data as Float32Array;
@@ -51,7 +51,7 @@ for (const name of ['text', 'image'] as const) {
           for (let head = 0; head < heads; head++) for (const key of chosen) sum += probabilities[(head * sequence + row) * sequence + key]!;
           return sum / heads;
         });
-        assertClose(result.attentionMass!.subarray(layer * sequence, (layer + 1) * sequence), expected, { atol: 1e-5, rtol: 1e-5 }, `attention mass of layer ${layer}`);
+        assertAllClose(result.attentionMass!.subarray(layer * sequence, (layer + 1) * sequence), expected, { atol: 1e-5, rtol: 1e-5 }, `attention mass of layer ${layer}`);
       }
       assert.ok(logitError < 1e-4);
     });
@@ -63,6 +63,6 @@ describe('HF goldens, vision tower', () => {
     const prompt = await embedPrompt(runtime, ints('image/input_ids.npy'), { pixelValues: floats('image/pixel_values.npy'), grids: [{ t: 1, h: 4, w: 6 }] });
     const hiddenSize = runtime.config.decoder.hiddenSize;
     const imageRows = Float32Array.from(prompt.imageTokenPositions.flatMap((row) => Array.from(prompt.embeds.subarray(row * hiddenSize, (row + 1) * hiddenSize))));
-    assertClose(imageRows, floats('image/image_embeds.npy'), { atol: 1e-5, rtol: 1e-5 }, 'image embeddings');
+    assertAllClose(imageRows, floats('image/image_embeds.npy'), { atol: 1e-5, rtol: 1e-5 }, 'image embeddings');
   });
 });
