@@ -35,6 +35,9 @@ export type ErrorCode =
   | 'InvalidTokenizer'
   | 'InvalidChatTemplate'
   | 'InvalidImage'
+  // benchmarks: item files and importers, model responses to score
+  | 'InvalidBenchmarkItem'
+  | 'InvalidResponses'
   // everything else
   | 'InvalidPlan'
   | 'PlanMismatch'
