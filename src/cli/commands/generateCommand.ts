@@ -1,0 +1,94 @@
+import { parseArgs } from 'node:util';
+import { generateGreedy } from '../../core/model/generate';
+import { ModelRuntime } from '../../core/model/modelRuntime';
+import { embedPrompt } from '../../core/model/promptEmbedding';
+import type { ExecutionProviderChoice } from '../../core/model/sessions';
+import type { CancelToken } from '../../core/progress';
+import { loadChatTemplate } from '../../core/text/chatTemplate';
+import { loadGenerationSettings, maxNewTokensFor } from '../../core/text/generationConfig';
+import { loadTokenizer } from '../../core/text/tokenizer';
+import { buildModelInputs, loadVisionLanguageProcessor } from '../../core/text/visionPrompt';
+import { readImageFile } from '../../core/vision/imageDecode';
+import { UsageError } from '../cliErrors';
+
+export const GENERATE_USAGE = `frankenlens generate --model DIR [--image FILE] --prompt TEXT [options]
+
+Greedy decoding with a KV cache on onnxruntime, from the checkpoint's own weights (ONNX graphs are
+built once and cached; weights are referenced, never copied). The prompt goes through the
+checkpoint's chat template as one user message; the image (PNG or JPEG) is placed before the text.
+
+Options:
+  --max-new-tokens N   at most N new tokens (default: generation_config.json, as transformers)
+  --device D           auto (CUDA when installed, else CPU), cpu or cuda (default auto)
+  --threads N          onnxruntime threads per operator (default: one per core)
+  --cache-dir DIR      graph cache folder (default ~/.cache/frankenlens/graphs)
+  --json               print the answer with the effective settings and timings as JSON`;
+
+export async function generateCommand(argv: string[], cancel: CancelToken): Promise<string> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: 'string' },
+      image: { type: 'string' },
+      prompt: { type: 'string' },
+      'max-new-tokens': { type: 'string' },
+      device: { type: 'string', default: 'auto' },
+      threads: { type: 'string', default: '0' },
+      'cache-dir': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    allowPositionals: false,
+    strict: true,
+  });
+  if (positionals.length > 0) throw new UsageError('generate takes no positional arguments');
+  if (!values.model) throw new UsageError('generate needs --model DIR');
+  if (values.prompt === undefined) throw new UsageError('generate needs --prompt TEXT');
+  if (!['auto', 'cpu', 'cuda'].includes(values.device!)) throw new UsageError(`--device must be auto, cpu or cuda, not "${values.device}"`);
+  const threads = wholeNumber('--threads', values.threads!);
+  const dir = values.model;
+  const generationSettings = loadGenerationSettings(dir);
+
+  let inputIds: number[];
+  let images;
+  const tokenizer = loadTokenizer(dir);
+  if (values.image) {
+    const processor = loadVisionLanguageProcessor(dir);
+    const inputs = buildModelInputs(processor, [{ role: 'user', content: [{ type: 'image', image: readImageFile(values.image), name: values.image }, { type: 'text', text: values.prompt }] }]);
+    inputIds = inputs.inputIds;
+    images = { pixelValues: inputs.pixelValues, grids: inputs.images.map(({ gridThw: [t, h, w] }) => ({ t, h, w })) };
+  } else {
+    inputIds = tokenizer.encode(loadChatTemplate(dir, tokenizer).render([{ role: 'user', content: values.prompt }], { addGenerationPrompt: true }));
+  }
+  const maxNewTokens = values['max-new-tokens'] === undefined ? maxNewTokensFor(generationSettings, inputIds.length) : wholeNumber('--max-new-tokens', values['max-new-tokens']);
+
+  const runtime = ModelRuntime.open(dir, { executionProvider: values.device as ExecutionProviderChoice, intraOpThreads: threads, cacheDir: values['cache-dir'] });
+  try {
+    const prompt = await embedPrompt(runtime, inputIds, images);
+    const generation = await generateGreedy(runtime, inputIds, prompt, { maxNewTokens, repetitionPenalty: generationSettings.repetitionPenalty, eosTokenIds: generationSettings.eosTokenIds }, { cancel });
+    const text = tokenizer.decode(generation.tokens, { skipSpecialTokens: true });
+    if (!values.json) return text;
+    const decodeSteps = Math.max(0, generation.tokens.length - 1);
+    return JSON.stringify({
+      model: runtime.checkpoint.path,
+      image: values.image ?? null,
+      promptTokens: inputIds.length,
+      imageTokens: prompt.imageTokenPositions.length,
+      tokens: generation.tokens,
+      text,
+      stoppedBy: generation.stoppedBy,
+      settings: { ...generation.settings, source: generationSettings.source, notApplied: generationSettings.notApplied },
+      executionProvider: await runtime.provider({ taps: {}, logits: 'last' }),
+      prefillSeconds: generation.prefillSeconds,
+      decodeSeconds: generation.decodeSeconds,
+      decodeTokensPerSecond: decodeSteps > 0 ? decodeSteps / generation.decodeSeconds : null,
+    }, null, 2);
+  } finally {
+    await runtime.unload();
+  }
+}
+
+function wholeNumber(flag: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) throw new UsageError(`${flag} must be a whole number, not "${text}"`);
+  return value;
+}
