@@ -4,17 +4,18 @@ import { TOOL_VERSION } from '../core/version';
 import { EXIT, UsageError, reportFailure } from './cliErrors';
 import { DEMO_USAGE, demoCommand } from './commands/demoCommand';
 import { DIFF_USAGE, describeDiff, diffCommand } from './commands/diffCommand';
+import { GENERATE_USAGE, generateCommand } from './commands/generateCommand';
 import { INSPECT_USAGE, inspectCommand } from './commands/inspectCommand';
 import { FREEZE_USAGE, MERGE_USAGE, PLAN_USAGE, freezeCommand, mergeCommand, planCommand } from './commands/mergeCommand';
 
 const USAGE = `frankenlens ${TOOL_VERSION}: what did RL change in your vision-language model?
 
 Usage:
-${[DIFF_USAGE, MERGE_USAGE, FREEZE_USAGE, PLAN_USAGE, INSPECT_USAGE, DEMO_USAGE].map((text) => `  ${text.split('\n')[0]}`).join('\n')}
+${[DIFF_USAGE, MERGE_USAGE, FREEZE_USAGE, PLAN_USAGE, INSPECT_USAGE, GENERATE_USAGE, DEMO_USAGE].map((text) => `  ${text.split('\n')[0]}`).join('\n')}
 
 Run "frankenlens COMMAND --help" for a command's options.`;
 
-const HELP: Record<string, string> = { diff: DIFF_USAGE, merge: MERGE_USAGE, freeze: FREEZE_USAGE, plan: PLAN_USAGE, inspect: INSPECT_USAGE, demo: DEMO_USAGE };
+const HELP: Record<string, string> = { diff: DIFF_USAGE, merge: MERGE_USAGE, freeze: FREEZE_USAGE, plan: PLAN_USAGE, inspect: INSPECT_USAGE, generate: GENERATE_USAGE, demo: DEMO_USAGE };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -55,6 +56,9 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.ok;
     case 'inspect':
       process.stdout.write(`${inspectCommand(rest)}\n`);
+      return EXIT.ok;
+    case 'generate':
+      process.stdout.write(`${await generateCommand(rest, cancel)}\n`);
       return EXIT.ok;
     default:
       throw new UsageError(`unknown command "${command}"`);
