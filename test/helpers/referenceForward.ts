@@ -12,6 +12,7 @@
  *   h ← h + gM · down(silu(gate(x)) · up(x)),  x = post_attention_layernorm(h)
  * A removed layer is the identity, h_out = h_in (the paper's ablation).
  */
+import { join } from 'node:path';
 import { openCheckpoint } from '../../src/core/checkpoint/checkpoint';
 import { canonicalName } from '../../src/core/checkpoint/canonicalNames';
 import { isFloatDtype } from '../../src/core/checkpoint/dtypes';
@@ -57,7 +58,7 @@ export interface ReferenceModel {
 /** Reads config.json and every weight of a Qwen2.5-VL checkpoint folder into memory (tiny models only). */
 export function loadReferenceModel(dir: string): ReferenceModel {
   const checkpoint = openCheckpoint(dir);
-  const configPath = `${checkpoint.path}/config.json`;
+  const configPath = join(checkpoint.path, 'config.json');
   const raw = checkpoint.config;
   if (!raw) throw new FrankenlensError('InvalidConfig', `${configPath}: missing`, configPath);
   const text = { ...raw, ...((raw.text_config ?? {}) as Record<string, unknown>) };
