@@ -17,6 +17,7 @@ import { thirdsVariants } from '../src/core/merge/presets';
 import { resolveMerge } from '../src/core/merge/resolveMerge';
 import { writeMerge } from '../src/core/merge/writeMerge';
 import { writeSyntheticCheckpoint, type SyntheticShape } from '../src/core/synthetic/syntheticQwenVl';
+import { runModelBench } from './modelBench';
 
 const BENCH_DIR = resolve(process.env.FRANKENLENS_BENCH_DIR ?? '.bench');
 const REPEATS = Number(process.env.FRANKENLENS_BENCH_REPEATS ?? 3);
@@ -130,6 +131,10 @@ async function main() {
   const args = process.argv.slice(2);
   if (args[0] === '--measure') {
     console.log(JSON.stringify(await measure(args[1] as Kind, args[2]!, args[3]!)));
+    return;
+  }
+  if (args[0] === 'model') {
+    await runModelBench(BENCH_DIR);
     return;
   }
   const diffRows: Record<string, unknown>[] = [];
