@@ -5,7 +5,8 @@ smart resize to multiples of patch*merge within min/max pixels, PIL BICUBIC resi
 float64 then float32, normalize in float32, a single frame repeated to the temporal patch size, and patches
 reordered into (t, h/merge, w/merge, merge, merge) blocks, each row flattened as (C, T, P, P).
 
-Run from the repository root with Debian's Python (`apt-get install python3-numpy python3-pil`):
+Run from the repository root with Debian's Python and libjpeg-turbo's tools (`apt-get install python3-numpy
+python3-pil libjpeg-turbo-progs`; jpegtran adds restart markers and progressive scans, cjpeg 4:4:0 sampling):
     /usr/bin/python3 scripts/goldens/qwenProcessorGoldens.py
 Writes test/fixtures/qwen_vl_processor/: the input images, PIL's decoded RGB of each JPEG and resized RGB
 of every image as PNG, pixel values of two images as float32 .npy, and manifest.json (sizes, grid_thw,
@@ -14,6 +15,8 @@ and a table of smart-resize results).
 import json
 import math
 import os
+import subprocess
+import tempfile
 
 import numpy as np
 from PIL import Image
@@ -96,6 +99,12 @@ def cases():
         ("photo444_80x60", rgb(80, 60, 11, noise=4), "jpg", {"quality": 90, "subsampling": 0}, False),
         ("photo420_80x60", rgb(80, 60, 12, noise=4), "jpg", {"quality": 90, "subsampling": 2}, False),
         ("gray_jpeg_64x56", rgb(64, 56, 13, noise=4).convert("L"), "jpg", {"quality": 90}, False),
+        ("photo422_77x45", rgb(77, 45, 14, noise=4), "jpg", {"quality": 85, "subsampling": 1}, False),
+        ("progressive420_81x59", rgb(81, 59, 15, noise=4), "jpg", {"quality": 85, "subsampling": 2, "progressive": True}, False),
+        ("lowquality420_64x64", rgb(64, 64, 16, noise=30), "jpg", {"quality": 15, "subsampling": 2}, False),
+        ("restart420_70x50", rgb(70, 50, 17, noise=4), "jpg", {"tool": ["jpegtran", "-restart", "1"]}, False),
+        ("progressive_restart444_60x44", rgb(60, 44, 18, noise=4), "jpg", {"tool": ["jpegtran", "-progressive", "-restart", "2B"], "subsampling": 0}, False),
+        ("sample440_66x52", rgb(66, 52, 19, noise=4), "jpg", {"tool": ["cjpeg", "-sample", "1x2", "-quality", "85"]}, False),
     ]
 
 
@@ -123,7 +132,15 @@ def main():
     manifest = {"config": CONFIG, "images": [], "smart_resize": smart_resize_table(cfg)}
     for name, image, ext, options, keep_pixels in cases():
         file = f"{name}.{ext}"
-        image.save(f"{OUT}/{file}", **options)
+        tool = options.pop("tool", None)
+        if tool is None:
+            image.save(f"{OUT}/{file}", **options)
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                source = f"{tmp}/source.ppm" if tool[0] == "cjpeg" else f"{tmp}/source.jpg"
+                image.save(source, **({"quality": 90, **options} if source.endswith(".jpg") else {}))
+                with open(f"{OUT}/{file}", "wb") as out:
+                    subprocess.run([*tool, source], stdout=out, check=True)
         reopened = Image.open(f"{OUT}/{file}")
         rgb, resized, pixel_values, grid = process(reopened, cfg)
         entry = {"name": name, "file": file, "mode": reopened.mode, "width": rgb.width, "height": rgb.height,

@@ -3,9 +3,9 @@
  * Hugging Face processor: alpha is dropped (not blended), grey and palette images are expanded.
  */
 import { readFileSync } from 'node:fs';
-import { decode as decodeJpeg } from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { FrankenlensError } from '../errors';
+import { decodeJpegFile } from './jpegDecode';
 
 export interface RgbImage {
   width: number;
@@ -34,7 +34,7 @@ export function decodeImage(bytes: Buffer, name: string): RgbImage {
   let image: RgbImage;
   try {
     if (startsWith(PNG_SIGNATURE)) image = decodePng(bytes);
-    else if (startsWith(JPEG_SIGNATURE)) image = decodeJpegRgb(bytes);
+    else if (startsWith(JPEG_SIGNATURE)) image = decodeJpegRgb(bytes, name);
     else throw new FrankenlensError('InvalidImage', `${name}: not a PNG or JPEG file`, name);
   } catch (error) {
     if (error instanceof FrankenlensError) throw error;
@@ -88,8 +88,10 @@ function withoutTruecolorTransparency(bytes: Buffer): Buffer {
   return dropped ? Buffer.concat(kept) : bytes;
 }
 
-function decodeJpegRgb(bytes: Buffer): RgbImage {
-  // Strict decoding: a truncated or corrupt file is an error, as it is for PIL.
-  const { width, height, data } = decodeJpeg(bytes, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false });
-  return { width, height, data };
+function decodeJpegRgb(bytes: Buffer, name: string): RgbImage {
+  const { width, height, channels, data } = decodeJpegFile(bytes, name);
+  if (channels === 3) return { width, height, data };
+  const rgb = new Uint8Array(width * height * 3);
+  for (let i = 0; i < data.length; i++) rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = data[i]!;
+  return { width, height, data: rgb };
 }

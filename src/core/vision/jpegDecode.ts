@@ -1,0 +1,529 @@
+/**
+ * A baseline and progressive JPEG decoder that reproduces libjpeg-turbo's default output, which is
+ * what PIL (and so the Hugging Face processors) feed the model: the integer "islow" inverse DCT,
+ * "fancy" triangular chroma upsampling, and libjpeg's fixed-point YCbCr → RGB. jpeg-js upsamples
+ * chroma by repetition and differs by up to ~80 levels at colour edges of 4:2:0 files.
+ *
+ * Written from the JPEG standard (ITU T.81) and libjpeg's documented arithmetic. Not supported:
+ * arithmetic coding, lossless and hierarchical modes, 12-bit samples, 2- and 4-component files.
+ */
+import { FrankenlensError } from '../errors';
+
+export interface DecodedJpeg {
+  width: number;
+  height: number;
+  /** 1 (grey) or 3 (RGB) bytes per pixel, row-major. */
+  channels: 1 | 3;
+  data: Uint8Array;
+}
+
+/** PIL refuses images over twice its decompression-bomb limit; so do we. */
+const MAX_PIXELS = 2 * 89478485;
+
+const ZIGZAG = new Int32Array([
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21,
+  28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61,
+  54, 47, 55, 62, 63,
+]);
+
+interface HuffmanTable {
+  /** Largest code of each length 1..16 (−1 when none), and where its values start. */
+  maxCode: Int32Array;
+  valueOffset: Int32Array;
+  values: Uint8Array;
+}
+
+interface Component {
+  id: number;
+  h: number;
+  v: number;
+  quantTable: number;
+  /** Real samples per line and lines (libjpeg's downsampled_width/height). */
+  width: number;
+  height: number;
+  /** Blocks stored per line and column: whole MCUs, so interleaved scans never run off the edge. */
+  blocksPerLine: number;
+  blocksPerColumn: number;
+  coefficients: Int32Array;
+  dcTable: number;
+  acTable: number;
+  dcPredictor: number;
+}
+
+class JpegFormatError extends Error {}
+
+export function decodeJpeg(bytes: Uint8Array): DecodedJpeg {
+  const quantTables: Int32Array[] = [];
+  const dcTables: HuffmanTable[] = [];
+  const acTables: HuffmanTable[] = [];
+  let frame: { width: number; height: number; progressive: boolean; components: Component[]; hMax: number; vMax: number; mcusPerLine: number; mcusPerColumn: number } | null = null;
+  let restartInterval = 0;
+  let adobeTransform: number | null = null;
+  let jfif = false;
+  let eobRun = 0;
+
+  let scansDecoded = 0;
+  let offset = 2;
+  const u16 = (at: number) => {
+    if (at + 2 > bytes.length) throw new JpegFormatError('truncated');
+    return (bytes[at]! << 8) | bytes[at + 1]!;
+  };
+
+  while (true) {
+    // Skip fill bytes before a marker.
+    while (offset < bytes.length && bytes[offset] === 0xff && bytes[offset + 1] === 0xff) offset++;
+    // A missing end-of-image marker after complete scans is only a warning for libjpeg.
+    if (offset >= bytes.length && scansDecoded > 0) break;
+    if (offset + 2 > bytes.length) throw new JpegFormatError('truncated before the end-of-image marker');
+    if (bytes[offset] !== 0xff) throw new JpegFormatError(`expected a marker at byte ${offset}`);
+    const marker = bytes[offset + 1]!;
+    offset += 2;
+    if (marker === 0xd9) break; // EOI
+    if (marker >= 0xd0 && marker <= 0xd7) continue; // stray RSTn
+    const length = u16(offset);
+    const segment = offset + 2;
+    const end = offset + length;
+    if (end > bytes.length) throw new JpegFormatError('truncated segment');
+
+    if (marker === 0xdb) {
+      for (let p = segment; p < end; ) {
+        const precision = bytes[p]! >> 4;
+        const table = new Int32Array(64);
+        for (let k = 0; k < 64; k++) table[ZIGZAG[k]!] = precision === 0 ? bytes[p + 1 + k]! : u16(p + 1 + 2 * k);
+        quantTables[bytes[p]! & 15] = table;
+        p += 1 + 64 * (precision === 0 ? 1 : 2);
+      }
+    } else if (marker === 0xc4) {
+      for (let p = segment; p < end; ) {
+        const tableClass = bytes[p]! >> 4;
+        const counts = bytes.subarray(p + 1, p + 17);
+        const total = counts.reduce((a, b) => a + b, 0);
+        const table = huffmanTable(counts, bytes.slice(p + 17, p + 17 + total));
+        (tableClass === 0 ? dcTables : acTables)[bytes[p]! & 15] = table;
+        p += 17 + total;
+      }
+    } else if (marker === 0xc0 || marker === 0xc1 || marker === 0xc2) {
+      if (bytes[segment] !== 8) throw new JpegFormatError(`${bytes[segment]}-bit samples are not supported`);
+      const height = u16(segment + 1);
+      const width = u16(segment + 3);
+      const count = bytes[segment + 5]!;
+      if (width === 0 || height === 0) throw new JpegFormatError('zero width or height');
+      if (width * height > MAX_PIXELS) throw new JpegFormatError(`${width}×${height} pixels is over the ${MAX_PIXELS} pixel limit`);
+      if (count !== 1 && count !== 3) throw new JpegFormatError(`${count}-component (e.g. CMYK) files are not supported`);
+      const raw = Array.from({ length: count }, (_, i) => ({ id: bytes[segment + 6 + 3 * i]!, h: bytes[segment + 7 + 3 * i]! >> 4, v: bytes[segment + 7 + 3 * i]! & 15, quantTable: bytes[segment + 8 + 3 * i]! }));
+      if (raw.some((c) => c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4)) throw new JpegFormatError('invalid sampling factors');
+      const hMax = Math.max(...raw.map((c) => c.h));
+      const vMax = Math.max(...raw.map((c) => c.v));
+      const mcusPerLine = Math.ceil(width / (8 * hMax));
+      const mcusPerColumn = Math.ceil(height / (8 * vMax));
+      const components = raw.map((c) => {
+        const blocksPerLine = mcusPerLine * c.h;
+        const blocksPerColumn = mcusPerColumn * c.v;
+        return {
+          ...c,
+          width: Math.ceil((width * c.h) / hMax),
+          height: Math.ceil((height * c.v) / vMax),
+          blocksPerLine,
+          blocksPerColumn,
+          coefficients: new Int32Array(blocksPerLine * blocksPerColumn * 64),
+          dcTable: 0,
+          acTable: 0,
+          dcPredictor: 0,
+        };
+      });
+      frame = { width, height, progressive: marker === 0xc2, components, hMax, vMax, mcusPerLine, mcusPerColumn };
+    } else if ((marker >= 0xc3 && marker <= 0xcf) && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      throw new JpegFormatError(marker >= 0xc9 ? 'arithmetic coding is not supported' : 'lossless and hierarchical JPEG are not supported');
+    } else if (marker === 0xdd) {
+      restartInterval = u16(segment);
+    } else if (marker === 0xe0) {
+      jfif ||= bytes[segment] === 0x4a && bytes[segment + 1] === 0x46 && bytes[segment + 2] === 0x49 && bytes[segment + 3] === 0x46;
+    } else if (marker === 0xee) {
+      if (length >= 14 && String.fromCharCode(...bytes.subarray(segment, segment + 5)) === 'Adobe') adobeTransform = bytes[segment + 11]!;
+    } else if (marker === 0xda) {
+      if (!frame) throw new JpegFormatError('scan before frame header');
+      const count = bytes[segment]!;
+      const scanComponents = Array.from({ length: count }, (_, i) => {
+        const component = frame!.components.find((c) => c.id === bytes[segment + 1 + 2 * i]);
+        if (!component) throw new JpegFormatError('scan names an unknown component');
+        component.dcTable = bytes[segment + 2 + 2 * i]! >> 4;
+        component.acTable = bytes[segment + 2 + 2 * i]! & 15;
+        return component;
+      });
+      const p = segment + 1 + 2 * count;
+      const [ss, se, ah, al] = [bytes[p]!, bytes[p + 1]!, bytes[p + 2]! >> 4, bytes[p + 2]! & 15];
+      offset = decodeScan(end, scanComponents, ss, se, ah, al);
+      scansDecoded++;
+      continue;
+    }
+    offset = end;
+  }
+  if (!frame) throw new JpegFormatError('no frame header');
+  for (const component of frame.components) if (!quantTables[component.quantTable]) throw new JpegFormatError('missing quantization table');
+
+  const planes = frame.components.map((component) => inverseDct(component, quantTables[component.quantTable]!));
+  const { width, height } = frame;
+  const full = frame.components.map((component, i) => upsample(planes[i]!, component, frame!.hMax / component.h, frame!.vMax / component.v, width, height));
+  if (full.length === 1) return { width, height, channels: 1, data: full[0]! };
+  // libjpeg's default: YCbCr unless an Adobe marker says otherwise or, without JFIF, the ids spell R, G, B.
+  const ids = frame.components.map((c) => c.id).join(',');
+  const isRgb = adobeTransform !== null ? adobeTransform === 0 : !jfif && ids === '82,71,66';
+  return { width, height, channels: 3, data: isRgb ? interleave(full) : yccToRgb(full) };
+
+  function decodeScan(start: number, components: Component[], ss: number, se: number, ah: number, al: number): number {
+    let position = start;
+    let bitBuffer = 0;
+    let bitCount = 0;
+    let hitMarker = false;
+    const readBit = (): number => {
+      if (bitCount === 0) {
+        if (position >= bytes.length) throw new JpegFormatError('truncated entropy-coded data');
+        let byte = bytes[position]!;
+        if (hitMarker) byte = 0;
+        else if (byte === 0xff) {
+          const next = bytes[position + 1];
+          if (next === 0x00) position += 2;
+          else {
+            // A marker inside the data: libjpeg pads with zero bits from here on.
+            hitMarker = true;
+            byte = 0;
+          }
+        } else position++;
+        bitBuffer = byte;
+        bitCount = 8;
+      }
+      bitCount--;
+      return (bitBuffer >> bitCount) & 1;
+    };
+    const receive = (length: number): number => {
+      let value = 0;
+      for (let i = 0; i < length; i++) value = (value << 1) | readBit();
+      return value;
+    };
+    const extend = (value: number, length: number) => (length === 0 ? 0 : value < 1 << (length - 1) ? value - (1 << length) + 1 : value);
+    const decodeSymbol = (table: HuffmanTable | undefined): number => {
+      if (!table) throw new JpegFormatError('scan uses an undefined Huffman table');
+      let code = 0;
+      for (let length = 1; length <= 16; length++) {
+        code = (code << 1) | readBit();
+        if (code <= table.maxCode[length]!) return table.values[table.valueOffset[length]! + code]!;
+      }
+      throw new JpegFormatError('invalid Huffman code');
+    };
+
+    const decodeBlock = (component: Component, block: number) => {
+      const coefficients = component.coefficients;
+      const base = block * 64;
+      if (!frame!.progressive) {
+        const s = decodeSymbol(dcTables[component.dcTable]);
+        component.dcPredictor += extend(receive(s), s);
+        coefficients[base] = component.dcPredictor;
+        for (let k = 1; k < 64; k++) {
+          const rs = decodeSymbol(acTables[component.acTable]);
+          const r = rs >> 4, size = rs & 15;
+          if (size === 0) {
+            if (r !== 15) break;
+            k += 15;
+            continue;
+          }
+          k += r;
+          if (k > 63) break;
+          coefficients[base + ZIGZAG[k]!] = extend(receive(size), size);
+        }
+      } else if (ss === 0) {
+        if (ah === 0) {
+          const s = decodeSymbol(dcTables[component.dcTable]);
+          component.dcPredictor += extend(receive(s), s);
+          coefficients[base] = component.dcPredictor * (1 << al);
+        } else if (readBit()) coefficients[base] |= 1 << al;
+      } else if (ah === 0) {
+        if (eobRun > 0) {
+          eobRun--;
+          return;
+        }
+        for (let k = ss; k <= se; k++) {
+          const rs = decodeSymbol(acTables[component.acTable]);
+          const r = rs >> 4, size = rs & 15;
+          if (size === 0) {
+            if (r < 15) {
+              eobRun = (1 << r) - 1 + (r > 0 ? receive(r) : 0);
+              break;
+            }
+            k += 15;
+            continue;
+          }
+          k += r;
+          if (k > 63) break;
+          coefficients[base + ZIGZAG[k]!] = extend(receive(size), size) * (1 << al);
+        }
+      } else {
+        refineAc(coefficients, base);
+      }
+    };
+
+    // Successive approximation of AC coefficients (T.81 G.1.2.3): correction bits for coefficients
+    // already nonzero, new ±1·2^al coefficients placed after runs of still-zero ones.
+    const refineAc = (coefficients: Int32Array, base: number) => {
+      const plus = 1 << al;
+      const minus = -1 << al;
+      const correct = (index: number) => {
+        const value = coefficients[index]!;
+        if (readBit() && (value & plus) === 0) coefficients[index] = value >= 0 ? value + plus : value + minus;
+      };
+      let k = ss;
+      if (eobRun === 0) {
+        for (; k <= se; k++) {
+          const rs = decodeSymbol(acTables[components[0]!.acTable]);
+          let r = rs >> 4;
+          let newValue = 0;
+          if ((rs & 15) !== 0) newValue = readBit() ? plus : minus;
+          else if (r !== 15) {
+            eobRun = (1 << r) + (r > 0 ? receive(r) : 0);
+            break;
+          }
+          for (; k <= se; k++) {
+            const index = base + ZIGZAG[k]!;
+            if (coefficients[index] !== 0) correct(index);
+            else if (--r < 0) break;
+          }
+          if (newValue !== 0 && k <= se) coefficients[base + ZIGZAG[k]!] = newValue;
+        }
+      }
+      if (eobRun > 0) {
+        for (; k <= se; k++) {
+          const index = base + ZIGZAG[k]!;
+          if (coefficients[index] !== 0) correct(index);
+        }
+        eobRun--;
+      }
+    };
+
+    const resetForRestart = () => {
+      for (const component of components) component.dcPredictor = 0;
+      eobRun = 0;
+      bitCount = 0;
+      hitMarker = false;
+      // Expect RSTn; libjpeg resynchronises on it.
+      while (position < bytes.length && !(bytes[position] === 0xff && bytes[position + 1]! >= 0xd0 && bytes[position + 1]! <= 0xd7)) {
+        if (bytes[position] === 0xff && bytes[position + 1] !== 0 && bytes[position + 1] !== 0xff) break;
+        position++;
+      }
+      if (bytes[position] === 0xff && bytes[position + 1]! >= 0xd0 && bytes[position + 1]! <= 0xd7) position += 2;
+    };
+
+    for (const component of components) component.dcPredictor = 0;
+    eobRun = 0;
+    const single = components.length === 1;
+    const units = single
+      ? Math.ceil(components[0]!.width / 8) * Math.ceil(components[0]!.height / 8)
+      : frame!.mcusPerLine * frame!.mcusPerColumn;
+    for (let unit = 0; unit < units; unit++) {
+      if (restartInterval > 0 && unit > 0 && unit % restartInterval === 0) resetForRestart();
+      if (single) {
+        // Non-interleaved scans cover only the component's real blocks, row by row.
+        const component = components[0]!;
+        const perLine = Math.ceil(component.width / 8);
+        decodeBlock(component, Math.floor(unit / perLine) * component.blocksPerLine + (unit % perLine));
+      } else {
+        const mcuRow = Math.floor(unit / frame!.mcusPerLine);
+        const mcuColumn = unit % frame!.mcusPerLine;
+        for (const component of components) {
+          for (let y = 0; y < component.v; y++) {
+            for (let x = 0; x < component.h; x++) decodeBlock(component, (mcuRow * component.v + y) * component.blocksPerLine + mcuColumn * component.h + x);
+          }
+        }
+      }
+    }
+    // Find the next marker after the scan data.
+    while (position < bytes.length && !(bytes[position] === 0xff && bytes[position + 1] !== 0 && !(bytes[position + 1]! >= 0xd0 && bytes[position + 1]! <= 0xd7))) position++;
+    return position;
+  }
+}
+
+function huffmanTable(counts: Uint8Array, values: Uint8Array): HuffmanTable {
+  const maxCode = new Int32Array(17).fill(-1);
+  const valueOffset = new Int32Array(17);
+  let code = 0;
+  let index = 0;
+  for (let length = 1; length <= 16; length++) {
+    const n = counts[length - 1]!;
+    if (n > 0) {
+      valueOffset[length] = index - code;
+      code += n;
+      index += n;
+      maxCode[length] = code - 1;
+    }
+    code <<= 1;
+  }
+  return { maxCode, valueOffset, values };
+}
+
+// libjpeg's islow IDCT constants: cosines scaled by 2^13.
+const CONST_BITS = 13;
+const PASS1_BITS = 2;
+const FIX_0_298631336 = 2446, FIX_0_390180644 = 3196, FIX_0_541196100 = 4433, FIX_0_765366865 = 6270;
+const FIX_0_899976223 = 7373, FIX_1_175875602 = 9633, FIX_1_501321110 = 12299, FIX_1_847759065 = 15137;
+const FIX_1_961570560 = 16069, FIX_2_053119869 = 16819, FIX_2_562915447 = 20995, FIX_3_072711026 = 25172;
+
+/** Rounding right shift; Math.floor keeps it exact past 32 bits, as libjpeg's 64-bit JLONG does. */
+const descale = (value: number, bits: number) => Math.floor((value + 2 ** (bits - 1)) / 2 ** bits);
+
+/** libjpeg's post-IDCT range limit: centre on 128, clamp, and wrap exactly as its 1024-entry table does. */
+const IDCT_LIMIT = Uint8Array.from({ length: 1024 }, (_, i) => (i < 128 ? i + 128 : i < 512 ? 255 : i < 896 ? 0 : i - 896));
+
+/** One 8-point pass of the LL&M inverse DCT, in libjpeg's integer arithmetic. */
+function idct8(input: Float64Array | Int32Array, at: number, stride: number, out: (index: number, value: number) => void): void {
+  const x0 = input[at]!, x1 = input[at + stride]!, x2 = input[at + 2 * stride]!, x3 = input[at + 3 * stride]!;
+  const x4 = input[at + 4 * stride]!, x5 = input[at + 5 * stride]!, x6 = input[at + 6 * stride]!, x7 = input[at + 7 * stride]!;
+  // Even part.
+  let z1 = (x2 + x6) * FIX_0_541196100;
+  const t2 = z1 - x6 * FIX_1_847759065;
+  const t3 = z1 + x2 * FIX_0_765366865;
+  const t0 = (x0 + x4) * 2 ** CONST_BITS;
+  const t1 = (x0 - x4) * 2 ** CONST_BITS;
+  const t10 = t0 + t3, t13 = t0 - t3, t11 = t1 + t2, t12 = t1 - t2;
+  // Odd part.
+  z1 = x7 + x1;
+  let z2 = x5 + x3;
+  let z3 = x7 + x3;
+  let z4 = x5 + x1;
+  const z5 = (z3 + z4) * FIX_1_175875602;
+  let o0 = x7 * FIX_0_298631336, o1 = x5 * FIX_2_053119869, o2 = x3 * FIX_3_072711026, o3 = x1 * FIX_1_501321110;
+  z1 *= -FIX_0_899976223;
+  z2 *= -FIX_2_562915447;
+  z3 = z3 * -FIX_1_961570560 + z5;
+  z4 = z4 * -FIX_0_390180644 + z5;
+  o0 += z1 + z3;
+  o1 += z2 + z4;
+  o2 += z2 + z3;
+  o3 += z1 + z4;
+  out(0, t10 + o3);
+  out(7, t10 - o3);
+  out(1, t11 + o2);
+  out(6, t11 - o2);
+  out(2, t12 + o1);
+  out(5, t12 - o1);
+  out(3, t13 + o0);
+  out(4, t13 - o0);
+}
+
+/** Dequantises and inverse-transforms every block into a plane of blocksPerLine·8 × blocksPerColumn·8 samples. */
+function inverseDct(component: Component, quant: Int32Array): Uint8Array {
+  const stride = component.blocksPerLine * 8;
+  const plane = new Uint8Array(stride * component.blocksPerColumn * 8);
+  const dequantized = new Int32Array(64);
+  const work = new Float64Array(64);
+  for (let blockRow = 0; blockRow < component.blocksPerColumn; blockRow++) {
+    for (let blockColumn = 0; blockColumn < component.blocksPerLine; blockColumn++) {
+      const base = (blockRow * component.blocksPerLine + blockColumn) * 64;
+      for (let i = 0; i < 64; i++) dequantized[i] = component.coefficients[base + i]! * quant[i]!;
+      for (let column = 0; column < 8; column++) {
+        idct8(dequantized, column, 8, (row, value) => {
+          work[row * 8 + column] = descale(value, CONST_BITS - PASS1_BITS);
+        });
+      }
+      const top = blockRow * 8 * stride + blockColumn * 8;
+      for (let row = 0; row < 8; row++) {
+        idct8(work, row * 8, 1, (column, value) => {
+          plane[top + row * stride + column] = IDCT_LIMIT[descale(value, CONST_BITS + PASS1_BITS + 3) & 1023]!;
+        });
+      }
+    }
+  }
+  return plane;
+}
+
+/**
+ * To full resolution, as libjpeg does by default: triangular ("fancy") filters for 2×1, 2×2 and 1×2
+ * subsampling (3/4 nearer + 1/4 farther sample, with its alternating rounding biases), edge samples
+ * repeated; other ratios by repetition. Rows past the component's real height repeat its last row.
+ */
+function upsample(plane: Uint8Array, component: Component, hFactor: number, vFactor: number, width: number, height: number): Uint8Array {
+  const stride = component.blocksPerLine * 8;
+  const inWidth = component.width;
+  const lastRow = component.height - 1;
+  const sample = (x: number, y: number) => plane[Math.min(Math.max(y, 0), lastRow) * stride + x]!;
+  const out = new Uint8Array(width * height);
+  const fancy = inWidth > 2;
+  if (hFactor === 1 && vFactor === 1) {
+    for (let y = 0; y < height; y++) out.set(plane.subarray(y * stride, y * stride + width), y * width);
+  } else if (hFactor === 2 && vFactor === 1 && fancy) {
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = x >> 1;
+        const near = sample(i, y) * 3;
+        if (x % 2 === 0) out[y * width + x] = i === 0 ? sample(0, y) : (near + sample(i - 1, y) + 1) >> 2;
+        else out[y * width + x] = i === inWidth - 1 ? sample(i, y) : (near + sample(i + 1, y) + 2) >> 2;
+      }
+    }
+  } else if (hFactor === 2 && vFactor === 2 && fancy) {
+    for (let y = 0; y < height; y++) {
+      const row = y >> 1;
+      const other = y % 2 === 0 ? row - 1 : row + 1;
+      const columnSum = (i: number) => sample(i, row) * 3 + sample(i, other);
+      for (let x = 0; x < width; x++) {
+        const i = x >> 1;
+        const here = columnSum(i);
+        let value: number;
+        if (x % 2 === 0) value = i === 0 ? (here * 4 + 8) >> 4 : (here * 3 + columnSum(i - 1) + 8) >> 4;
+        else value = i === inWidth - 1 ? (here * 4 + 7) >> 4 : (here * 3 + columnSum(i + 1) + 7) >> 4;
+        out[y * width + x] = value;
+      }
+    }
+  } else if (hFactor === 1 && vFactor === 2) {
+    for (let y = 0; y < height; y++) {
+      const row = y >> 1;
+      const other = y % 2 === 0 ? row - 1 : row + 1;
+      const bias = y % 2 === 0 ? 1 : 2;
+      for (let x = 0; x < width; x++) out[y * width + x] = (sample(x, row) * 3 + sample(x, other) + bias) >> 2;
+    }
+  } else {
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) out[y * width + x] = plane[Math.floor(y / vFactor) * stride + Math.floor(x / hFactor)]!;
+    }
+  }
+  return out;
+}
+
+function interleave(planes: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(planes[0]!.length * 3);
+  for (let i = 0; i < planes[0]!.length; i++) {
+    out[i * 3] = planes[0]![i]!;
+    out[i * 3 + 1] = planes[1]![i]!;
+    out[i * 3 + 2] = planes[2]![i]!;
+  }
+  return out;
+}
+
+/** libjpeg's YCbCr → RGB: per-value tables in 16-bit fixed point, results clamped to 0..255. */
+function yccToRgb([yPlane, cbPlane, crPlane]: Uint8Array[]): Uint8Array {
+  const fix = (x: number) => Math.trunc(x * 65536 + 0.5);
+  const half = 1 << 15;
+  const crR = new Int32Array(256), cbB = new Int32Array(256), crG = new Float64Array(256), cbG = new Float64Array(256);
+  for (let i = 0; i < 256; i++) {
+    const x = i - 128;
+    crR[i] = Math.floor((fix(1.402) * x + half) / 65536);
+    cbB[i] = Math.floor((fix(1.772) * x + half) / 65536);
+    crG[i] = -fix(0.71414) * x;
+    cbG[i] = -fix(0.34414) * x + half;
+  }
+  const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
+  const out = new Uint8Array(yPlane!.length * 3);
+  for (let i = 0; i < yPlane!.length; i++) {
+    const y = yPlane![i]!, cb = cbPlane![i]!, cr = crPlane![i]!;
+    out[i * 3] = clamp(y + crR[cr]!);
+    out[i * 3 + 1] = clamp(y + Math.floor((cbG[cb]! + crG[cr]!) / 65536));
+    out[i * 3 + 2] = clamp(y + cbB[cb]!);
+  }
+  return out;
+}
+
+/** Decodes, turning format problems into FrankenlensErrors that name `name`. */
+export function decodeJpegFile(bytes: Uint8Array, name: string): DecodedJpeg {
+  try {
+    return decodeJpeg(bytes);
+  } catch (error) {
+    if (error instanceof JpegFormatError) throw new FrankenlensError('InvalidImage', `${name}: corrupt or unsupported JPEG (${error.message})`, name);
+    throw error;
+  }
+}
