@@ -6,6 +6,8 @@ import { ChartGallery } from './chartGallery';
 import { chartControls } from './chartControls';
 import { availableMetrics, availableSections, PER_LAYER_CHART_ID, perLayerChart, restoreChartView } from './chartView';
 import { renderDiffHeader } from './diffHeader';
+import type { LayerRange } from './layerBrush';
+import { layerPicker } from './layerPicker';
 import { MergeActions } from './mergeActions';
 import type { ChartViewState, ErrorMessage, ShowDiffMessage, StoredPanelState, ToPanel, ToPanelAnswer } from './protocol';
 import { TensorTable } from './tensorTable';
@@ -37,7 +39,17 @@ function showDiff(message: ShowDiffMessage): void {
   const actions = new MergeActions(strings, message.summary.llmLayers, (action) => vscodeApi.postMessage(action));
   const table = new TensorTable(strings);
   tensorTable = table;
-  app.replaceChildren(renderDiffHeader(message.summary, strings), actions.element, charts, table.element);
+  const selectRange = (range: LayerRange | undefined) => {
+    actions.show(range);
+    if (range) vscodeApi.postMessage({ type: 'layerRangeSelected', ...range });
+  };
+  const listTensors = (unifiedLayer: number) => {
+    const requestId = nextRequestId++;
+    table.loading(requestId);
+    vscodeApi.postMessage({ type: 'layerTensors', requestId, unifiedLayer });
+  };
+  const picker = layerPicker(strings, layerResult.layers, selectRange, listTensors);
+  app.replaceChildren(renderDiffHeader(message.summary, strings), actions.element, picker, charts, table.element);
 
   const original = message.charts.find((chart) => chart.id === PER_LAYER_CHART_ID);
   let view = restoreChartView(storedState().chartView, layerResult);
@@ -45,15 +57,8 @@ function showDiff(message: ShowDiffMessage): void {
   const initial = chartFor(view);
   const current = new ChartGallery(charts, message.charts.map((chart) => (chart.id === PER_LAYER_CHART_ID && initial ? initial : chart)), {
     chartFailedText: strings.chartFailed,
-    onLayerRange: (range) => {
-      actions.show(range);
-      if (range) vscodeApi.postMessage({ type: 'layerRangeSelected', ...range });
-    },
-    onLayerClick: (unifiedLayer) => {
-      const requestId = nextRequestId++;
-      table.loading(requestId);
-      vscodeApi.postMessage({ type: 'layerTensors', requestId, unifiedLayer });
-    },
+    onLayerRange: selectRange,
+    onLayerClick: listTensors,
     exportGroupLabel: strings.exportGroupLabel,
     exportFormats: strings.exportFormats,
     onExport: (exportMessage) => vscodeApi.postMessage(exportMessage),

@@ -66,6 +66,15 @@ export interface PanelStrings {
   tensorColumns: Record<TensorColumn, string>;
   /** Title attribute of rows that the per-layer means leave out (inclusion rule). */
   excludedTensor: string;
+  /** The keyboard layer picker: its accessible name, labels and buttons. */
+  layerPickerLabel: string;
+  layerPickerFrom: string;
+  layerPickerTo: string;
+  layerPickerSelect: string;
+  layerPickerTensors: string;
+  /** Option text: {0} is the unified layer, {1} the HF decoder layer or (other) the section's name. */
+  layerOptionDecoder: string;
+  layerOptionOther: string;
   /** Export buttons: {0} is the chart's title in the group's accessible name. */
   exportGroupLabel: string;
   exportFormats: Record<ChartExportFormat, string>;

@@ -45,6 +45,14 @@ function panelStrings(): PanelStrings {
     mergeRangeButton: vscode.l10n.t('Merge HF layers {0} from RL into IN', '{0}'),
     freezeRangeButton: vscode.l10n.t('Freeze HF layers {0} (RL with them held at IN)', '{0}'),
     nonDecoderIgnored: vscode.l10n.t('Vision blocks and the projector in the selection are ignored: merges and freezes take decoder layers only.'),
+    layerPickerLabel: vscode.l10n.t('Select layers with the keyboard'),
+    layerPickerFrom: vscode.l10n.t('Layers from'),
+    layerPickerTo: vscode.l10n.t('to'),
+    layerPickerSelect: vscode.l10n.t('Select range'),
+    layerPickerTensors: vscode.l10n.t('List tensors of the first'),
+    // {0} and {1} stay placeholders for the panel to fill per layer.
+    layerOptionDecoder: vscode.l10n.t('{0} (HF layer {1})', '{0}', '{1}'),
+    layerOptionOther: vscode.l10n.t('{0} ({1})', '{0}', '{1}'),
     metricLabel: vscode.l10n.t('Metric'),
     sectionLabel: vscode.l10n.t('Section'),
     metricNames: {

@@ -1,7 +1,8 @@
 // End-to-end check of the diff panel's interactions, in a real VS Code (code-server + headless
 // Chromium): click a layer point → its tensors are listed below the charts; switch the metric and
 // the section of the per-layer chart (and find them again after the webview reloads); export the
-// chart as SVG (mouse), PNG (keyboard) and Vega-Lite spec through the save dialog. Screenshots
+// chart as SVG (mouse), PNG (keyboard) and Vega-Lite spec through the save dialog; pick a layer
+// range and list a layer's tensors with the keyboard alone. Screenshots
 // (dark and light) go to test-artifacts/.
 //
 //   node esbuild.mjs && node test/e2e/panelInteractions.e2e.mjs
@@ -128,6 +129,22 @@ async function userFlow(browser) {
     const spec = JSON.parse(readFileSync(specPath, 'utf8'));
     assert.ok(spec.$schema.includes('vega-lite') && Array.isArray(spec.datasets.layers), 'a Vega-Lite spec with its data');
 
+    // 4. The keyboard alone: pick HF layers 6–11 (unified 7–12) and list the tensors of the first.
+    const picker = reloaded.locator('form.layer-picker');
+    await picker.locator('select').first().focus();
+    await page.keyboard.type('7');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('12');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    const mergeButton = reloaded.locator('.merge-button.primary');
+    await waitFor('the merge button for the picked range', async () => (await mergeButton.isVisible()) && (await mergeButton.innerText()).includes('6–11'));
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await waitFor('the first picked layer\'s tensors', async () => (await reloaded.locator('#layer-tensors[aria-busy="false"]').getAttribute('data-unified-layer').catch(() => null)) === '7');
+    await picker.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(artifacts, 'panel-keyboard-range-dark.png') });
+
     // Light theme: the table and controls follow it.
     await selectColorTheme(page, 'Light Modern');
     const light = webviewFrame(page);
@@ -142,7 +159,7 @@ async function userFlow(browser) {
 
     assert.deepEqual(cspViolations, [], 'no CSP violations');
     assert.deepEqual(webviewErrors, [], 'no errors in the webview console');
-    return `layer ${target}: ${names.length} tensors listed; metric/section switched and kept across a reload; SVG, PNG and spec exported`;
+    return `layer ${target}: ${names.length} tensors listed; metric/section switched and kept across a reload; SVG, PNG and spec exported; HF 6–11 picked by keyboard`;
   } catch (error) {
     await page.screenshot({ path: join(artifacts, 'e2e-panel-failure.png') }).catch(() => {});
     throw error;
