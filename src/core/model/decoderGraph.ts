@@ -52,6 +52,7 @@ export function buildDecoderGraph(b: GraphBuilder, config: DecoderConfig, weight
         layers: b.input(TAP_NAMES.overrideLayers, 'bool', [layers]),
       }
     : null;
+  const keyBias = taps.keyBias ? b.input(TAP_NAMES.keyBias, 'float', [layers, 'batch', 'total_sequence']) : null;
 
   const { cos, sin } = mropeCosSin(b, positions, config);
   const maskBias = causalMaskBias(b, embeds, pastKeyName(0), attentionMask);
@@ -85,7 +86,9 @@ export function buildDecoderGraph(b: GraphBuilder, config: DecoderConfig, weight
     // GQA without repeating K/V: the query heads that share a KV head are stacked along the rows.
     const grouped = b.op('Reshape', [query, b.int64s([0, kvHeads, -1, headDim])]);
     const scores = b.op('Reshape', [b.op('MatMul', [grouped, b.op('Transpose', [keys], { perm: [0, 1, 3, 2] })]), b.int64s([0, heads, -1, 0])], {}, 'scores');
-    const probabilities = b.op('Softmax', [b.op('Add', [b.op('Mul', [scores, scale]), maskBias])], { axis: -1 }, 'attention');
+    // The layer's key bias as [batch, 1, 1, total], broadcast over heads and query rows.
+    const layerBias = keyBias ? b.op('Add', [maskBias, b.op('Unsqueeze', [b.op('Gather', [keyBias, layerIndex()], { axis: 0 }), b.int64s([1, 2])])]) : maskBias;
+    const probabilities = b.op('Softmax', [b.op('Add', [b.op('Mul', [scores, scale]), layerBias])], { axis: -1 }, 'attention');
     const context = b.op('MatMul', [b.op('Reshape', [probabilities, b.int64s([0, kvHeads, -1, 0])]), values]);
     const merged = b.op('Reshape', [b.op('Transpose', [b.op('Reshape', [context, b.int64s([0, heads, -1, headDim])])], { perm: [0, 2, 1, 3] }), b.int64s([0, 0, hiddenSize])]);
     let attention = linear(b, merged, w('self_attn.o_proj.weight', [hiddenSize, hiddenSize]), undefined, 'o_proj');

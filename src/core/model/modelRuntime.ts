@@ -40,6 +40,8 @@ export interface TapInputs {
   gates?: Float32Array;
   /** Replacement K/V: `keys`/`values` are [layers, 1, kv_heads, positions.length, head_dim]. Default: none. */
   kvOverride?: { positions: readonly number[]; keys: Float32Array; values: Float32Array; layers: readonly boolean[] };
+  /** [layers · total] added to each layer's attention scores at every key position. Default: all 0. */
+  keyBias?: Float32Array;
 }
 
 export interface DecoderStep {
@@ -163,6 +165,7 @@ export class ModelRuntime {
       feeds[TAP_NAMES.overrideValues] = new ort.Tensor('float32', override.values, [layers, 1, kvHeads, count, headDim]);
       feeds[TAP_NAMES.overrideLayers] = new ort.Tensor('bool', Uint8Array.from(override.layers, Number), [layers]);
     }
+    if (graph.taps.keyBias) feeds[TAP_NAMES.keyBias] = new ort.Tensor('float32', taps.keyBias ?? new Float32Array(layers * total), [layers, 1, total]);
     const out = await session.run(feeds);
     const result: DecoderResult = {
       logits: out.logits!.data as Float32Array,

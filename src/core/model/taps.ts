@@ -13,6 +13,9 @@
  *   returns them) and `kv_override_layers` [layers] bool; a selected layer uses the given K/V at
  *   those positions. Single-layer swap selects one layer, suffix swap every layer from L on. The
  *   override lands in `present.*`, so cached decoding keeps it; later steps pass P = 0.
+ * - keyBias: input `attention_key_bias` [layers, batch, total] added to every query row's scaled
+ *   attention scores of that layer (0 = unchanged). log(m) at a key weighs it as m copies of itself
+ *   in the softmax: the paper's swap code appends the source K/V once more at every decode step.
  * - hiddenStates: output `hidden_states` [layers + 1, batch, sequence, hidden], HF's convention:
  *   0 = inputs_embeds, i = output of layer i − 1, the last = after the final norm.
  */
@@ -20,6 +23,7 @@ export interface DecoderTaps {
   attentionMass?: boolean;
   gates?: boolean;
   kvOverride?: boolean;
+  keyBias?: boolean;
   hiddenStates?: boolean;
 }
 
@@ -31,11 +35,12 @@ export const TAP_NAMES = {
   overrideKeys: 'kv_override_keys',
   overrideValues: 'kv_override_values',
   overrideLayers: 'kv_override_layers',
+  keyBias: 'attention_key_bias',
   hiddenStates: 'hidden_states',
 } as const;
 
 /** Stable text for cache keys and file names: the taps that are on, in a fixed order. */
 export function tapsKey(taps: DecoderTaps): string {
-  const on = (['attentionMass', 'gates', 'kvOverride', 'hiddenStates'] as const).filter((tap) => taps[tap]);
+  const on = (['attentionMass', 'gates', 'kvOverride', 'keyBias', 'hiddenStates'] as const).filter((tap) => taps[tap]);
   return on.length === 0 ? 'plain' : on.join('+');
 }
