@@ -145,6 +145,8 @@ export interface ReferenceOptions {
   removedLayers?: readonly number[];
   /** Applied after K (post-RoPE) and V of the layer are computed and before attention, so every query sees them. */
   kvOverrides?: readonly KvOverride[];
+  /** In `layer`, each key at `positions` counts `copies(query)` times in query row `query`'s softmax (the paper's swap code appends the source K/V again at every decode step). */
+  keyCopies?: readonly { layer: number; positions: readonly number[]; copies: (query: number) => number }[];
   /** Query rows and key positions for `attentionMass`. */
   attentionMass?: { queries: readonly number[]; keys: readonly number[] };
 }
@@ -234,7 +236,9 @@ export function referenceForward(model: ReferenceModel, inputIds: readonly numbe
     for (const override of options.kvOverrides ?? []) {
       if (override.layer === layer) applyKvOverride(override, keys, values, n, c.kvHeads, c.headDim);
     }
-    const { output, probabilities } = attention(queries, keys, values, { length: n, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, segments: [0, n], causal: true });
+    const copies = options.keyCopies?.filter((entry) => entry.layer === layer) ?? [];
+    const keyCount = (query: number, key: number) => copies.reduce((count, entry) => (entry.positions.includes(key) ? count * entry.copies(query) : count), 1);
+    const { output, probabilities } = attention(queries, keys, values, { length: n, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, segments: [0, n], causal: true, keyCount });
     const attentionOut = linear(tokenMajor(output, n, c.heads, c.headDim), D, w(`${p}self_attn.o_proj.weight`));
     const attentionGate = options.attentionGates?.[layer] ?? 1;
     for (let i = 0; i < h.length; i++) h[i]! += attentionGate * attentionOut[i]!;
@@ -370,16 +374,18 @@ function rotateHalf(x: Float64Array, n: number, heads: number, headDim: number, 
 
 /**
  * Scaled dot-product attention on head-major arrays. Keys attend only inside their segment
- * (`segments` are cumulative boundaries), and only to earlier tokens when causal. Query head h
+ * (`segments` are cumulative boundaries), and only to earlier tokens when causal. `probabilities`
+ * of a key counted k times (`keyCount`) is the sum over its k copies. Query head h
  * reads KV head ⌊h·kvHeads/heads⌋ (GQA).
  */
 function attention(
   queries: Float64Array,
   keys: Float64Array,
   values: Float64Array,
-  shape: { length: number; heads: number; kvHeads: number; headDim: number; segments: readonly number[]; causal: boolean },
+  shape: { length: number; heads: number; kvHeads: number; headDim: number; segments: readonly number[]; causal: boolean; keyCount?: (query: number, key: number) => number },
 ): { output: Float64Array; probabilities: Float64Array } {
   const { length: n, heads, kvHeads, headDim, segments, causal } = shape;
+  const keyCount = shape.keyCount ?? (() => 1);
   const output = new Float64Array(heads * n * headDim);
   const probabilities = new Float64Array(heads * n * n);
   const scale = 1 / Math.sqrt(headDim);
@@ -395,7 +401,8 @@ function attention(
           scores.push(dot * scale);
         }
         const max = Math.max(...scores);
-        const exps = scores.map((score) => Math.exp(score - max));
+        // A key present k times contributes k identical terms to the softmax.
+        const exps = scores.map((score, offset) => keyCount(i, segments[s]! + offset) * Math.exp(score - max));
         const sum = exps.reduce((a, b) => a + b, 0);
         exps.forEach((e, offset) => {
           const j = segments[s]! + offset;
