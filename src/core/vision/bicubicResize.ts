@@ -62,26 +62,32 @@ function passCoefficients(inSize: number, outSize: number): PassCoefficients {
   return { first, count, weights, windowSize };
 }
 
-const clip8 = (sum: number) => Math.min(255, Math.max(0, Math.floor(sum / ONE)));
+/** Rounded fixed-point sum to a byte. Sums stay within int32 (|weights| sum to < 2 in fixed point). */
+const clip8 = (sum: number) => {
+  const value = sum >> PRECISION_BITS;
+  return value < 0 ? 0 : value > 255 ? 255 : value;
+};
 
 function resizeHorizontal(image: RgbImage, width: number): RgbImage {
   const { first, count, weights, windowSize } = passCoefficients(image.width, width);
+  const data = image.data;
   const out = new Uint8Array(width * image.height * 3);
   for (let y = 0; y < image.height; y++) {
     const row = y * image.width * 3;
+    let o = y * width * 3;
     for (let x = 0; x < width; x++) {
       let r = HALF, g = HALF, b = HALF;
-      for (let k = 0; k < count[x]!; k++) {
-        const w = weights[x * windowSize + k]!;
-        const p = row + (first[x]! + k) * 3;
-        r += image.data[p]! * w;
-        g += image.data[p + 1]! * w;
-        b += image.data[p + 2]! * w;
+      let p = row + first[x]! * 3;
+      const w0 = x * windowSize;
+      for (let k = 0; k < count[x]!; k++, p += 3) {
+        const w = weights[w0 + k]!;
+        r = (r + data[p]! * w) | 0;
+        g = (g + data[p + 1]! * w) | 0;
+        b = (b + data[p + 2]! * w) | 0;
       }
-      const o = (y * width + x) * 3;
-      out[o] = clip8(r);
-      out[o + 1] = clip8(g);
-      out[o + 2] = clip8(b);
+      out[o++] = clip8(r);
+      out[o++] = clip8(g);
+      out[o++] = clip8(b);
     }
   }
   return { width, height: image.height, data: out };
@@ -90,13 +96,19 @@ function resizeHorizontal(image: RgbImage, width: number): RgbImage {
 function resizeVertical(image: RgbImage, height: number): RgbImage {
   const { first, count, weights, windowSize } = passCoefficients(image.height, height);
   const stride = image.width * 3;
+  const data = image.data;
   const out = new Uint8Array(image.width * height * 3);
+  const sums = new Int32Array(stride);
+  // Whole rows at a time: each tap adds one weighted input row, reading memory in order.
   for (let y = 0; y < height; y++) {
-    for (let i = 0; i < stride; i++) {
-      let sum = HALF;
-      for (let k = 0; k < count[y]!; k++) sum += image.data[(first[y]! + k) * stride + i]! * weights[y * windowSize + k]!;
-      out[y * stride + i] = clip8(sum);
+    sums.fill(HALF);
+    for (let k = 0; k < count[y]!; k++) {
+      const w = weights[y * windowSize + k]!;
+      const source = (first[y]! + k) * stride;
+      for (let i = 0; i < stride; i++) sums[i] = (sums[i]! + data[source + i]! * w) | 0;
     }
+    const target = y * stride;
+    for (let i = 0; i < stride; i++) out[target + i] = clip8(sums[i]!);
   }
   return { width: image.width, height, data: out };
 }

@@ -31,7 +31,11 @@ interface HuffmanTable {
   maxCode: Int32Array;
   valueOffset: Int32Array;
   values: Uint8Array;
+  /** By the next LOOKAHEAD bits: (code length << 8 | value) for codes that short, else 0. */
+  lookahead: Int32Array;
 }
+
+const LOOKAHEAD = 9;
 
 interface Component {
   id: number;
@@ -172,41 +176,61 @@ export function decodeJpeg(bytes: Uint8Array): DecodedJpeg {
 
   function decodeScan(start: number, components: Component[], ss: number, se: number, ah: number, al: number): number {
     let position = start;
+    // Up to 24 bits ahead; past a marker libjpeg reads zero bits, past the end of the file is truncation.
     let bitBuffer = 0;
     let bitCount = 0;
     let hitMarker = false;
-    const readBit = (): number => {
-      if (bitCount === 0) {
-        if (position >= bytes.length) throw new JpegFormatError('truncated entropy-coded data');
-        let byte = bytes[position]!;
-        if (hitMarker) byte = 0;
-        else if (byte === 0xff) {
-          const next = bytes[position + 1];
-          if (next === 0x00) position += 2;
+    let paddingBits = 0;
+    const fill = () => {
+      while (bitCount <= 16) {
+        let byte = 0;
+        if (position >= bytes.length) paddingBits += 8;
+        else if (!hitMarker) {
+          byte = bytes[position]!;
+          if (byte !== 0xff) position++;
+          else if (bytes[position + 1] === 0x00) position += 2;
           else {
-            // A marker inside the data: libjpeg pads with zero bits from here on.
             hitMarker = true;
             byte = 0;
           }
-        } else position++;
-        bitBuffer = byte;
-        bitCount = 8;
+        }
+        bitBuffer = ((bitBuffer << 8) | byte) & 0xffffff;
+        bitCount += 8;
       }
-      bitCount--;
-      return (bitBuffer >> bitCount) & 1;
+    };
+    const peek = (length: number) => (bitBuffer >> (bitCount - length)) & ((1 << length) - 1);
+    const skip = (length: number) => {
+      bitCount -= length;
+      if (bitCount < paddingBits) throw new JpegFormatError('truncated entropy-coded data');
+    };
+    const readBit = (): number => {
+      fill();
+      const bit = peek(1);
+      skip(1);
+      return bit;
     };
     const receive = (length: number): number => {
-      let value = 0;
-      for (let i = 0; i < length; i++) value = (value << 1) | readBit();
+      if (length === 0) return 0;
+      fill();
+      const value = peek(length);
+      skip(length);
       return value;
     };
     const extend = (value: number, length: number) => (length === 0 ? 0 : value < 1 << (length - 1) ? value - (1 << length) + 1 : value);
     const decodeSymbol = (table: HuffmanTable | undefined): number => {
       if (!table) throw new JpegFormatError('scan uses an undefined Huffman table');
-      let code = 0;
-      for (let length = 1; length <= 16; length++) {
-        code = (code << 1) | readBit();
-        if (code <= table.maxCode[length]!) return table.values[table.valueOffset[length]! + code]!;
+      fill();
+      const entry = table.lookahead[peek(LOOKAHEAD)]!;
+      if (entry !== 0) {
+        skip(entry >> 8);
+        return entry & 0xff;
+      }
+      for (let length = LOOKAHEAD + 1; length <= 16; length++) {
+        const code = peek(length);
+        if (code <= table.maxCode[length]!) {
+          skip(length);
+          return table.values[table.valueOffset[length]! + code]!;
+        }
       }
       throw new JpegFormatError('invalid Huffman code');
     };
@@ -302,6 +326,7 @@ export function decodeJpeg(bytes: Uint8Array): DecodedJpeg {
       for (const component of components) component.dcPredictor = 0;
       eobRun = 0;
       bitCount = 0;
+      bitBuffer = 0;
       hitMarker = false;
       // Expect RSTn; libjpeg resynchronises on it.
       while (position < bytes.length && !(bytes[position] === 0xff && bytes[position + 1]! >= 0xd0 && bytes[position + 1]! <= 0xd7)) {
@@ -355,7 +380,17 @@ function huffmanTable(counts: Uint8Array, values: Uint8Array): HuffmanTable {
     }
     code <<= 1;
   }
-  return { maxCode, valueOffset, values };
+  const lookahead = new Int32Array(1 << LOOKAHEAD);
+  code = 0;
+  index = 0;
+  for (let length = 1; length <= LOOKAHEAD; length++) {
+    for (let i = 0; i < counts[length - 1]!; i++, code++, index++) {
+      const spread = 1 << (LOOKAHEAD - length);
+      lookahead.fill((length << 8) | values[index]!, code * spread, (code + 1) * spread);
+    }
+    code <<= 1;
+  }
+  return { maxCode, valueOffset, values, lookahead };
 }
 
 // libjpeg's islow IDCT constants: cosines scaled by 2^13.
@@ -365,16 +400,25 @@ const FIX_0_298631336 = 2446, FIX_0_390180644 = 3196, FIX_0_541196100 = 4433, FI
 const FIX_0_899976223 = 7373, FIX_1_175875602 = 9633, FIX_1_501321110 = 12299, FIX_1_847759065 = 15137;
 const FIX_1_961570560 = 16069, FIX_2_053119869 = 16819, FIX_2_562915447 = 20995, FIX_3_072711026 = 25172;
 
-/** Rounding right shift; Math.floor keeps it exact past 32 bits, as libjpeg's 64-bit JLONG does. */
-const descale = (value: number, bits: number) => Math.floor((value + 2 ** (bits - 1)) / 2 ** bits);
-
 /** libjpeg's post-IDCT range limit: centre on 128, clamp, and wrap exactly as its 1024-entry table does. */
 const IDCT_LIMIT = Uint8Array.from({ length: 1024 }, (_, i) => (i < 128 ? i + 128 : i < 512 ? 255 : i < 896 ? 0 : i - 896));
 
-/** One 8-point pass of the LL&M inverse DCT, in libjpeg's integer arithmetic. */
-function idct8(input: Float64Array | Int32Array, at: number, stride: number, out: (index: number, value: number) => void): void {
+/**
+ * One 8-point pass of the LL&M inverse DCT in libjpeg's integer arithmetic, from `input` (at `at`,
+ * step `stride`) into `output` (at `outAt`, step `outStride`), descaled by `bits`. Doubles hold
+ * the intermediates exactly, as libjpeg's 64-bit JLONG does.
+ */
+function idct8(input: Float64Array, at: number, stride: number, output: Float64Array, outAt: number, outStride: number, bits: number): void {
   const x0 = input[at]!, x1 = input[at + stride]!, x2 = input[at + 2 * stride]!, x3 = input[at + 3 * stride]!;
   const x4 = input[at + 4 * stride]!, x5 = input[at + 5 * stride]!, x6 = input[at + 6 * stride]!, x7 = input[at + 7 * stride]!;
+  const round = 2 ** (bits - 1);
+  const scale = 2 ** bits;
+  if (x1 === 0 && x2 === 0 && x3 === 0 && x4 === 0 && x5 === 0 && x6 === 0 && x7 === 0) {
+    // Only the DC term: every output is the same (libjpeg's shortcut gives identical values).
+    const value = Math.floor((x0 * 2 ** CONST_BITS + round) / scale);
+    for (let i = 0; i < 8; i++) output[outAt + i * outStride] = value;
+    return;
+  }
   // Even part.
   let z1 = (x2 + x6) * FIX_0_541196100;
   const t2 = z1 - x6 * FIX_1_847759065;
@@ -397,36 +441,32 @@ function idct8(input: Float64Array | Int32Array, at: number, stride: number, out
   o1 += z2 + z4;
   o2 += z2 + z3;
   o3 += z1 + z4;
-  out(0, t10 + o3);
-  out(7, t10 - o3);
-  out(1, t11 + o2);
-  out(6, t11 - o2);
-  out(2, t12 + o1);
-  out(5, t12 - o1);
-  out(3, t13 + o0);
-  out(4, t13 - o0);
+  output[outAt] = Math.floor((t10 + o3 + round) / scale);
+  output[outAt + 7 * outStride] = Math.floor((t10 - o3 + round) / scale);
+  output[outAt + outStride] = Math.floor((t11 + o2 + round) / scale);
+  output[outAt + 6 * outStride] = Math.floor((t11 - o2 + round) / scale);
+  output[outAt + 2 * outStride] = Math.floor((t12 + o1 + round) / scale);
+  output[outAt + 5 * outStride] = Math.floor((t12 - o1 + round) / scale);
+  output[outAt + 3 * outStride] = Math.floor((t13 + o0 + round) / scale);
+  output[outAt + 4 * outStride] = Math.floor((t13 - o0 + round) / scale);
 }
 
 /** Dequantises and inverse-transforms every block into a plane of blocksPerLine·8 × blocksPerColumn·8 samples. */
 function inverseDct(component: Component, quant: Int32Array): Uint8Array {
   const stride = component.blocksPerLine * 8;
   const plane = new Uint8Array(stride * component.blocksPerColumn * 8);
-  const dequantized = new Int32Array(64);
+  const dequantized = new Float64Array(64);
   const work = new Float64Array(64);
+  const result = new Float64Array(64);
   for (let blockRow = 0; blockRow < component.blocksPerColumn; blockRow++) {
     for (let blockColumn = 0; blockColumn < component.blocksPerLine; blockColumn++) {
       const base = (blockRow * component.blocksPerLine + blockColumn) * 64;
       for (let i = 0; i < 64; i++) dequantized[i] = component.coefficients[base + i]! * quant[i]!;
-      for (let column = 0; column < 8; column++) {
-        idct8(dequantized, column, 8, (row, value) => {
-          work[row * 8 + column] = descale(value, CONST_BITS - PASS1_BITS);
-        });
-      }
+      for (let column = 0; column < 8; column++) idct8(dequantized, column, 8, work, column, 8, CONST_BITS - PASS1_BITS);
+      for (let row = 0; row < 8; row++) idct8(work, row * 8, 1, result, row * 8, 1, CONST_BITS + PASS1_BITS + 3);
       const top = blockRow * 8 * stride + blockColumn * 8;
       for (let row = 0; row < 8; row++) {
-        idct8(work, row * 8, 1, (column, value) => {
-          plane[top + row * stride + column] = IDCT_LIMIT[descale(value, CONST_BITS + PASS1_BITS + 3) & 1023]!;
-        });
+        for (let column = 0; column < 8; column++) plane[top + row * stride + column] = IDCT_LIMIT[result[row * 8 + column]! & 1023]!;
       }
     }
   }

@@ -151,26 +151,28 @@ export function processImage(image: RgbImage, config: QwenImageProcessorConfig, 
   const gridW = resized.width / p;
   const rowLength = 3 * t * p * p;
   const pixelValues = new Float32Array(gridH * gridW * rowLength);
+  const patchArea = p * p;
   let row = 0;
   // Patches in merge-block order: each merge×merge block of patches is contiguous, blocks row-major.
   for (let blockY = 0; blockY < gridH / m; blockY++) {
     for (let blockX = 0; blockX < gridW / m; blockX++) {
       for (let innerY = 0; innerY < m; innerY++) {
-        for (let innerX = 0; innerX < m; innerX++) {
+        for (let innerX = 0; innerX < m; innerX++, row++) {
           const top = (blockY * m + innerY) * p;
           const left = (blockX * m + innerX) * p;
-          const base = row * rowLength;
           for (let c = 0; c < 3; c++) {
             const values = channelValue[c]!;
+            // (channel, frame, y, x) within the row; one still image fills every frame.
+            const channelBase = row * rowLength + c * t * patchArea;
             for (let y = 0; y < p; y++) {
-              for (let x = 0; x < p; x++) {
-                const value = values[resized.data[((top + y) * resized.width + left + x) * 3 + c]!]!;
-                // One still image fills every frame of the temporal patch.
-                for (let frame = 0; frame < t; frame++) pixelValues[base + ((c * t + frame) * p + y) * p + x] = value;
+              let source = ((top + y) * resized.width + left) * 3 + c;
+              const target = channelBase + y * p;
+              for (let x = 0; x < p; x++, source += 3) {
+                const value = values[resized.data[source]!]!;
+                for (let frame = 0; frame < t; frame++) pixelValues[target + frame * patchArea + x] = value;
               }
             }
           }
-          row++;
         }
       }
     }
