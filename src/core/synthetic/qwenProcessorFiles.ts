@@ -5,6 +5,7 @@
  * (Qwen2VLImageProcessor) and generation_config.json.
  */
 import { SequencePreTokenizer } from '@huggingface/tokenizers';
+import { FrankenlensError } from '../errors';
 import { learnByteLevelBpe } from './byteLevelBpe';
 
 export interface QwenSpecialTokenIds {
@@ -85,6 +86,11 @@ export interface QwenProcessorFilesOptions {
   specialTokenIds: QwenSpecialTokenIds;
   /** Seeds the BPE training corpus. */
   seed: number;
+  /**
+   * Tokens the BPE learns (256 bytes included); default: every id below the first special token.
+   * Big vocabularies (Qwen's 151k) need a smaller number: ids between stay unused, as in real checkpoints.
+   */
+  learnedVocabSize?: number;
   /** The image processor's pixel budget; Qwen2.5-VL ships 3136 and 12845056. */
   minPixels: number;
   maxPixels: number;
@@ -98,7 +104,10 @@ export function qwenProcessorFiles(options: QwenProcessorFilesOptions): Record<s
   const specials = (Object.keys(SPECIAL_TOKEN_CONTENT) as (keyof QwenSpecialTokenIds)[])
     .map((key) => ({ id: ids[key], content: SPECIAL_TOKEN_CONTENT[key] }))
     .sort((a, b) => a.id - b.id);
-  const learnedVocabSize = specials[0]!.id;
+  const learnedVocabSize = options.learnedVocabSize ?? specials[0]!.id;
+  if (learnedVocabSize < 256 || learnedVocabSize > specials[0]!.id) {
+    throw new FrankenlensError('InvalidArgument', `learnedVocabSize ${learnedVocabSize} must lie between 256 and the first special id ${specials[0]!.id}`);
+  }
   const preTokenizer = new SequencePreTokenizer(QWEN2_PRE_TOKENIZER as ConstructorParameters<typeof SequencePreTokenizer>[0]);
   const bpe = learnByteLevelBpe(learnedVocabSize, options.seed, (text) => preTokenizer.pre_tokenize(text));
 

@@ -3,6 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { byteLevelAlphabet } from '../../../src/core/synthetic/byteLevelBpe';
+import { loadTokenizer } from '../../../src/core/text/tokenizer';
+import { tempDir } from '../../helpers/tempDir';
 import { qwenProcessorFiles, qwenSpecialTokenIds } from '../../../src/core/synthetic/qwenProcessorFiles';
 
 const FIXTURE = 'test/fixtures/qwen2_5_vl_tiny';
@@ -58,4 +60,15 @@ test('bigger synthetic models get a vocabulary that reaches their special ids', 
   const tokenizer = JSON.parse(qwenProcessorFiles({ ...TINY_PROCESSOR_OPTIONS, specialTokenIds: qwenSpecialTokenIds(2048) })['tokenizer.json']);
   assert.equal(Object.keys(tokenizer.model.vocab).length, 2038);
   assert.equal(tokenizer.added_tokens[0].id, 2038);
+});
+
+test('a Qwen-sized vocabulary learns fewer tokens and leaves the ids up to the special tokens unused', () => {
+  const dir = tempDir();
+  const files = qwenProcessorFiles({ ...TINY_PROCESSOR_OPTIONS, specialTokenIds: qwenSpecialTokenIds(151936), learnedVocabSize: 1000 });
+  for (const [name, contents] of Object.entries(files)) writeFileSync(join(dir, name), contents);
+  const tokenizer = loadTokenizer(dir);
+  assert.equal(tokenizer.vocabSize, 151933);
+  assert.deepEqual(tokenizer.encode('<|im_start|>user<|im_end|><|image_pad|>'), [151932, ...tokenizer.encode('user'), 151931, 151926]);
+  assert.ok(tokenizer.encode('user').every((id) => id < 1000));
+  assert.throws(() => qwenProcessorFiles({ ...TINY_PROCESSOR_OPTIONS, learnedVocabSize: 291 }), /between 256 and the first special id 290/);
 });
