@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'TensorNotFound'
   | 'TruncatedFile'
   | 'UnsupportedDtype'
+  | 'NonFiniteValues'
   // checkpoint folders
   | 'NotACheckpoint'
   | 'InvalidConfig'

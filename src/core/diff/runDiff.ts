@@ -135,7 +135,7 @@ export async function runDiff(options: DiffOptions): Promise<DiffResult> {
   return result;
 }
 
-function summarizeCheckpoint(role: Role, checkpoint: Checkpoint): CheckpointSummary {
+export function summarizeCheckpoint(role: Role, checkpoint: Checkpoint): CheckpointSummary {
   const { info } = checkpoint;
   return {
     role,
