@@ -7,15 +7,16 @@ import { DIFF_USAGE, describeDiff, diffCommand } from './commands/diffCommand';
 import { GENERATE_USAGE, generateCommand } from './commands/generateCommand';
 import { INSPECT_USAGE, inspectCommand } from './commands/inspectCommand';
 import { FREEZE_USAGE, MERGE_USAGE, PLAN_USAGE, freezeCommand, mergeCommand, planCommand } from './commands/mergeCommand';
+import { SPECTRAL_USAGE, describeSpectral, spectralCommand } from './commands/spectralCommand';
 
 const USAGE = `frankenlens ${TOOL_VERSION}: what did RL change in your vision-language model?
 
 Usage:
-${[DIFF_USAGE, MERGE_USAGE, FREEZE_USAGE, PLAN_USAGE, INSPECT_USAGE, GENERATE_USAGE, DEMO_USAGE].map((text) => `  ${text.split('\n')[0]}`).join('\n')}
+${[DIFF_USAGE, SPECTRAL_USAGE, MERGE_USAGE, FREEZE_USAGE, PLAN_USAGE, INSPECT_USAGE, GENERATE_USAGE, DEMO_USAGE].map((text) => `  ${text.split('\n')[0]}`).join('\n')}
 
 Run "frankenlens COMMAND --help" for a command's options.`;
 
-const HELP: Record<string, string> = { diff: DIFF_USAGE, merge: MERGE_USAGE, freeze: FREEZE_USAGE, plan: PLAN_USAGE, inspect: INSPECT_USAGE, generate: GENERATE_USAGE, demo: DEMO_USAGE };
+const HELP: Record<string, string> = { diff: DIFF_USAGE, spectral: SPECTRAL_USAGE, merge: MERGE_USAGE, freeze: FREEZE_USAGE, plan: PLAN_USAGE, inspect: INSPECT_USAGE, generate: GENERATE_USAGE, demo: DEMO_USAGE };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -43,6 +44,11 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${describeDiff(result)}\nwrote ${files.length} files to ${outDir}\n`);
       const html = files.find((file) => file.endsWith('.html'));
       if (html) process.stdout.write(`open the report: ${html}\n`);
+      return EXIT.ok;
+    }
+    case 'spectral': {
+      const { result, files } = await spectralCommand(rest, cancel);
+      process.stdout.write(`${describeSpectral(result)}\nwrote ${files.join(', ')}\n`);
       return EXIT.ok;
     }
     case 'merge':
