@@ -17,10 +17,12 @@ import { FrankenlensError } from '../errors';
 import { generateGreedy, type Generation } from '../model/generate';
 import type { KvCache, TapInputs } from '../model/modelRuntime';
 import { kvOverrideFrom } from '../model/modelRuntime';
-import type { CancelToken } from '../progress';
+import type { CancelToken, ProgressSink } from '../progress';
 import { readImageFile } from '../vision/imageDecode';
 import * as ort from 'onnxruntime-node';
-import { answerText, greedySettings, preparePrompt, type ModelRole, type PreparedPrompt, type ProbeModel } from './probeModel';
+import { answerText, greedySettings, modelRecord, preparePrompt, type ModelRole, type PreparedPrompt, type ProbeModel } from './probeModel';
+import { swapRows, writeProbeSummary, type SwapRow } from './probeResult';
+import { runProbeUnits } from './probeRun';
 import { adoptsSource, answerChanged } from './swapMetrics';
 import type { VisionPair, VisionTask } from './visionPairs';
 
@@ -141,4 +143,25 @@ export function cachePrefix(cache: KvCache, length: number): KvCache {
     return new ort.Tensor('float32', out, [batch!, heads!, length, headDim!]);
   };
   return { length, keys: cache.keys.map(cut), values: cache.values.map(cut) };
+}
+
+export interface SwapProbeOptions {
+  models: readonly ProbeModel[];
+  pairs: readonly VisionPair[];
+  settings: SwapSettings;
+  outDir: string;
+  resume?: boolean;
+  progress?: ProgressSink;
+  cancel?: CancelToken;
+}
+
+/** Every pair on every model, resumable; writes swap.jsonl and swap.summary.json. */
+export async function runSwapProbe(options: SwapProbeOptions): Promise<{ summaryPath: string; rows: SwapRow[]; resumed: number }> {
+  const { models, pairs, settings } = options;
+  const units = models.flatMap((model) => pairs.map((pair) => ({ key: `${model.role}:${pair.id}`, label: `${model.role.toUpperCase()} ${pair.id}`, run: () => swapPair(model, pair, settings, options.cancel) })));
+  const recorded = { ...settings, pairs: pairs.map((pair) => pair.id), models: models.map((model) => ({ role: model.role, dir: model.dir })) };
+  const { records, resumed } = await runProbeUnits<SwapItem>({ probe: 'swap', outDir: options.outDir, settings: recorded, units, resume: options.resume, progress: options.progress, cancel: options.cancel });
+  const rows = swapRows(records);
+  const { path } = writeProbeSummary(options.outDir, 'swap', { settings: recorded, models: models.map(modelRecord), layers: models[0]!.runtime.config.decoder.layers, items: pairs.length, rows });
+  return { summaryPath: path, rows, resumed };
 }

@@ -1,0 +1,97 @@
+/**
+ * Probe result files. Per item: `<probe>.jsonl` (see probeRun.ts). Summary: `<probe>.summary.json`
+ * with schema `frankenlens.probe.<name>/1`, self-describing (settings, tool version, model
+ * fingerprints and generation settings, the layer partition) plus `rows`: one flat record per
+ * (model, layer, …) with an estimate and its interval, which is what the chart specs plot
+ * (layer on x, IN and RL overlaid).
+ */
+import { join } from 'node:path';
+import { wilsonInterval } from '../stats/wilson';
+import { TOOL_VERSION } from '../version';
+import type { ModelRole, modelRecord } from './probeModel';
+import { writeJsonAtomic } from './probeRun';
+import type { SwapDecoding, SwapItem, SwapMode } from './visualSwap';
+import type { VisionTask } from './visionPairs';
+
+export type ProbeName = 'attention' | 'ablation' | 'swap';
+export const probeSchema = (probe: ProbeName) => `frankenlens.probe.${probe}/1` as const;
+
+/** HF 0-based decoder layer ranges [start, end) of the default thirds (floor(n/3), floor(2n/3)). */
+export interface LayerPartition {
+  early: [number, number];
+  mid: [number, number];
+  late: [number, number];
+}
+
+export function thirdsPartition(layers: number): LayerPartition {
+  const a = Math.floor(layers / 3);
+  const b = Math.floor((2 * layers) / 3);
+  return { early: [0, a], mid: [a, b], late: [b, layers] };
+}
+
+export interface ProbeSummary<Row> {
+  schema: ReturnType<typeof probeSchema>;
+  tool: { name: 'frankenlens'; version: string };
+  created: string;
+  settings: unknown;
+  models: ReturnType<typeof modelRecord>[];
+  /** Decoder layers (HF 0-based indices 0..layers-1 on every row). */
+  layers: number;
+  partition: LayerPartition;
+  items: number;
+  rows: Row[];
+}
+
+export function writeProbeSummary<Row>(outDir: string, probe: ProbeName, parts: Omit<ProbeSummary<Row>, 'schema' | 'tool' | 'created' | 'partition'>): { path: string; summary: ProbeSummary<Row> } {
+  const summary: ProbeSummary<Row> = { schema: probeSchema(probe), tool: { name: 'frankenlens', version: TOOL_VERSION }, created: new Date().toISOString(), ...parts, partition: thirdsPartition(parts.layers) };
+  const path = join(outDir, `${probe}.summary.json`);
+  writeJsonAtomic(path, summary);
+  return { path, summary };
+}
+
+/** A proportion with its 95% Wilson interval. */
+export interface Proportion {
+  successes: number;
+  n: number;
+  rate: number;
+  lower: number;
+  upper: number;
+}
+
+export function proportion(successes: number, n: number): Proportion {
+  const { lower, upper } = wilsonInterval(successes, n);
+  return { successes, n, rate: n > 0 ? successes / n : 0, lower, upper };
+}
+
+export interface SwapRow {
+  model: ModelRole;
+  task: VisionTask;
+  mode: SwapMode;
+  decoding: SwapDecoding;
+  layer: number;
+  /** Swapped answers that differ from the model's own unswapped answer (the paper's change rate). */
+  change: Proportion;
+  /** Swapped answers that give the source image's answer, over the pairs where that can be told. */
+  adoption: Proportion;
+}
+
+export function swapRows(items: readonly SwapItem[]): SwapRow[] {
+  const groups = new Map<string, SwapRow & { changed: number; runs: number; adopted: number; decidable: number }>();
+  for (const item of items) {
+    for (const run of item.runs) {
+      const key = [item.model, item.task, run.mode, run.decoding, run.layer].join('|');
+      let group = groups.get(key);
+      if (!group) {
+        group = { model: item.model, task: item.task, mode: run.mode, decoding: run.decoding, layer: run.layer, change: proportion(0, 0), adoption: proportion(0, 0), changed: 0, runs: 0, adopted: 0, decidable: 0 };
+        groups.set(key, group);
+      }
+      group.runs++;
+      if (run.changed) group.changed++;
+      if (run.adoptsSource !== null) {
+        group.decidable++;
+        if (run.adoptsSource) group.adopted++;
+      }
+    }
+  }
+  return [...groups.values()].map(({ changed, runs, adopted, decidable, ...row }) => ({ ...row, change: proportion(changed, runs), adoption: proportion(adopted, decidable) }));
+}
