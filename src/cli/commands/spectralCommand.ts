@@ -4,6 +4,7 @@ import type { CancelToken } from '../../core/progress';
 import { runSpectral, type KernelChoice } from '../../core/spectral/runSpectral';
 import type { SpectralInclusionId, SpectralModeChoice, SpectralResult } from '../../core/spectral/spectralResult';
 import { writeSpectralJson } from '../../core/spectral/writeSpectralJson';
+import { writeSpectralReport } from '../../core/report/spectralReport';
 import { UsageError } from '../cliErrors';
 import { parseCuts } from '../cutsArgument';
 import { terminalProgress } from '../terminalProgress';
@@ -17,7 +18,7 @@ the top 50 and the top-k singular values; per-layer, section and region means.
   --in DIR          the SFT cold-start checkpoint (folder or .safetensors file)
   --rl DIR          the RL checkpoint trained from it
   --base DIR        optional base model IN was trained from (adds ΔIN)
-  --out DIR         where spectral.json goes (default .frankenlens/spectral-<in>-vs-<rl>)
+  --out DIR         where spectral.json and the charts go (default .frankenlens/spectral-<in>-vs-<rl>)
   --include RULE    "paper" (default: the paper's 358 matrices for Qwen2.5-VL-7B) or "all-matrices"
                     (adds embeddings, lm_head and the flattened patch embedding)
   --mode MODE       "auto" (default: exact for small matrices, fast otherwise), "exact" or "fast"
@@ -27,6 +28,7 @@ the top 50 and the top-k singular values; per-layer, section and region means.
   --threads N       onnxruntime threads (default: all cores)
   --cuts A,B        HF 0-based region cuts (default floor(n/3),floor(2n/3))
   --seed N          seed of the random probes (default 1)
+  --no-report       write spectral.json only (no charts, no spectral-report.html)
   --quiet           no progress on stderr`;
 
 export async function spectralCommand(argv: string[], cancel: CancelToken): Promise<{ result: SpectralResult; outDir: string; files: string[] }> {
@@ -45,6 +47,7 @@ export async function spectralCommand(argv: string[], cancel: CancelToken): Prom
       threads: { type: 'string' },
       cuts: { type: 'string' },
       seed: { type: 'string', default: '1' },
+      'no-report': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
     },
     strict: true,
@@ -88,7 +91,9 @@ export async function spectralCommand(argv: string[], cancel: CancelToken): Prom
   } finally {
     progress.done();
   }
-  return { result, outDir, files: [writeSpectralJson(result, outDir)] };
+  const files = [writeSpectralJson(result, outDir)];
+  if (!values['no-report']) files.push(...(await writeSpectralReport(result, outDir)).files);
+  return { result, outDir, files };
 }
 
 /** The few lines a user reads first. */

@@ -228,7 +228,7 @@ export async function analyseMatrix(
  * `to − from` into `target` (float32), reading both tensors in pieces; refuses non-finite values.
  * Returns the bytes read.
  */
-function readDifference(reader: FileReader, from: TensorLocation, to: TensorLocation, target: Float32Array): number {
+export function readDifference(reader: FileReader, from: TensorLocation, to: TensorLocation, target: Float32Array): number {
   const count = target.length;
   const fromBits = new Uint32Array(Math.min(count, READ_PIECE_ELEMENTS));
   const toBits = new Uint32Array(fromBits.length);
