@@ -17,6 +17,7 @@ import { thirdsVariants } from '../src/core/merge/presets';
 import { resolveMerge } from '../src/core/merge/resolveMerge';
 import { writeMerge } from '../src/core/merge/writeMerge';
 import { writeSyntheticCheckpoint, type SyntheticShape } from '../src/core/synthetic/syntheticQwenVl';
+import { spectralBench, spectralBenchChild } from './spectralBench';
 import { runModelBench } from './modelBench';
 
 const BENCH_DIR = resolve(process.env.FRANKENLENS_BENCH_DIR ?? '.bench');
@@ -133,6 +134,14 @@ async function main() {
     console.log(JSON.stringify(await measure(args[1] as Kind, args[2]!, args[3]!)));
     return;
   }
+  if (args[0] === '--measure-spectral') return spectralBenchChild(args.slice(1));
+  // `npm run bench -- spectral` runs the spectral section alone; no argument runs everything.
+  const sections = args.length === 0 ? ['diff', 'spectral'] : args;
+  if (sections.includes('spectral')) {
+    const spectral = await spectralBench(BENCH_DIR);
+    writeFileSync(join(BENCH_DIR, 'spectral-results.json'), JSON.stringify({ date: new Date().toISOString(), ...spectral }, null, 2));
+  }
+  if (!sections.includes('diff')) return;
   if (args[0] === 'model') {
     await runModelBench(BENCH_DIR);
     return;

@@ -47,8 +47,10 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     case 'spectral': {
-      const { result, files } = await spectralCommand(rest, cancel);
-      process.stdout.write(`${describeSpectral(result)}\nwrote ${files.join(', ')}\n`);
+      const { result, outDir, files } = await spectralCommand(rest, cancel);
+      process.stdout.write(`${describeSpectral(result)}\nwrote ${files.length} files to ${outDir}\n`);
+      const html = files.find((file) => file.endsWith('.html'));
+      if (html) process.stdout.write(`open the report: ${html}\n`);
       return EXIT.ok;
     }
     case 'merge':
