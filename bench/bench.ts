@@ -135,13 +135,11 @@ async function main() {
     return;
   }
   if (args[0] === '--measure-spectral') return spectralBenchChild(args.slice(1));
-  // `npm run bench -- spectral` runs the spectral section alone; no argument runs everything.
-  const sections = args.length === 0 ? ['diff', 'spectral'] : args;
-  if (sections.includes('spectral')) {
+  if (args[0] === 'spectral') {
     const spectral = await spectralBench(BENCH_DIR);
     writeFileSync(join(BENCH_DIR, 'spectral-results.json'), JSON.stringify({ date: new Date().toISOString(), ...spectral }, null, 2));
+    return;
   }
-  if (!sections.includes('diff')) return;
   if (args[0] === 'model') {
     await runModelBench(BENCH_DIR);
     return;
