@@ -63,6 +63,8 @@ export interface SyntheticOptions {
   /** A small update everywhere, seeded separately: makes a "Base" that IN was fine-tuned from. */
   baseOffset?: PlantedUpdate;
   label?: string;
+  /** More files beside config.json (tokenizer and processor files from qwenProcessorFiles, to run the model). */
+  extraFiles?: Record<string, string>;
   overwrite?: boolean;
 }
 
@@ -254,6 +256,6 @@ export function writeSyntheticCheckpoint(dir: string, options: SyntheticOptions)
   writeCheckpointFolder(dir, tensors, {
     maxShardBytes: options.maxShardBytes,
     overwrite: options.overwrite,
-    files: { 'config.json': JSON.stringify(qwen2_5VlConfigJson(options.shape, options.dtype, label), null, 2) + '\n' },
+    files: { ...options.extraFiles, 'config.json': JSON.stringify(qwen2_5VlConfigJson(options.shape, options.dtype, label), null, 2) + '\n' },
   });
 }
