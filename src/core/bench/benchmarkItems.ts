@@ -1,0 +1,144 @@
+/**
+ * Benchmark items: one JSON object per line of a .jsonl file.
+ *
+ *   {"id": "mv-12", "images": ["images/12.png"], "question": "How many ...?", "answer": "3",
+ *    "answerType": "number", "choices": [...], "description": "...", "category": "general-vqa"}
+ *
+ * Image paths are relative to the file's folder (or absolute) and must exist. Every line is checked
+ * before anything is used; a bad line is a FrankenlensError naming the file, the line and the field.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { goldChoiceIndex } from './answerCheck';
+import { plainNumber } from './answerNormalization';
+import { CHOICE_LETTERS } from './choiceLetters';
+import { lineError, readJsonLines } from './jsonLines';
+
+/**
+ * - choice: multiple choice; `choices` lists the texts (letters A, B, … in order) and the answer is a
+ *   letter or one of the texts;
+ * - number: a plain number (units, %, ° allowed), checked with the numeric tolerance;
+ * - expression: a math answer (LaTeX), checked by exact match and math equivalence too;
+ * - text: free text, checked by exact match and containment only.
+ */
+export const ANSWER_TYPES = ['choice', 'number', 'expression', 'text'] as const;
+export type AnswerType = (typeof ANSWER_TYPES)[number];
+
+export interface BenchmarkItem {
+  id: string;
+  /** Absolute paths (resolved against the item file's folder when read). Empty for text-only items. */
+  images: string[];
+  question: string;
+  /** Choice texts for multiple choice; letter A is the first. */
+  choices?: string[];
+  /** The gold answer: for 'choice', a letter or one of the choice texts. */
+  answer: string;
+  answerType: AnswerType;
+  /** A text description of the image(s), for the paper's black image + description condition. */
+  description?: string;
+  /** A grouping for per-category results (MathVista's general-vqa, math-targeted-vqa, …). */
+  category?: string;
+}
+
+const FIELDS = ['id', 'images', 'question', 'choices', 'answer', 'answerType', 'description', 'category'] as const;
+
+/** Where a value came from, for error messages. */
+export interface ItemSource {
+  file: string;
+  line: number;
+  /** Folder that relative image paths start from. */
+  baseDir: string;
+}
+
+/** Checks one parsed line and returns the item with absolute image paths. */
+export function validateBenchmarkItem(value: Record<string, unknown>, source: ItemSource): BenchmarkItem {
+  const fail = (problem: string) => lineError('InvalidBenchmarkItem', source.file, source.line, problem);
+  const unknown = Object.keys(value).filter((key) => !(FIELDS as readonly string[]).includes(key));
+  if (unknown.length > 0) throw fail(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => `"${key}"`).join(', ')} (fields: ${FIELDS.join(', ')})`);
+  const text = (field: string, required: boolean): string | undefined => {
+    const entry = value[field];
+    if (entry === undefined && !required) return undefined;
+    if (entry === undefined) throw fail(`missing "${field}"`);
+    if (typeof entry !== 'string') throw fail(`"${field}" must be a string, got ${describeJson(entry)}`);
+    if (required && !entry.trim()) throw fail(`"${field}" is empty`);
+    return entry;
+  };
+  const textList = (field: string): string[] | undefined => {
+    const entry = value[field];
+    if (entry === undefined) return undefined;
+    if (!Array.isArray(entry)) throw fail(`"${field}" must be an array of strings, got ${describeJson(entry)}`);
+    entry.forEach((element, i) => {
+      if (typeof element !== 'string' || !element.trim()) throw fail(`"${field}"[${i}] must be a non-empty string, got ${describeJson(element)}`);
+    });
+    return entry as string[];
+  };
+
+  const id = text('id', true)!;
+  const question = text('question', true)!;
+  const answer = text('answer', true)!;
+  const answerType = text('answerType', true)! as AnswerType;
+  if (!ANSWER_TYPES.includes(answerType)) throw fail(`"answerType" must be one of ${ANSWER_TYPES.join(', ')}, got "${answerType}"`);
+  const imageList = textList('images');
+  if (!imageList) throw fail('missing "images" (an array of paths; [] for a text-only item)');
+  const images = imageList.map((path) => {
+    const absolute = resolve(source.baseDir, path);
+    if (!existsSync(absolute) || !statSync(absolute).isFile()) throw fail(`image "${path}" not found (looked for ${absolute})`);
+    return absolute;
+  });
+  const choices = textList('choices');
+  const item: BenchmarkItem = { id, images, question, answer, answerType };
+  if (answerType === 'choice') {
+    if (!choices || choices.length < 2) throw fail('"answerType" "choice" needs "choices" with at least two entries');
+    if (choices.length > CHOICE_LETTERS.length) throw fail(`${choices.length} choices; at most ${CHOICE_LETTERS.length} (letters A–Z)`);
+    item.choices = choices;
+    if (goldChoiceIndex(item) < 0) {
+      throw fail(`"answer" "${answer}" is neither a choice letter (A–${CHOICE_LETTERS[choices.length - 1]}) nor one of the choice texts`);
+    }
+  } else if (choices) {
+    throw fail(`"choices" given but "answerType" is "${answerType}"; use "choice" for multiple choice`);
+  }
+  if (answerType === 'number' && plainNumber(answer) === undefined) throw fail(`"answer" "${answer}" is not a number, but "answerType" is "number"`);
+  const description = text('description', false);
+  if (description !== undefined) item.description = description;
+  const category = text('category', false);
+  if (category !== undefined) item.category = category;
+  return item;
+}
+
+function describeJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? `"${value}"` : typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}
+
+/** Reads and checks every line of an item file; ids must be unique. */
+export function readBenchmarkItems(file: string): BenchmarkItem[] {
+  const baseDir = dirname(resolve(file));
+  const firstLine = new Map<string, number>();
+  return readJsonLines(file, 'InvalidBenchmarkItem').map(({ line, value }) => {
+    const item = validateBenchmarkItem(value, { file, line, baseDir });
+    const earlier = firstLine.get(item.id);
+    if (earlier !== undefined) throw lineError('InvalidBenchmarkItem', file, line, `duplicate id "${item.id}" (first on line ${earlier})`);
+    firstLine.set(item.id, line);
+    return item;
+  });
+}
+
+/** One line of an item file written in `dir`: image paths relative to it, fields in a fixed order. */
+export function benchmarkItemLine(item: BenchmarkItem, dir: string): string {
+  const images = item.images.map((path) => (isAbsolute(path) ? relative(dir, path).split('\\').join('/') : path));
+  const { choices, description, category } = item;
+  return JSON.stringify({ id: item.id, images, question: item.question, ...(choices ? { choices } : {}), answer: item.answer, answerType: item.answerType, ...(description !== undefined ? { description } : {}), ...(category !== undefined ? { category } : {}) });
+}
+
+/**
+ * The answer type an importer gives an item: choice when it has choices; else the source's own
+ * declaration (MathVista's integer/float → number); else number when the gold is a plain number,
+ * expression when it holds LaTeX, text otherwise.
+ */
+export function inferAnswerType(answer: string, hasChoices: boolean, declared?: string): AnswerType {
+  if (hasChoices) return 'choice';
+  if ((declared === 'integer' || declared === 'float') && plainNumber(answer) !== undefined) return 'number';
+  if (plainNumber(answer) !== undefined) return 'number';
+  return /[\\^{}]/.test(answer) ? 'expression' : 'text';
+}
