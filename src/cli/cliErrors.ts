@@ -1,5 +1,6 @@
 /** Maps failures to one line on stderr and a distinct exit status; never a stack trace for input errors. */
 import { FrankenlensError } from '../core/errors';
+import { PROGRESS_JSON_ENV } from './terminalProgress';
 
 export const EXIT = { ok: 0, internal: 1, usage: 2, badInput: 3, cancelled: 130 } as const;
 
@@ -11,6 +12,8 @@ export function reportFailure(error: unknown): number {
     return EXIT.usage;
   }
   if (error instanceof FrankenlensError) {
+    // The extension runs the CLI as a job and rebuilds the error from this line (code, file, tensor).
+    if (process.env[PROGRESS_JSON_ENV] === 'json') process.stderr.write(`${JSON.stringify({ error: error.toJSON() })}\n`);
     if (error.code === 'Cancelled') {
       process.stderr.write('frankenlens: cancelled; nothing was written\n');
       return EXIT.cancelled;
