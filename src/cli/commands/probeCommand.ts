@@ -1,0 +1,148 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readBenchmarkItems } from '../../core/bench/benchmarkItems';
+import type { ExecutionProviderChoice } from '../../core/model/sessions';
+import type { CancelToken } from '../../core/progress';
+import { runAttentionProbe, type ReasoningScope } from '../../core/probes/attentionToVision';
+import { CONDITIONS, itemDescriber, modelDescriber, type Condition, type Describer } from '../../core/probes/conditions';
+import { endpointDescriber } from '../../core/probes/describer';
+import { runAblationProbe } from '../../core/probes/layerAblation';
+import { openProbeModel, type ProbeModel } from '../../core/probes/probeModel';
+import { readVisionPairs, VISION_TASKS, type VisionTask } from '../../core/probes/visionPairs';
+import { runSwapProbe, SWAP_DECODINGS, SWAP_MODES, type SwapDecoding, type SwapMode } from '../../core/probes/visualSwap';
+import { ablationCharts, attentionCharts, swapCharts, type ProbeChart } from '../../core/report/probeSpecs';
+import { UsageError } from '../cliErrors';
+import { terminalProgress } from '../terminalProgress';
+
+export const PROBE_USAGE = `frankenlens probe attention|ablation|swap --in DIR --rl DIR --items PATH --out DIR [options]
+
+Functional localization on IN and RL (greedy, each checkpoint's generation_config.json applies).
+Results: <probe>.jsonl (one line per finished item; --resume continues a stopped run), then
+<probe>.summary.json (schema frankenlens.probe.<probe>/1) and one Vega-Lite spec per chart.
+
+  attention  --items FILE.jsonl (benchmark items with images): attention mass from the response's
+             tokens to the image tokens per layer, own and shared responses, RL − IN with bootstrap CIs
+  ablation   --items FILE.jsonl: accuracy with each decoder layer replaced by the identity
+  swap       --items DIR (the paper's vision_functionality_dataset layout): visual-token K/V swap
+
+Options:
+  --layers A-B|A,B,…     decoder layers, HF 0-based (default all)
+  --max-new-tokens N     default: attention 1024, ablation 2048, swap 64 (the paper's)
+  --condition C          attention/ablation: real, black or black+description (default real)
+  --describer-model DIR  describe images with this local model (default: the item's description)
+  --describer-url URL    or an OpenAI-compatible endpoint (…/v1), with --describer-name MODEL,
+                         --describer-key-env VAR (API key from that variable) and --describer-cache DIR
+  --system TEXT          system prompt (default none: the chat template's default turn)
+  --prefix TEXT          instruction before the question, followed by a blank line
+  --scope S              attention: response or think (tokens inside <think>…</think>; default response)
+  --shared in|rl         attention: whose response both models are scored on (default in)
+  --tasks T,…            swap: tasks (default all four); --rows N: first N rows per task (default 50)
+  --modes M,…            swap: suffix (layers ≥ L, the paper's), single (default both)
+  --decodings D,…        swap: corrected (swap in the prefill only), compat (the paper's duplication) (default both)
+  --resume               continue the run in --out
+  --device D, --threads N, --cache-dir DIR   as for generate
+  --quiet                no progress on stderr`;
+
+export async function probeCommand(argv: string[], cancel: CancelToken): Promise<{ summaryPath: string; files: string[] }> {
+  const [probe, ...rest] = argv;
+  if (probe !== 'attention' && probe !== 'ablation' && probe !== 'swap') throw new UsageError(`probe needs attention, ablation or swap first, not "${probe ?? ''}"`);
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: {
+      in: { type: 'string' }, rl: { type: 'string' }, items: { type: 'string' }, out: { type: 'string' },
+      layers: { type: 'string' }, 'max-new-tokens': { type: 'string' }, condition: { type: 'string', default: 'real' },
+      'describer-model': { type: 'string' }, 'describer-url': { type: 'string' }, 'describer-name': { type: 'string' }, 'describer-key-env': { type: 'string' }, 'describer-cache': { type: 'string' },
+      system: { type: 'string' }, prefix: { type: 'string' }, scope: { type: 'string', default: 'response' }, shared: { type: 'string', default: 'in' },
+      tasks: { type: 'string' }, rows: { type: 'string', default: '50' }, modes: { type: 'string' }, decodings: { type: 'string' },
+      resume: { type: 'boolean', default: false }, device: { type: 'string', default: 'auto' }, threads: { type: 'string', default: '0' }, 'cache-dir': { type: 'string' }, quiet: { type: 'boolean', default: false },
+    },
+    allowPositionals: false,
+    strict: true,
+  });
+  if (positionals.length > 0) throw new UsageError('probe takes no positional arguments');
+  for (const flag of ['in', 'rl', 'items', 'out'] as const) if (!values[flag]) throw new UsageError(`probe ${probe} needs --${flag}`);
+  if (!['auto', 'cpu', 'cuda'].includes(values.device!)) throw new UsageError(`--device must be auto, cpu or cuda, not "${values.device}"`);
+  const runtimeOptions = { executionProvider: values.device as ExecutionProviderChoice, intraOpThreads: wholeNumber('--threads', values.threads!), cacheDir: values['cache-dir'] };
+  const models = { in: openProbeModel('in', values.in!, runtimeOptions), rl: openProbeModel('rl', values.rl!, runtimeOptions) };
+  const layerCount = models.in.runtime.config.decoder.layers;
+  const layers = values.layers ? layerList(values.layers, layerCount) : Array.from({ length: layerCount }, (_, layer) => layer);
+  const maxNewTokens = values['max-new-tokens'] ? wholeNumber('--max-new-tokens', values['max-new-tokens']) : { attention: 1024, ablation: 2048, swap: 64 }[probe];
+  const condition = oneOf('--condition', values.condition!, CONDITIONS) as Condition;
+  const style = { system: values.system, prefix: values.prefix };
+  const outDir = values.out!;
+  const progress = terminalProgress(`probe ${probe}`, values.quiet!);
+  const common = { outDir, resume: values.resume, progress, cancel };
+  let describerModel: ProbeModel | undefined;
+  try {
+    let summaryPath: string;
+    let charts: ProbeChart[];
+    if (probe === 'swap') {
+      const tasks = values.tasks ? listOf('--tasks', values.tasks, VISION_TASKS) as VisionTask[] : [...VISION_TASKS];
+      const pairs = readVisionPairs(values.items!, { tasks, rowsPerTask: wholeNumber('--rows', values.rows!) });
+      const modes = values.modes ? listOf('--modes', values.modes, SWAP_MODES) as SwapMode[] : [...SWAP_MODES];
+      const decodings = values.decodings ? listOf('--decodings', values.decodings, SWAP_DECODINGS) as SwapDecoding[] : [...SWAP_DECODINGS];
+      const result = await runSwapProbe({ ...common, models: [models.in, models.rl], pairs, settings: { layers, modes, decodings, maxNewTokens } });
+      summaryPath = result.summaryPath;
+      charts = swapCharts(result.rows);
+    } else {
+      const items = readBenchmarkItems(values.items!);
+      let describer: Describer = itemDescriber;
+      if (values['describer-url']) {
+        if (!values['describer-name']) throw new UsageError('--describer-url needs --describer-name MODEL');
+        describer = endpointDescriber({ baseUrl: values['describer-url'], model: values['describer-name'], apiKey: values['describer-key-env'] ? process.env[values['describer-key-env']] : undefined, cacheDir: values['describer-cache'] ?? join(outDir, 'description-cache') });
+      } else if (values['describer-model']) {
+        describerModel = openProbeModel('in', values['describer-model'], runtimeOptions);
+        describer = modelDescriber(describerModel, 512);
+      }
+      if (probe === 'ablation') {
+        const result = await runAblationProbe({ ...common, models: [models.in, models.rl], items, settings: { layers, maxNewTokens, condition, style }, describer });
+        summaryPath = result.summaryPath;
+        charts = ablationCharts(result.rows);
+      } else {
+        const scope = oneOf('--scope', values.scope!, ['response', 'think']) as ReasoningScope;
+        const sharedFrom = oneOf('--shared', values.shared!, ['in', 'rl']) as 'in' | 'rl';
+        const result = await runAttentionProbe({ ...common, models, items, settings: { maxNewTokens, condition, style, scope, sharedFrom }, describer });
+        summaryPath = result.summaryPath;
+        charts = attentionCharts(result.rows);
+      }
+    }
+    const files = charts.map((chart) => {
+      const path = join(outDir, `${chart.id}.vl.json`);
+      writeFileSync(path, `${JSON.stringify(chart.spec, null, 2)}\n`);
+      return path;
+    });
+    return { summaryPath, files: [summaryPath, ...files] };
+  } finally {
+    progress.done();
+    await Promise.all([models.in.runtime.unload(), models.rl.runtime.unload(), describerModel?.runtime.unload()]);
+  }
+}
+
+function wholeNumber(flag: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) throw new UsageError(`${flag} must be a whole number, not "${text}"`);
+  return value;
+}
+
+function oneOf(flag: string, text: string, allowed: readonly string[]): string {
+  if (!allowed.includes(text)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, not "${text}"`);
+  return text;
+}
+
+function listOf(flag: string, text: string, allowed: readonly string[]): string[] {
+  return text.split(',').map((part) => oneOf(flag, part.trim(), allowed));
+}
+
+/** "0-27", "3,5,9" or a mix, within 0..count-1. */
+function layerList(text: string, count: number): number[] {
+  const layers = new Set<number>();
+  for (const part of text.split(',')) {
+    const match = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!match) throw new UsageError(`--layers: "${part}" is not a layer or a range A-B`);
+    const [start, end] = [Number(match[1]), Number(match[2] ?? match[1])];
+    if (end < start || end >= count) throw new UsageError(`--layers: ${part} is outside the decoder's layers 0-${count - 1}`);
+    for (let layer = start; layer <= end; layer++) layers.add(layer);
+  }
+  return [...layers].sort((a, b) => a - b);
+}

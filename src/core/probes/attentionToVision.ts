@@ -1,0 +1,174 @@
+/**
+ * Attention to vision (reference §5; the paper ships no code for it, this is its proposal): for
+ * layer ℓ, a_ℓ = mean over reasoning tokens i of the head-averaged attention mass Σ_{j ∈ image
+ * pads} softmax(q_i·k_j/√d). Reasoning tokens are the response's tokens (or only those inside
+ * <think>…</think> when it has them), measured by teacher-forcing prompt + response in one pass
+ * with the attentionMass tap, so no attention map leaves the graph. Each model is measured on its
+ * own greedy response and on a shared one (one model's response scored by both), which separates
+ * what the model attends to from what it writes. Reported: per-layer means for IN and RL, and
+ * RL − IN with paired bootstrap intervals over items, per layer and per block of the partition.
+ */
+import type { BenchmarkItem } from '../bench/benchmarkItems';
+import { FrankenlensError } from '../errors';
+import { generateGreedy } from '../model/generate';
+import type { CancelToken, ProgressSink } from '../progress';
+import { pairedBootstrap } from '../stats/pairedBootstrap';
+import type { TextTokenizer } from '../text/tokenizer';
+import { conditionMessages, type Condition, type Describer, type PromptStyle } from './conditions';
+import { answerText, greedySettings, modelRecord, preparePrompt, type ModelRole, type ProbeModel } from './probeModel';
+import { thirdsPartition, writeProbeSummary, type LayerPartition } from './probeResult';
+import { runProbeUnits } from './probeRun';
+
+export type ReasoningScope = 'response' | 'think';
+export type ResponseKind = 'own' | 'shared';
+
+export interface AttentionSettings {
+  maxNewTokens: number;
+  condition: Condition;
+  style: PromptStyle;
+  /** Which tokens count as reasoning: all response tokens, or those inside <think>…</think> (all when there is none). */
+  scope: ReasoningScope;
+  /** Whose greedy response both models are scored on. */
+  sharedFrom: ModelRole;
+}
+
+export interface AttentionMeasurement {
+  /** Mean over reasoning tokens of the head-averaged mass on image tokens, per layer; null when the response has no reasoning token. */
+  perLayer: number[] | null;
+  reasoningTokens: number;
+  /** The scope actually used ('response' when a think scope was asked for but the response has no <think> block). */
+  scope: ReasoningScope;
+}
+
+export interface AttentionItem {
+  key: string;
+  id: string;
+  imageTokens: number;
+  responses: Record<ModelRole, string>;
+  /** measurements[kind][model]. */
+  measurements: Record<ResponseKind, Record<ModelRole, AttentionMeasurement>>;
+}
+
+export async function measureItem(models: Record<ModelRole, ProbeModel>, item: BenchmarkItem, settings: AttentionSettings, describer?: Describer, cancel?: CancelToken): Promise<AttentionItem> {
+  const messages = await conditionMessages(item, settings.condition, settings.style, describer);
+  const tokens = {} as Record<ModelRole, number[]>;
+  const responses = {} as Record<ModelRole, string>;
+  let imageTokens = 0;
+  for (const role of ['in', 'rl'] as const) {
+    const model = models[role];
+    const prepared = await preparePrompt(model, messages);
+    imageTokens = prepared.embedded.imageTokenPositions.length;
+    if (imageTokens === 0) throw new FrankenlensError('InvalidBenchmarkItem', `item "${item.id}" has no image tokens: attention to vision needs an image`);
+    const generation = await generateGreedy(model.runtime, prepared.ids, prepared.embedded, greedySettings(model, settings.maxNewTokens), { cancel });
+    tokens[role] = withoutStopToken(generation.tokens, model.generation.eosTokenIds);
+    responses[role] = answerText(model, generation.tokens);
+  }
+  const measure = (role: ModelRole, response: number[]) => attentionMass(models[role], messages, response, settings.scope);
+  return {
+    key: item.id, id: item.id, imageTokens, responses,
+    measurements: {
+      own: { in: await measure('in', tokens.in), rl: await measure('rl', tokens.rl) },
+      shared: { in: await measure('in', tokens[settings.sharedFrom]), rl: await measure('rl', tokens[settings.sharedFrom]) },
+    },
+  };
+}
+
+function withoutStopToken(tokens: readonly number[], eos: readonly number[]): number[] {
+  return tokens.length > 0 && eos.includes(tokens.at(-1)!) ? tokens.slice(0, -1) : [...tokens];
+}
+
+/** Teacher-forces prompt + response and averages the mass tap over the reasoning rows. */
+export async function attentionMass(model: ProbeModel, messages: Parameters<typeof preparePrompt>[1], response: readonly number[], scope: ReasoningScope): Promise<AttentionMeasurement> {
+  const prepared = await preparePrompt(model, messages, response);
+  const promptLength = prepared.ids.length - response.length;
+  const { rows: offsets, scope: used } = reasoningTokens(model.processor.tokenizer, response, scope);
+  if (offsets.length === 0) return { perLayer: null, reasoningTokens: 0, scope: used };
+  const total = prepared.ids.length;
+  const massKeys = new Float32Array(total);
+  for (const position of prepared.embedded.imageTokenPositions) massKeys[position] = 1;
+  const result = await model.runtime.decode({ embeds: prepared.embedded.embeds, positions: prepared.embedded.positions, cache: model.runtime.emptyCache(), taps: { massKeys } }, { taps: { attentionMass: true }, logits: 'last' });
+  const mass = result.attentionMass!;
+  const perLayer = Array.from({ length: model.runtime.config.decoder.layers }, (_, layer) => offsets.reduce((sum, offset) => sum + mass[layer * total + promptLength + offset]!, 0) / offsets.length);
+  return { perLayer, reasoningTokens: offsets.length, scope: used };
+}
+
+/**
+ * Indices (into the response) of the reasoning tokens: all, or those whose text lies inside the
+ * first <think>…</think> (an unclosed block runs to the end); 'response' when there is no block.
+ */
+export function reasoningTokens(tokenizer: TextTokenizer, response: readonly number[], scope: ReasoningScope): { rows: number[]; scope: ReasoningScope } {
+  const all = { rows: response.map((_, index) => index), scope: 'response' as const };
+  if (scope === 'response') return all;
+  const ends = response.map((_, index) => tokenizer.decode(response.slice(0, index + 1)).length);
+  const text = tokenizer.decode(response);
+  const open = text.indexOf('<think>');
+  if (open < 0) return all;
+  const contentStart = open + '<think>'.length;
+  const close = text.indexOf('</think>', contentStart);
+  const contentEnd = close < 0 ? text.length : close;
+  const rows = response.flatMap((_, index) => {
+    const start = index === 0 ? 0 : ends[index - 1]!;
+    return start >= contentStart && ends[index]! <= contentEnd && ends[index]! > start ? [index] : [];
+  });
+  return { rows, scope: 'think' };
+}
+
+export interface AttentionRow {
+  response: ResponseKind;
+  /** A decoder layer (HF 0-based), or a block of the partition. */
+  layer: number | null;
+  block: keyof LayerPartition | null;
+  in: number;
+  rl: number;
+  /** RL − IN, mean over items, with a 95% paired bootstrap interval. */
+  difference: number;
+  lower: number;
+  upper: number;
+  pValue: number;
+  items: number;
+}
+
+export function attentionRows(records: readonly AttentionItem[], layers: number, seed = 0): AttentionRow[] {
+  const rows: AttentionRow[] = [];
+  const partition = thirdsPartition(layers);
+  for (const response of ['own', 'shared'] as const) {
+    const usable = records.filter((record) => record.measurements[response].in.perLayer && record.measurements[response].rl.perLayer);
+    if (usable.length === 0) continue;
+    const summarize = (layer: number | null, block: keyof LayerPartition | null, value: (perLayer: number[]) => number) => {
+      const first = usable.map((record) => value(record.measurements[response].in.perLayer!));
+      const second = usable.map((record) => value(record.measurements[response].rl.perLayer!));
+      const bootstrap = pairedBootstrap(first, second, { seed });
+      const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+      rows.push({ response, layer, block, in: mean(first), rl: mean(second), difference: bootstrap.meanDifference, lower: bootstrap.interval.lower, upper: bootstrap.interval.upper, pValue: bootstrap.pValue, items: usable.length });
+    };
+    for (let layer = 0; layer < layers; layer++) summarize(layer, null, (perLayer) => perLayer[layer]!);
+    for (const block of ['early', 'mid', 'late'] as const) {
+      const [start, end] = partition[block];
+      if (end > start) summarize(null, block, (perLayer) => perLayer.slice(start, end).reduce((a, b) => a + b, 0) / (end - start));
+    }
+  }
+  return rows;
+}
+
+export interface AttentionProbeOptions {
+  models: Record<ModelRole, ProbeModel>;
+  items: readonly BenchmarkItem[];
+  settings: AttentionSettings;
+  describer?: Describer;
+  outDir: string;
+  resume?: boolean;
+  progress?: ProgressSink;
+  cancel?: CancelToken;
+}
+
+export async function runAttentionProbe(options: AttentionProbeOptions): Promise<{ summaryPath: string; rows: AttentionRow[]; resumed: number }> {
+  const { models, items, settings } = options;
+  const layers = models.in.runtime.config.decoder.layers;
+  if (models.rl.runtime.config.decoder.layers !== layers) throw new FrankenlensError('InvalidArgument', `IN has ${layers} decoder layers and RL ${models.rl.runtime.config.decoder.layers}: attention per layer needs the same architecture`);
+  const units = items.map((item) => ({ key: item.id, label: item.id, run: () => measureItem(models, item, settings, options.describer, options.cancel) }));
+  const recorded = { ...settings, describer: options.describer?.name ?? null, items: items.map((item) => item.id), models: [models.in, models.rl].map((model) => ({ role: model.role, dir: model.dir })) };
+  const { records, resumed } = await runProbeUnits<AttentionItem>({ probe: 'attention', outDir: options.outDir, settings: recorded, units, resume: options.resume, progress: options.progress, cancel: options.cancel });
+  const rows = attentionRows(records, layers);
+  const { path } = writeProbeSummary(options.outDir, 'attention', { settings: recorded, models: [modelRecord(models.in), modelRecord(models.rl)], layers, items: items.length, rows });
+  return { summaryPath: path, rows, resumed };
+}
