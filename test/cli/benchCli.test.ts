@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { tempDir } from '../helpers/tempDir';
+
+const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
+const FIXTURES = join(__dirname, '..', '..', 'test', 'fixtures', 'bench');
+
+function frankenlens(...args: string[]) {
+  const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('frankenlens bench-import / score (CLI)', () => {
+  const root = tempDir();
+
+  it('imports a VLMEvalKit TSV and scores its predictions', () => {
+    const out = join(root, 'tsv');
+    const run = frankenlens('bench-import', '--tsv', join(FIXTURES, 'vlmevalkit.tsv'), '--out', out);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /imported 4 items and 4 images/);
+    const score = frankenlens('score', '--items', join(out, 'items.jsonl'), '--answers', join(out, 'responses.jsonl'), '--out', join(root, 'tsv-score'));
+    assert.equal(score.status, 0, score.stderr);
+    assert.match(score.stdout, /accuracy 75\.0% \(3\/4; 95% Wilson interval 30\.1%–95\.4%\)/);
+    const lines = readFileSync(join(root, 'tsv-score', 'scores.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    assert.deepEqual(lines.map((line) => [line.id, line.correct, line.extractionRule, line.checkRule]), [
+      ['101', true, 'choice letter', 'choice letter'],
+      ['102', true, 'last \\boxed{}', 'choice text'],
+      ['103', true, 'choice letter', 'choice letter'],
+      ['104', false, 'no answer', 'no answer'],
+    ]);
+  });
+
+  it('scores the item fixture: per-item rules, a summary with the Wilson interval and per-category accuracy', () => {
+    const out = join(root, 'score');
+    const run = frankenlens('score', '--items', join(FIXTURES, 'items.jsonl'), '--answers', join(FIXTURES, 'responses.jsonl'), '--out', out);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /1 of 6 items have no response/);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    assert.deepEqual([summary.scored, summary.missing, summary.overall.correct, summary.protocol], [5, ['m500-2'], 5, 'transfer']);
+    assert.deepEqual(Object.keys(summary.byCategory), ['general-vqa', 'math-targeted-vqa', 'math500']);
+    const scores = readFileSync(join(out, 'scores.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const m500 = scores.find((line) => line.id === 'm500-1');
+    assert.deepEqual([m500.extracted, m500.checkRule, m500.correct], ['0.5', 'math equivalence', true]);
+  });
+
+  it('imports an lmms-eval log with its responses', () => {
+    const out = join(root, 'lmms');
+    const run = frankenlens('bench-import', '--lmms-eval', join(FIXTURES, 'lmms-eval-samples.jsonl'), '--out', out);
+    assert.equal(run.status, 0, run.stderr);
+    const score = frankenlens('score', '--items', join(out, 'items.jsonl'), '--answers', join(out, 'responses.jsonl'), '--out', join(out, 'score'), '--protocol', 'ablation');
+    assert.equal(score.status, 0, score.stderr);
+    assert.match(score.stdout, /accuracy 66\.7% \(2\/3/);
+  });
+
+  it('bad input: exit 3 and one line naming the file and line; usage errors: exit 2', () => {
+    const bad = join(root, 'bad.jsonl');
+    writeFileSync(bad, '{"id": "a", "images": [], "question": "Q", "answer": "1", "answerType": "number"}\n{"id": "b"\n');
+    const run = frankenlens('score', '--items', bad, '--answers', join(FIXTURES, 'responses.jsonl'), '--out', join(root, 'never'));
+    assert.equal(run.status, 3);
+    assert.match(run.stderr, /^frankenlens: error: .*bad\.jsonl, line 2: not valid JSON/);
+    assert.equal(run.stderr.trim().split('\n').length, 1);
+    assert.ok(!existsSync(join(root, 'never')));
+    const unknown = frankenlens('score', '--items', join(FIXTURES, 'items.jsonl'), '--answers', join(FIXTURES, 'lmms-eval-samples.jsonl'));
+    assert.equal(unknown.status, 3);
+    assert.match(unknown.stderr, /"id" must be a non-empty string/);
+    const stray = join(root, 'stray.jsonl');
+    writeFileSync(stray, '{"id": "vqa-1", "response": "4"}\n{"id": "not-an-item", "response": "4"}\n');
+    const strayRun = frankenlens('score', '--items', join(FIXTURES, 'items.jsonl'), '--answers', stray);
+    assert.equal(strayRun.status, 3);
+    assert.match(strayRun.stderr, /stray\.jsonl: 1 response id not among the items \("not-an-item"\)/);
+    assert.equal(frankenlens('score', '--items', join(FIXTURES, 'items.jsonl')).status, 2);
+    assert.equal(frankenlens('bench-import', '--tsv', 'a.tsv', '--lmms-eval', 'b.jsonl', '--out', root).status, 2);
+    assert.equal(frankenlens('score', '--items', 'x', '--answers', 'y', '--protocol', 'other').status, 2);
+    assert.match(frankenlens('score', '--help').stdout, /--protocol P/);
+  });
+});
