@@ -19,6 +19,7 @@ import { writeMerge } from '../src/core/merge/writeMerge';
 import { writeSyntheticCheckpoint, type SyntheticShape } from '../src/core/synthetic/syntheticQwenVl';
 import { spectralBench, spectralBenchChild } from './spectralBench';
 import { runModelBench } from './modelBench';
+import { runProbeBench } from './probeBench';
 
 const BENCH_DIR = resolve(process.env.FRANKENLENS_BENCH_DIR ?? '.bench');
 const REPEATS = Number(process.env.FRANKENLENS_BENCH_REPEATS ?? 3);
@@ -138,6 +139,10 @@ async function main() {
   if (args[0] === 'spectral') {
     const spectral = await spectralBench(BENCH_DIR);
     writeFileSync(join(BENCH_DIR, 'spectral-results.json'), JSON.stringify({ date: new Date().toISOString(), ...spectral }, null, 2));
+    return;
+  }
+  if (args[0] === 'probes') {
+    writeFileSync(join(BENCH_DIR, 'probe-results.json'), JSON.stringify({ date: new Date().toISOString(), ...(await runProbeBench(BENCH_DIR)) }, null, 2));
     return;
   }
   if (args[0] === 'model') {
