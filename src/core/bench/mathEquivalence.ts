@@ -256,8 +256,12 @@ function splitTopLevel(text: string): string[] | undefined {
   return parts;
 }
 
+const MAX_MATH_LENGTH = 500;
+
 /** Parses an answer into a scalar or a tuple/interval; a leading "x =" is dropped as math_verify does. */
 export function parseMathAnswer(answer: string): MathAnswer | undefined {
+  // Final answers are short; a long text is prose, and the recursive parser need not see it.
+  if (answer.length > MAX_MATH_LENGTH) return undefined;
   let text = cleanAnswer(answer).replace(/\\\{/g, '{').replace(/\\\}/g, '}');
   text = text.replace(/^[a-zA-Z]\s*(?:\([a-zA-Z]\))?\s*=(?!=)\s*/, '');
   if (text.length === 0 || text.includes('=')) return undefined;
@@ -288,7 +292,7 @@ export function parseMathAnswer(answer: string): MathAnswer | undefined {
 const SAMPLE_POINTS = [0.5371, 1.2879, 2.1103];
 
 function valuesClose(a: number, b: number): boolean {
-  if (a === b) return true; // equal infinities too
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return a === b; // equal infinities only
   return Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
 }
 

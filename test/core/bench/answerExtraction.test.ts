@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { checkAnswer, type CheckRule } from '../../../src/core/bench/answerCheck';
 import { extractAnswer, type ExtractionRule, type ScoringProtocol } from '../../../src/core/bench/answerExtraction';
 import type { AnswerType } from '../../../src/core/bench/benchmarkItems';
+import { mathEquivalent } from '../../../src/core/bench/mathEquivalence';
 
 interface Case {
   response: string;
@@ -199,6 +200,7 @@ const CASES: Case[] = [
   { response: '\\boxed{sey}', extracted: 'sey', rule: BOXED, gold: 'yes', type: 'expression', correct: false }, // words are not products of letters
   { response: '\\boxed{Eiffel Towers}', extracted: 'Eiffel Towers', rule: BOXED, gold: 'Eiffel Tower', type: 'text', correct: true, check: 'containment' },
   { response: '\\boxed{the Eiffel Tower}', extracted: 'the Eiffel Tower', rule: BOXED, gold: 'Eiffel Tower', type: 'text', correct: false }, // ratio 0.79 < 0.9
+  { response: `\\boxed{${'9'.repeat(400)}}`, extracted: '9'.repeat(400), rule: BOXED, gold: '42', type: 'number', correct: false },
   { response: '\\boxed{\\infty}', extracted: '\\infty', rule: BOXED, gold: '\\infty', type: 'expression', correct: true },
 ];
 
@@ -221,5 +223,26 @@ describe('answer extraction and rule check: the table', () => {
       if (testCase.check) assert.equal(result.rule, testCase.check, 'check rule');
       assert.ok(result.detail.length > 0);
     });
+  });
+});
+
+describe('math equivalence: what it refuses to judge', () => {
+  it('returns undefined, not false or true, for text it cannot parse', () => {
+    for (const text of ['yes', 'a square', 'x = y = 2', '2^2^2', '\\unknown{3}', '1 000', '(1, 2', '']) assert.equal(mathEquivalent(text, '1'), undefined, text);
+  });
+
+  it('never calls an overflowing number equal to a finite one, and survives deep nesting', () => {
+    assert.equal(mathEquivalent('9'.repeat(400), '42'), false);
+    assert.equal(mathEquivalent('\\infty', '\\infty'), true);
+    assert.equal(mathEquivalent('-\\infty', '\\infty'), false);
+    assert.equal(mathEquivalent(`${'('.repeat(5000)}1${')'.repeat(5000)}`, '1'), undefined);
+    assert.equal(mathEquivalent('\\sqrt{-1}', '\\sqrt{-4}'), false, 'no sample point where both are defined');
+  });
+
+  it('compares tuples in order and intervals by their brackets', () => {
+    assert.equal(mathEquivalent('(1, 2)', '(2, 1)'), false);
+    assert.equal(mathEquivalent('[0, \\frac{1}{2})', '[0, 0.5)'), true);
+    assert.equal(mathEquivalent('[0, 1]', '(0, 1)'), false);
+    assert.equal(mathEquivalent('y = 2x + 1', '1 + 2x'), true);
   });
 });
