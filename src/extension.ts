@@ -25,6 +25,7 @@ import {
   SET_AS_BASE_COMMAND,
   SET_AS_IN_COMMAND,
   SET_AS_RL_COMMAND,
+  SPECTRAL_ANALYSIS_COMMAND,
   WRITE_THIRDS_VARIANTS_COMMAND,
 } from './host/contributionIds';
 import { DiffResultIndex } from './host/diffResultIndex';
@@ -71,6 +72,11 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(FREEZE_LAYER_RANGE_COMMAND, async (...args: unknown[]) => {
       const { freezeLayerRange } = await import('./host/mergeCommands');
       await freezeLayerRange(services, args);
+    }),
+    // Arguments (IN, RL, Base) skip the folder dialogs, as for Compare Checkpoints.
+    vscode.commands.registerCommand(SPECTRAL_ANALYSIS_COMMAND, async (...args: unknown[]) => {
+      const { spectralAnalysis } = await import('./host/spectralAnalysis');
+      await spectralAnalysis(services, args);
     }),
     vscode.commands.registerCommand(WRITE_THIRDS_VARIANTS_COMMAND, async (...args: unknown[]) => {
       const { writeThirdsVariants } = await import('./host/mergeCommands');

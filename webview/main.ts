@@ -9,7 +9,8 @@ import { renderDiffHeader } from './diffHeader';
 import type { LayerRange } from './layerBrush';
 import { layerPicker } from './layerPicker';
 import { MergeActions } from './mergeActions';
-import type { ChartViewState, ErrorMessage, ShowDiffMessage, StoredPanelState, ToPanel, ToPanelAnswer } from './protocol';
+import { element } from './dom';
+import type { ChartViewState, ErrorMessage, ShowAnalysisMessage, ShowDiffMessage, StoredPanelState, ToPanel, ToPanelAnswer } from './protocol';
 import { TensorTable } from './tensorTable';
 import { vscodeApi } from './vscodeApi';
 import { onThemeChange, themeChartConfig } from './vscodeTheme';
@@ -78,6 +79,28 @@ function showDiff(message: ShowDiffMessage): void {
   void renderCharts(current);
 }
 
+function showAnalysis(message: ShowAnalysisMessage): void {
+  gallery?.dispose();
+  tensorTable = undefined;
+  const { strings } = message;
+  const facts = element('dl', 'diff-inputs');
+  for (const { label, value } of message.facts) facts.append(element('dt', null, label), element('dd', null, element('code', null, value)));
+  const header = element('header', 'diff-header', element('h2', null, message.heading), facts);
+  const charts = element('section', 'charts');
+  app.replaceChildren(header, charts);
+  const current = new ChartGallery(charts, message.charts, {
+    chartFailedText: strings.chartFailed,
+    onLayerRange: () => {},
+    onLayerClick: () => {},
+    exportGroupLabel: strings.exportGroupLabel,
+    exportFormats: strings.exportFormats,
+    onExport: (exportMessage) => vscodeApi.postMessage(exportMessage),
+  });
+  gallery = current;
+  vscodeApi.setState({ resultFile: message.resultFile });
+  void renderCharts(current);
+}
+
 function showAnswer(message: ToPanelAnswer): void {
   switch (message.type) {
     case 'layerTensors':
@@ -119,6 +142,9 @@ window.addEventListener('message', (event: MessageEvent<ToPanel | ToPanelAnswer>
   switch (message?.type) {
     case 'showDiff':
       showDiff(message);
+      break;
+    case 'showAnalysis':
+      showAnalysis(message);
       break;
     case 'error':
       showError(message);

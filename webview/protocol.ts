@@ -227,7 +227,21 @@ export interface FreezeLayerRangeMessage extends HfLayerRange {
   type: 'freezeLayerRange';
 }
 
-export type ToPanel = ShowDiffMessage | ErrorMessage;
+/**
+ * Host → panel: a saved analysis other than a comparison (spectral metrics, probes, variant
+ * scores): a heading, its facts (inputs, settings) and charts with export buttons.
+ */
+export interface ShowAnalysisMessage {
+  type: 'showAnalysis';
+  heading: string;
+  facts: { label: string; value: string }[];
+  charts: DiffChart[];
+  strings: PanelStrings;
+  /** The result JSON the charts come from; exports go next to it. */
+  resultFile: string;
+}
+
+export type ToPanel = ShowDiffMessage | ShowAnalysisMessage | ErrorMessage;
 /** Host → panel answers, which never replace the panel's content. */
 export type ToPanelAnswer = LayerTensorsResponse;
 export type FromPanel = ReadyMessage | LayerRangeSelectedMessage | MergeLayerRangeMessage | FreezeLayerRangeMessage | LayerTensorsRequest | ExportChartMessage;

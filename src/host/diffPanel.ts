@@ -152,7 +152,7 @@ export class DiffPanel extends Disposable {
 
   /** Asks where to save the chart (by default `<chart id>.<ext>` next to diff.json) and writes it. */
   private async exportChart(message: ExportChartMessage): Promise<void> {
-    const resultFile = this.content.type === 'showDiff' ? this.content.resultFile : null;
+    const resultFile = this.content.type === 'error' ? null : this.content.resultFile;
     const fallback = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const defaultPath = defaultExportPath(message, resultFile, fallback);
     const extension = defaultPath.slice(defaultPath.lastIndexOf('.') + 1);

@@ -1,5 +1,8 @@
-/** Restores a diff panel after a window reload from the `diff.json` path the page kept in its state. */
+/** Restores the panel after a window reload from the result path the page kept in its state. */
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { DIFF_JSON } from '../core/diff/writeDiffJson';
+import { loadAnalysisContent } from './analysisContent';
 import { isPanelState } from '../../webview/protocol';
 import { DiffPanel } from './diffPanel';
 import { loadDiffResult } from './diffResultFile';
@@ -15,7 +18,8 @@ export async function reviveDiffPanel(services: HostServices, panel: vscode.Webv
     return;
   }
   try {
-    DiffPanel.revive(panel, services, showDiffMessage(await loadDiffResult(state.resultFile), state.resultFile));
+    const content = basename(state.resultFile) === DIFF_JSON ? showDiffMessage(await loadDiffResult(state.resultFile), state.resultFile) : (await loadAnalysisContent(state.resultFile)).message;
+    DiffPanel.revive(panel, services, content);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     services.log.warn(`diff panel: cannot restore from ${state.resultFile}: ${message}`);

@@ -31,7 +31,7 @@ export function showDiffMessage(result: DiffResult, resultFile: string | null): 
   return message;
 }
 
-function panelStrings(): PanelStrings {
+export function panelStrings(): PanelStrings {
   return {
     inLabel: vscode.l10n.t('IN'),
     rlLabel: vscode.l10n.t('RL'),

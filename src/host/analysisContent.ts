@@ -1,0 +1,50 @@
+/**
+ * Saved analyses other than comparisons, as panel content: the result file's schema picks the
+ * chart builders (core, pure), and its inputs and settings become the facts under the heading.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import * as vscode from 'vscode';
+import { FrankenlensError } from '../core/errors';
+import { spectralCharts } from '../core/report/spectralSpecs';
+import { SPECTRAL_SCHEMA, type SpectralResult } from '../core/spectral/spectralResult';
+import type { ShowAnalysisMessage } from '../../webview/protocol';
+import { panelStrings } from './showDiffMessage';
+
+export interface AnalysisContent {
+  message: ShowAnalysisMessage;
+  /** The panel's tab title. */
+  title: string;
+}
+
+export async function loadAnalysisContent(file: string): Promise<AnalysisContent> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new FrankenlensError('InvalidArgument', `${file}: cannot be read as JSON (${(error as Error).message})`, file);
+  }
+  const schema = typeof value === 'object' && value !== null ? (value as { schema?: unknown }).schema : undefined;
+  if (schema === SPECTRAL_SCHEMA) return spectralContent(value as SpectralResult, file);
+  throw new FrankenlensError('InvalidArgument', `${file}: not an analysis result Frankenlens can draw (schema ${JSON.stringify(schema)})`, file);
+}
+
+function spectralContent(result: SpectralResult, file: string): AnalysisContent {
+  const facts = [
+    { label: vscode.l10n.t('IN'), value: result.inputs.in.path },
+    { label: vscode.l10n.t('RL'), value: result.inputs.rl.path },
+    ...(result.inputs.base ? [{ label: vscode.l10n.t('Base'), value: result.inputs.base.path }] : []),
+    { label: vscode.l10n.t('Matrices'), value: `${result.tensors.length} (${result.config.inclusionRule.id})` },
+    { label: vscode.l10n.t('Mode'), value: result.config.mode },
+    { label: vscode.l10n.t('Result'), value: file },
+  ];
+  return {
+    title: vscode.l10n.t('Spectra: {0} vs {1}', basename(result.inputs.in.path), basename(result.inputs.rl.path)),
+    message: { type: 'showAnalysis', heading: vscode.l10n.t('Singular values of the updates'), facts, charts: spectralCharts(result), strings: panelStrings(), resultFile: file },
+  };
+}
+
+/** The folder an analysis of a pair writes into: `<results>/<kind>-<in>-vs-<rl>`. */
+export function analysisFolder(resultsFolder: string, kind: string, inDir: string, rlDir: string): string {
+  return join(resultsFolder, `${kind}-${basename(inDir)}-vs-${basename(rlDir)}`);
+}
