@@ -1,11 +1,13 @@
 /**
- * The Analyses view: the comparisons (`diff.json`) and merges (`frankenlens-merge.json`) saved in the
- * results folder. A comparison opens in the diff panel, a merge's provenance record as JSON.
+ * The Analyses view: the comparisons (`diff.json`), spectral analyses (`spectral.json`), probe
+ * summaries (`<probe>.summary.json`) and merges (`frankenlens-merge.json`) saved in the results
+ * folder. Analyses open in the panel, a merge's provenance record as JSON.
  */
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import * as vscode from 'vscode';
 import { DIFF_JSON } from '../core/diff/writeDiffJson';
+import { SPECTRAL_JSON } from '../core/spectral/writeSpectralJson';
 import { ANALYSES_VIEW, OPEN_DIFF_RESULT_COMMAND } from './contributionIds';
 import { Disposable } from './dispose';
 import type { WorkspaceCheckpointServices } from './hostServices';
@@ -13,22 +15,35 @@ import { resultsFolderPath } from './settings';
 
 const MERGE_RECORD = 'frankenlens-merge.json';
 
+type AnalysisKind = 'comparison' | 'spectra' | 'probe' | 'merge';
+
 interface AnalysisNode {
   file: string;
-  kind: 'comparison' | 'merge';
+  kind: AnalysisKind;
+}
+
+function analysisKind(fileName: string): AnalysisKind | undefined {
+  if (fileName === DIFF_JSON) return 'comparison';
+  if (fileName === SPECTRAL_JSON) return 'spectra';
+  if (fileName === MERGE_RECORD) return 'merge';
+  return fileName.endsWith('.summary.json') ? 'probe' : undefined;
 }
 
 /** Analysis files below `folder`, sorted by path; a missing folder has none. */
 export function findAnalysisFiles(folder: string): AnalysisNode[] {
   try {
     return readdirSync(folder, { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile() && (entry.name === DIFF_JSON || entry.name === MERGE_RECORD))
-      .map((entry): AnalysisNode => ({ file: join(entry.parentPath, entry.name), kind: entry.name === DIFF_JSON ? 'comparison' : 'merge' }))
+      .flatMap((entry): AnalysisNode[] => {
+        const kind = entry.isFile() ? analysisKind(entry.name) : undefined;
+        return kind === undefined ? [] : [{ file: join(entry.parentPath, entry.name), kind }];
+      })
       .sort((a, b) => a.file.localeCompare(b.file));
   } catch {
     return [];
   }
 }
+
+const ICONS: Record<AnalysisKind, string> = { comparison: 'graph-line', spectra: 'pulse', probe: 'beaker', merge: 'git-merge' };
 
 export class AnalysesTreeProvider extends Disposable implements vscode.TreeDataProvider<AnalysisNode> {
   private readonly changedEmitter = this._register(new vscode.EventEmitter<void>());
@@ -58,16 +73,23 @@ export class AnalysesTreeProvider extends Disposable implements vscode.TreeDataP
   getTreeItem({ file, kind }: AnalysisNode): vscode.TreeItem {
     const folder = resultsFolderPath();
     const uri = vscode.Uri.file(file);
-    const item = new vscode.TreeItem(basename(dirname(file)), vscode.TreeItemCollapsibleState.None);
+    const label = kind === 'probe' ? `${basename(dirname(file))} · ${basename(file, '.summary.json')}` : basename(dirname(file));
+    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
     item.id = file;
-    item.description = kind === 'comparison' ? vscode.l10n.t('comparison') : vscode.l10n.t('merge');
+    const descriptions: Record<AnalysisKind, string> = {
+      comparison: vscode.l10n.t('comparison'),
+      spectra: vscode.l10n.t('spectra'),
+      probe: vscode.l10n.t('probe'),
+      merge: vscode.l10n.t('merge'),
+    };
+    item.description = descriptions[kind];
     item.tooltip = folder === undefined ? file : relative(folder, file);
     item.contextValue = kind;
-    item.iconPath = new vscode.ThemeIcon(kind === 'comparison' ? 'graph-line' : 'git-merge');
+    item.iconPath = new vscode.ThemeIcon(ICONS[kind]);
     item.command =
-      kind === 'comparison'
-        ? { command: OPEN_DIFF_RESULT_COMMAND, title: vscode.l10n.t('Open Comparison'), arguments: [uri] }
-        : { command: 'vscode.open', title: vscode.l10n.t('Open Merge Record'), arguments: [uri] };
+      kind === 'merge'
+        ? { command: 'vscode.open', title: vscode.l10n.t('Open Merge Record'), arguments: [uri] }
+        : { command: OPEN_DIFF_RESULT_COMMAND, title: vscode.l10n.t('Open Analysis'), arguments: [uri] };
     return item;
   }
 }
