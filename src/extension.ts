@@ -22,6 +22,7 @@ import {
   OUTPUT_CHANNEL_NAME,
   REFRESH_ANALYSES_COMMAND,
   REFRESH_CHECKPOINTS_COMMAND,
+  RUN_PROBE_COMMAND,
   SET_AS_BASE_COMMAND,
   SET_AS_IN_COMMAND,
   SET_AS_RL_COMMAND,
@@ -77,6 +78,10 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(SPECTRAL_ANALYSIS_COMMAND, async (...args: unknown[]) => {
       const { spectralAnalysis } = await import('./host/spectralAnalysis');
       await spectralAnalysis(services, args);
+    }),
+    vscode.commands.registerCommand(RUN_PROBE_COMMAND, async (...args: unknown[]) => {
+      const { runProbe } = await import('./host/probeCommands');
+      await runProbe(services, roles, args);
     }),
     vscode.commands.registerCommand(WRITE_THIRDS_VARIANTS_COMMAND, async (...args: unknown[]) => {
       const { writeThirdsVariants } = await import('./host/mergeCommands');

@@ -6,6 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { FrankenlensError } from '../core/errors';
+import type { AttentionRow } from '../core/probes/attentionToVision';
+import type { AblationRow } from '../core/probes/layerAblation';
+import type { ProbeName, ProbeSummary, SwapRow } from '../core/probes/probeResult';
+import { ablationCharts, attentionCharts, swapCharts, type ProbeChart } from '../core/report/probeSpecs';
 import { spectralCharts } from '../core/report/spectralSpecs';
 import { SPECTRAL_SCHEMA, type SpectralResult } from '../core/spectral/spectralResult';
 import type { ShowAnalysisMessage } from '../../webview/protocol';
@@ -26,6 +30,8 @@ export async function loadAnalysisContent(file: string): Promise<AnalysisContent
   }
   const schema = typeof value === 'object' && value !== null ? (value as { schema?: unknown }).schema : undefined;
   if (schema === SPECTRAL_SCHEMA) return spectralContent(value as SpectralResult, file);
+  const probe = typeof schema === 'string' ? /^frankenlens\.probe\.(attention|ablation|swap)\/1$/.exec(schema)?.[1] : undefined;
+  if (probe !== undefined) return probeContent(probe as ProbeName, value as ProbeSummary<unknown>, file);
   throw new FrankenlensError('InvalidArgument', `${file}: not an analysis result Frankenlens can draw (schema ${JSON.stringify(schema)})`, file);
 }
 
@@ -41,6 +47,37 @@ function spectralContent(result: SpectralResult, file: string): AnalysisContent 
   return {
     title: vscode.l10n.t('Spectra: {0} vs {1}', basename(result.inputs.in.path), basename(result.inputs.rl.path)),
     message: { type: 'showAnalysis', heading: vscode.l10n.t('Singular values of the updates'), facts, charts: spectralCharts(result), strings: panelStrings(), resultFile: file },
+  };
+}
+
+const PROBE_HEADINGS: Record<ProbeName, () => string> = {
+  attention: () => vscode.l10n.t('Attention from the response to the image, per layer'),
+  ablation: () => vscode.l10n.t('Accuracy with each decoder layer ablated'),
+  swap: () => vscode.l10n.t('Visual-token swap: change and source adoption per layer'),
+};
+
+function probeCharts(probe: ProbeName, rows: unknown[]): ProbeChart[] {
+  switch (probe) {
+    case 'attention':
+      return attentionCharts(rows as AttentionRow[]);
+    case 'ablation':
+      return ablationCharts(rows as AblationRow[]);
+    case 'swap':
+      return swapCharts(rows as SwapRow[]);
+  }
+}
+
+function probeContent(probe: ProbeName, summary: ProbeSummary<unknown>, file: string): AnalysisContent {
+  const facts = [
+    ...summary.models.map((model) => ({ label: model.role.toUpperCase(), value: model.dir })),
+    { label: vscode.l10n.t('Items'), value: String(summary.items) },
+    { label: vscode.l10n.t('Decoder layers'), value: String(summary.layers) },
+    { label: vscode.l10n.t('Result'), value: file },
+  ];
+  const charts = probeCharts(probe, summary.rows).map((chart) => ({ ...chart, description: chart.title }));
+  return {
+    title: vscode.l10n.t('Probe: {0}', probe),
+    message: { type: 'showAnalysis', heading: PROBE_HEADINGS[probe](), facts, charts, strings: panelStrings(), resultFile: file },
   };
 }
 

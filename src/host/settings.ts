@@ -12,15 +12,19 @@ export interface FrankenlensSettings {
   codeLensEnabled: boolean;
   /** Checkpoint folders the workspace declares as IN, RL and Base, as written (relative or absolute). */
   defaultRoles: RoleAssignment;
+  /** Where models run: CUDA when onnxruntime can load it (auto), or forced. */
+  executionProvider: 'auto' | 'cpu' | 'cuda';
 }
 
-const DEFAULTS: FrankenlensSettings = { threads: 0, resultsFolder: '.frankenlens', codeLensEnabled: true, defaultRoles: {} };
+const DEFAULTS: FrankenlensSettings = { threads: 0, resultsFolder: '.frankenlens', codeLensEnabled: true, defaultRoles: {}, executionProvider: 'auto' };
+const EXECUTION_PROVIDERS = ['auto', 'cpu', 'cuda'] as const;
 
 export function readSettings(): FrankenlensSettings {
   const configuration = vscode.workspace.getConfiguration('frankenlens');
   const threads = configuration.get<unknown>('threads');
   const resultsFolder = configuration.get<unknown>('resultsFolder');
   const codeLensEnabled = configuration.get<unknown>('codeLens.enabled');
+  const executionProvider = configuration.get<unknown>('executionProvider');
   const defaultRoles: RoleAssignment = {};
   for (const role of ['in', 'rl', 'base'] as const) {
     const folder = configuration.get<unknown>(`defaultRoles.${role}`);
@@ -31,6 +35,7 @@ export function readSettings(): FrankenlensSettings {
     resultsFolder: typeof resultsFolder === 'string' && resultsFolder.trim() !== '' ? resultsFolder.trim() : DEFAULTS.resultsFolder,
     codeLensEnabled: typeof codeLensEnabled === 'boolean' ? codeLensEnabled : DEFAULTS.codeLensEnabled,
     defaultRoles,
+    executionProvider: EXECUTION_PROVIDERS.find((choice) => choice === executionProvider) ?? DEFAULTS.executionProvider,
   };
 }
 

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CancelToken } from '../../core/progress';
+import { qwenProcessorFiles, qwenSpecialTokenIds } from '../../core/synthetic/qwenProcessorFiles';
+import { writeSyntheticBenchmark } from '../../core/synthetic/syntheticBenchmark';
 import { DEMO_SHAPE, writeSyntheticCheckpoint, type PlantedUpdate } from '../../core/synthetic/syntheticQwenVl';
 import { diffCommand, type DiffCommandResult } from './diffCommand';
 
@@ -21,15 +23,19 @@ export async function demoCommand(argv: string[], cancel: CancelToken): Promise<
   const dir = resolve(values.dir);
   const paths = { base: join(dir, 'checkpoints', 'base'), in: join(dir, 'checkpoints', 'in'), rl: join(dir, 'checkpoints', 'rl') };
   const seed = 20260212;
-  const common = { shape: DEMO_SHAPE, seed, dtype: 'BF16' as const, overwrite: true, maxShardBytes: 8 * 2 ** 20 };
+  let processorFiles: Record<string, string> | undefined;
   const generate = (path: string, extra: object) => {
     if (existsSync(path) && !values.regenerate) return;
     process.stderr.write(`demo: generating ${path}\n`);
-    writeSyntheticCheckpoint(path, { ...common, ...extra });
+    // Tokenizer and processor files make the checkpoints runnable (probes, scoring); learnt once.
+    processorFiles ??= qwenProcessorFiles({ specialTokenIds: qwenSpecialTokenIds(DEMO_SHAPE.vocabSize), seed, minPixels: 3136, maxPixels: 12544 });
+    writeSyntheticCheckpoint(path, { shape: DEMO_SHAPE, seed, dtype: 'BF16', overwrite: true, maxShardBytes: 8 * 2 ** 20, extraFiles: processorFiles, ...extra });
   };
   // IN is the seed weights; Base is IN minus an SFT-like offset; RL is IN plus the planted update.
   generate(paths.base, { baseOffset: DEMO_BASE_OFFSET });
   generate(paths.in, {});
   generate(paths.rl, { update: DEMO_RL_UPDATE });
+  const benchmark = join(dir, 'benchmark');
+  if (!existsSync(benchmark) || values.regenerate) writeSyntheticBenchmark(benchmark, { itemsPerKind: 4, seed });
   return diffCommand(['--in', paths.in, '--rl', paths.rl, '--base', paths.base, '--out', join(dir, 'report')], cancel);
 }

@@ -1,0 +1,109 @@
+/**
+ * "Frankenlens: Run Probe…": attention to vision, layer ablation or visual-token swap on IN and RL
+ * (the roles set in the workspace, else dialogs) → `frankenlens probe` as a job (progress with
+ * ETA, Cancel) → `<probe>.summary.json` under the results folder → its charts in the panel. A run
+ * that was stopped can be continued: finished items are kept.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { ProbeName } from '../core/probes/probeResult';
+import { analysisFolder, loadAnalysisContent } from './analysisContent';
+import { resolveCheckpointPair, type CheckpointPair } from './checkpointFolders';
+import type { CheckpointRoles } from './checkpointRoles';
+import { runCliJob } from './cliJob';
+import { DiffPanel } from './diffPanel';
+import type { HostServices } from './hostServices';
+import { readSettings, resultsFolderPath } from './settings';
+import { showFailure } from './showFailure';
+
+const PROBES: { probe: ProbeName; label: () => string; detail: () => string }[] = [
+  { probe: 'attention', label: () => vscode.l10n.t('Attention to vision'), detail: () => vscode.l10n.t('Attention mass from the response to the image tokens per layer, RL − IN with bootstrap intervals') },
+  { probe: 'ablation', label: () => vscode.l10n.t('Layer ablation'), detail: () => vscode.l10n.t('Accuracy with each decoder layer replaced by the identity (Wilson intervals)') },
+  { probe: 'swap', label: () => vscode.l10n.t('Visual-token swap'), detail: () => vscode.l10n.t("The image tokens' K/V from a source image, per layer: change and source-adoption rates") },
+];
+
+/** Arguments (probe, IN, RL, items, condition) skip the questions: scripts and tests use them. */
+export async function runProbe(services: HostServices, roles: CheckpointRoles, args: readonly unknown[]): Promise<void> {
+  try {
+    const probe = (args[0] as ProbeName | undefined) ?? (await pickProbe());
+    if (!probe) return;
+    const pair = await probePair(roles, args.slice(1, 3));
+    if (!pair) return;
+    const items = typeof args[3] === 'string' ? args[3] : await pickItems(probe);
+    if (!items) return;
+    const condition = probe === 'swap' ? undefined : typeof args[4] === 'string' ? args[4] : await pickCondition();
+    if (probe !== 'swap' && !condition) return;
+
+    const settings = readSettings();
+    const results = resultsFolderPath(settings);
+    if (results === undefined) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Frankenlens: open a folder first; probe results are saved in its results folder.'));
+      return;
+    }
+    const outDir = analysisFolder(results, 'probes', pair.inDir, pair.rlDir);
+    const resume = await resumeOrRestart(outDir, probe);
+    if (resume === undefined) return;
+    const cliArgs = ['probe', probe, '--in', pair.inDir, '--rl', pair.rlDir, '--items', items, '--out', outDir, '--device', settings.executionProvider];
+    if (condition) cliArgs.push('--condition', condition);
+    if (settings.threads > 0) cliArgs.push('--threads', String(settings.threads));
+    if (resume) cliArgs.push('--resume');
+    await runCliJob(services, { title: vscode.l10n.t('Frankenlens: {0} probe', probe), args: cliArgs });
+    const { message, title } = await loadAnalysisContent(join(outDir, `${probe}.summary.json`));
+    DiffPanel.createOrShow(services, message, title);
+  } catch (error) {
+    void showFailure(error, services.log, vscode.l10n.t('Frankenlens: probe stopped; run it again to continue where it stopped.'));
+  }
+}
+
+async function pickProbe(): Promise<ProbeName | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    PROBES.map((entry) => ({ label: entry.label(), detail: entry.detail(), probe: entry.probe })),
+    { title: vscode.l10n.t('Frankenlens: which probe?') },
+  );
+  return picked?.probe;
+}
+
+/** IN and RL from the workspace roles when both are set, else arguments or dialogs. */
+async function probePair(roles: CheckpointRoles, args: readonly unknown[]): Promise<CheckpointPair | undefined> {
+  const assigned = roles.assignment();
+  if (args.every((arg) => arg === undefined) && assigned.in && assigned.rl) return { inDir: assigned.in, rlDir: assigned.rl };
+  return resolveCheckpointPair(args, undefined);
+}
+
+async function pickItems(probe: ProbeName): Promise<string | undefined> {
+  const swap = probe === 'swap';
+  const picked = await vscode.window.showOpenDialog({
+    title: swap ? vscode.l10n.t('Frankenlens: vision_functionality_dataset folder (source/target image pairs)') : vscode.l10n.t('Frankenlens: benchmark items (.jsonl)'),
+    canSelectFolders: swap,
+    canSelectFiles: !swap,
+    canSelectMany: false,
+    filters: swap ? undefined : { JSONL: ['jsonl'] },
+    defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+  });
+  return picked?.[0]?.fsPath;
+}
+
+async function pickCondition(): Promise<string | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    [
+      { label: vscode.l10n.t('Real image'), condition: 'real' },
+      { label: vscode.l10n.t('Black image of the same size'), condition: 'black' },
+      { label: vscode.l10n.t('Black image + text description'), condition: 'black+description' },
+    ],
+    { title: vscode.l10n.t('Frankenlens: input condition') },
+  );
+  return picked?.condition;
+}
+
+/** true: continue the stopped run; false: start afresh; undefined: the user cancelled. */
+async function resumeOrRestart(outDir: string, probe: ProbeName): Promise<boolean | undefined> {
+  const items = join(outDir, `${probe}.jsonl`);
+  if (!existsSync(items)) return false;
+  const resume = { label: vscode.l10n.t('Continue the earlier run'), detail: vscode.l10n.t('Finished items are kept; the settings must match.') };
+  const restart = { label: vscode.l10n.t('Start over'), detail: vscode.l10n.t('Deletes {0}', items) };
+  const answer = await vscode.window.showQuickPick([resume, restart], { title: vscode.l10n.t('Frankenlens: a {0} run exists here', probe) });
+  if (answer === undefined) return undefined;
+  if (answer === restart) rmSync(items, { force: true });
+  return answer === resume;
+}
