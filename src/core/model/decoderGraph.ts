@@ -43,60 +43,50 @@ export function buildDecoderGraph(b: GraphBuilder, config: DecoderConfig, weight
     b.input(pastValueName(layer), 'float', kvDims);
   }
   const massKeys = taps.attentionMass ? b.input(TAP_NAMES.massKeys, 'float', ['batch', 'total_sequence']) : null;
-  const gates = taps.gates ? b.input(TAP_NAMES.gates, 'float', [layers, 2]) : null;
-  const override = taps.kvOverride
-    ? {
-        positions: b.input(TAP_NAMES.overridePositions, 'int64', ['override_count']),
-        keys: b.input(TAP_NAMES.overrideKeys, 'float', [layers, 'batch', kvHeads, 'override_count', headDim]),
-        values: b.input(TAP_NAMES.overrideValues, 'float', [layers, 'batch', kvHeads, 'override_count', headDim]),
-        layers: b.input(TAP_NAMES.overrideLayers, 'bool', [layers]),
-      }
-    : null;
-  const keyBias = taps.keyBias ? b.input(TAP_NAMES.keyBias, 'float', [layers, 'batch', 'total_sequence']) : null;
+  // Per-layer tap inputs are split once, before the layers, so each layer costs one op per tap.
+  const gates = taps.gates ? b.opMulti('Split', [b.op('Reshape', [b.input(TAP_NAMES.gates, 'float', [layers, 2]), b.int64s([-1])])], 2 * layers, { axis: 0, num_outputs: 2 * layers }, 'layer_gate') : null;
+  const override = taps.kvOverride ? kvOverrideInputs(b, config) : null;
+  const maskBias = causalMaskBias(b, embeds, pastKeyName(0), attentionMask);
+  const layerBiases = taps.keyBias ? keyBiasPerLayer(b, b.input(TAP_NAMES.keyBias, 'float', [layers, 'batch', 'total_sequence']), maskBias, layers) : null;
 
   const { cos, sin } = mropeCosSin(b, positions, config);
-  const maskBias = causalMaskBias(b, embeds, pastKeyName(0), attentionMask);
   // Key-mass weights as [batch, 1, total, 1], so one MatMul sums each probability row over chosen keys.
   const massColumn = massKeys ? b.op('Unsqueeze', [massKeys, b.int64s([1, 3])]) : null;
   const scale = b.scalar(1 / Math.sqrt(headDim));
-  const masses: string[] = [];
+  const perHeadMasses: string[] = [];
   const hiddenStates: string[] = [embeds];
 
   let hidden = embeds;
   for (let layer = 0; layer < layers; layer++) {
     const p = `model.layers.${layer}.`;
     const w = (name: string, shape: number[]) => weights.get(p + name, shape);
-    const layerIndex = () => b.int64s([layer], []);
     const normed = rmsNorm(b, hidden, w('input_layernorm.weight', [hiddenSize]), config.rmsNormEps);
     const project = (name: string, count: number) => {
       const projected = linear(b, normed, w(`self_attn.${name}.weight`, [count * headDim, hiddenSize]), w(`self_attn.${name}.bias`, [count * headDim]), name);
       return b.op('Transpose', [b.op('Reshape', [projected, b.int64s([0, 0, count, headDim])])], { perm: [0, 2, 1, 3] });
     };
     const query = applyRotary(b, project('q_proj', heads), cos, sin);
-    let keys = b.op('Concat', [pastKeyName(layer), applyRotary(b, project('k_proj', kvHeads), cos, sin)], { axis: 2 }, 'present_key');
-    let values = b.op('Concat', [pastValueName(layer), project('v_proj', kvHeads)], { axis: 2 }, 'present_value');
+    let newKeys = applyRotary(b, project('k_proj', kvHeads), cos, sin);
+    let newValues = project('v_proj', kvHeads);
     if (override) {
-      const selected = b.op('Gather', [override.layers, layerIndex()], { axis: 0 });
-      keys = overridePositions(b, keys, b.op('Gather', [override.keys, layerIndex()], { axis: 0 }), override.positions, selected);
-      values = overridePositions(b, values, b.op('Gather', [override.values, layerIndex()], { axis: 0 }), override.positions, selected);
+      // Only this step's new positions can be overridden: earlier ones come in through the cache.
+      newKeys = b.op('Where', [override.masks[layer]!, override.keys[layer]!, newKeys], {}, 'kv_override');
+      newValues = b.op('Where', [override.masks[layer]!, override.values[layer]!, newValues], {}, 'kv_override');
     }
+    const keys = b.op('Concat', [pastKeyName(layer), newKeys], { axis: 2 }, 'present_key');
+    const values = b.op('Concat', [pastValueName(layer), newValues], { axis: 2 }, 'present_value');
     b.output(presentKeyName(layer), keys, 'float', ['batch', kvHeads, 'total_sequence', headDim]);
     b.output(presentValueName(layer), values, 'float', ['batch', kvHeads, 'total_sequence', headDim]);
 
     // GQA without repeating K/V: the query heads that share a KV head are stacked along the rows.
     const grouped = b.op('Reshape', [query, b.int64s([0, kvHeads, -1, headDim])]);
     const scores = b.op('Reshape', [b.op('MatMul', [grouped, b.op('Transpose', [keys], { perm: [0, 1, 3, 2] })]), b.int64s([0, heads, -1, 0])], {}, 'scores');
-    // The layer's key bias as [batch, 1, 1, total], broadcast over heads and query rows.
-    const layerBias = keyBias ? b.op('Add', [maskBias, b.op('Unsqueeze', [b.op('Gather', [keyBias, layerIndex()], { axis: 0 }), b.int64s([1, 2])])]) : maskBias;
-    const probabilities = b.op('Softmax', [b.op('Add', [b.op('Mul', [scores, scale]), layerBias])], { axis: -1 }, 'attention');
+    const probabilities = b.op('Softmax', [b.op('Add', [b.op('Mul', [scores, scale]), layerBiases?.[layer] ?? maskBias])], { axis: -1 }, 'attention');
     const context = b.op('MatMul', [b.op('Reshape', [probabilities, b.int64s([0, kvHeads, -1, 0])]), values]);
     const merged = b.op('Reshape', [b.op('Transpose', [b.op('Reshape', [context, b.int64s([0, heads, -1, headDim])])], { perm: [0, 2, 1, 3] }), b.int64s([0, 0, hiddenSize])]);
     let attention = linear(b, merged, w('self_attn.o_proj.weight', [hiddenSize, hiddenSize]), undefined, 'o_proj');
-    if (massColumn) {
-      const perHead = b.op('MatMul', [probabilities, massColumn]); // [batch, heads, sequence, 1]
-      masses.push(b.op('ReduceMean', [b.op('Squeeze', [perHead, b.int64s([3])]), b.int64s([1])], { keepdims: 0 }, 'attention_mass'));
-    }
-    if (gates) attention = b.op('Mul', [attention, gateOf(b, gates, layerIndex(), 0)], {}, 'attention_gate');
+    if (massColumn) perHeadMasses.push(b.op('MatMul', [probabilities, massColumn], {}, 'attention_mass')); // [batch, heads, sequence, 1]
+    if (gates) attention = b.op('Mul', [attention, gates[2 * layer]!], {}, 'attention_gate');
     hidden = b.op('Add', [hidden, attention], {}, 'residual');
 
     const mlpInput = rmsNorm(b, hidden, w('post_attention_layernorm.weight', [hiddenSize]), config.rmsNormEps);
@@ -105,7 +95,7 @@ export function buildDecoderGraph(b: GraphBuilder, config: DecoderConfig, weight
       up: w('mlp.up_proj.weight', [intermediateSize, hiddenSize]),
       down: w('mlp.down_proj.weight', [hiddenSize, intermediateSize]),
     });
-    if (gates) mlp = b.op('Mul', [mlp, gateOf(b, gates, layerIndex(), 1)], {}, 'mlp_gate');
+    if (gates) mlp = b.op('Mul', [mlp, gates[2 * layer + 1]!], {}, 'mlp_gate');
     hidden = b.op('Add', [hidden, mlp], {}, 'residual');
     if (layer < layers - 1) hiddenStates.push(hidden);
   }
@@ -116,7 +106,11 @@ export function buildDecoderGraph(b: GraphBuilder, config: DecoderConfig, weight
   const headInput = options.logits === 'last' ? b.op('Slice', [final, b.int64s([-1]), b.int64s([Number.MAX_SAFE_INTEGER]), b.int64s([1])]) : final;
   b.output('logits', linear(b, headInput, weights.get(head, [config.vocabSize, hiddenSize]), undefined, 'lm_head'), 'float', ['batch', options.logits === 'last' ? 1 : 'sequence', config.vocabSize]);
 
-  if (massColumn) b.output(TAP_NAMES.mass, stack(b, masses), 'float', [layers, 'batch', 'sequence']);
+  if (massColumn) {
+    // [batch, heads, sequence, layers] → mean over heads → [layers, batch, sequence].
+    const byLayer = b.op('Concat', perHeadMasses, { axis: 3 });
+    b.output(TAP_NAMES.mass, b.op('Transpose', [b.op('ReduceMean', [byLayer, b.int64s([1])], { keepdims: 0 })], { perm: [2, 0, 1] }), 'float', [layers, 'batch', 'sequence']);
+  }
   if (taps.hiddenStates) b.output(TAP_NAMES.hiddenStates, stack(b, hiddenStates), 'float', [layers + 1, 'batch', 'sequence', hiddenSize]);
 }
 
@@ -150,16 +144,25 @@ function causalMaskBias(b: GraphBuilder, embeds: string, pastKey: string, attent
   return b.op('Where', [b.op('And', [causal, notPadding]), b.scalar(0), b.scalar(MASKED)], {}, 'mask_bias');
 }
 
-/** cache [batch, kv_heads, total, head_dim] with rows `positions` taken from `replacement` when `selected`. */
-function overridePositions(b: GraphBuilder, cache: string, replacement: string, positions: string, selected: string): string {
-  const current = b.op('Gather', [cache, positions], { axis: 2 });
-  const updates = b.op('Where', [selected, replacement, current]);
-  const indices = b.op('Expand', [b.op('Unsqueeze', [positions, b.int64s([0, 1, 3])]), b.op('Shape', [updates])]);
-  return b.op('ScatterElements', [cache, indices, updates], { axis: 2 }, 'kv_override');
+/**
+ * The K/V override inputs, split per layer: masks [1, 1, sequence, 1] (true = take the override at
+ * that new position) and keys/values [batch, kv_heads, sequence, head_dim] (layer-major rows).
+ */
+function kvOverrideInputs(b: GraphBuilder, config: DecoderConfig): { masks: string[]; keys: string[]; values: string[] } {
+  const { layers, kvHeads, headDim } = config;
+  const perLayer = (input: string) => b.opMulti('Split', [input], layers, { axis: 0, num_outputs: layers }, 'kv_override_layer');
+  return {
+    masks: perLayer(b.input(TAP_NAMES.overrideMask, 'bool', [layers, 1, 'sequence', 1])),
+    keys: perLayer(b.input(TAP_NAMES.overrideKeys, 'float', ['layers_batch', kvHeads, 'sequence', headDim])),
+    values: perLayer(b.input(TAP_NAMES.overrideValues, 'float', ['layers_batch', kvHeads, 'sequence', headDim])),
+  };
 }
 
-function gateOf(b: GraphBuilder, gates: string, layerIndex: string, column: number): string {
-  return b.op('Gather', [b.op('Gather', [gates, layerIndex], { axis: 0 }), b.int64s([column], [])], { axis: 0 });
+/** Each layer's additive attention bias [batch, 1, sequence, total]: the causal mask plus that layer's key bias. */
+function keyBiasPerLayer(b: GraphBuilder, keyBias: string, maskBias: string, layers: number): string[] {
+  const combined = b.op('Add', [b.op('Unsqueeze', [maskBias, b.int64s([0])]), b.op('Unsqueeze', [keyBias, b.int64s([2, 3])])], {}, 'key_bias'); // [layers, batch, 1, sequence, total]
+  const axis = b.int64s([0]);
+  return b.opMulti('Split', [combined], layers, { axis: 0, num_outputs: layers }, 'key_bias').map((bias) => b.op('Squeeze', [bias, axis]));
 }
 
 function stack(b: GraphBuilder, values: string[]): string {

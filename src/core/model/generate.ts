@@ -8,6 +8,7 @@ import { throwIfCancelled } from '../progress';
 import { decodePositionIds } from './ropeIndex';
 import type { DecoderResult, KvCache, ModelRuntime, TapInputs } from './modelRuntime';
 import type { EmbeddedPrompt } from './promptEmbedding';
+import type { DecoderGraphOptions } from './decoderGraph';
 import type { DecoderTaps } from './taps';
 
 export interface GreedySettings {
@@ -26,7 +27,7 @@ export interface GenerationStep {
 
 export interface GenerateOptions {
   cancel?: CancelToken;
-  /** Decoder taps to run with (default none), and their inputs for the prefill step. */
+  /** Decoder taps to run with (default none; see stepGraph for the steps without a tap input), and their inputs for the prefill step. */
   taps?: DecoderTaps;
   prefillTaps?: TapInputs;
   /** Tap inputs of a decode step, given the cache length before it. */
@@ -46,14 +47,14 @@ export interface Generation {
 }
 
 export async function generateGreedy(runtime: ModelRuntime, promptIds: readonly number[], prompt: EmbeddedPrompt, settings: GreedySettings, options: GenerateOptions = {}): Promise<Generation> {
-  const graph = { taps: options.taps ?? {}, logits: 'last' as const };
+  const taps = options.taps ?? {};
   const seen = new Set(promptIds);
   const tokens: number[] = [];
   const started = performance.now();
   throwIfCancelled(options.cancel);
   const prefix = options.prefix ?? runtime.emptyCache();
   const { embeds, positions } = promptAfter(prompt, prefix.length, runtime.config.decoder.hiddenSize);
-  let result = await runtime.decode({ embeds, positions, cache: prefix, taps: options.prefillTaps }, graph);
+  let result = await runtime.decode({ embeds, positions, cache: prefix, taps: options.prefillTaps }, stepGraph(taps, options.prefillTaps));
   const prefillSeconds = (performance.now() - started) / 1000;
   let stoppedBy: Generation['stoppedBy'] = 'max-new-tokens';
   while (tokens.length < settings.maxNewTokens) {
@@ -69,7 +70,8 @@ export async function generateGreedy(runtime: ModelRuntime, promptIds: readonly 
     throwIfCancelled(options.cancel);
     const cacheLength = result.cache.length;
     const positions = BigInt64Array.from(decodePositionIds(cacheLength, 1, prompt.ropeDelta), BigInt);
-    result = await runtime.decode({ embeds: await runtime.embed([token]), positions, cache: result.cache, taps: options.stepTaps?.(cacheLength) }, graph);
+    const stepTaps = options.stepTaps?.(cacheLength);
+    result = await runtime.decode({ embeds: await runtime.embed([token]), positions, cache: result.cache, taps: stepTaps }, stepGraph(taps, stepTaps));
   }
   return {
     tokens,
@@ -77,6 +79,20 @@ export async function generateGreedy(runtime: ModelRuntime, promptIds: readonly 
     settings: { ...settings, decoding: 'greedy', kvCache: true },
     prefillSeconds,
     decodeSeconds: (performance.now() - started) / 1000 - prefillSeconds,
+  };
+}
+
+/**
+ * The graph one step runs: the requested taps less the input-only ones (gates, K/V override, key
+ * bias) the step gives no input for. An absent input is neutral, so the logits are the same, and
+ * e.g. the decode steps after a K/V override in the prefill run without the override tap: the
+ * swapped K/V already live in the cache.
+ */
+export function stepGraph(taps: DecoderTaps, inputs: TapInputs | undefined): DecoderGraphOptions {
+  const given = inputs ?? {};
+  return {
+    taps: { ...taps, gates: taps.gates && given.gates !== undefined, kvOverride: taps.kvOverride && given.kvOverride !== undefined, keyBias: taps.keyBias && given.keyBias !== undefined },
+    logits: 'last',
   };
 }
 

@@ -20,7 +20,7 @@ import { FrankenlensError } from '../errors';
 import { GraphBuilder } from './onnxGraph';
 
 /** Bump when a graph builder changes what it writes. */
-const BUILDER_VERSION = 1;
+const BUILDER_VERSION = 2;
 
 export function checkpointKey(checkpoints: readonly Checkpoint[]): string {
   const content = checkpoints.map((checkpoint) => ({ config: checkpoint.configSha256, files: fingerprintFiles(checkpoint) }));

@@ -10,7 +10,7 @@ import { openCheckpoint, type Checkpoint } from '../checkpoint/checkpoint';
 import { FrankenlensError } from '../errors';
 import { buildDecoderGraph, buildEmbeddingGraph, pastKeyName, pastValueName, presentKeyName, presentValueName, type DecoderGraphOptions } from './decoderGraph';
 import { cachedGraph, checkpointKey } from './graphCache';
-import { readModelConfig, type ModelConfig } from './modelConfig';
+import { readModelConfig, type DecoderConfig, type ModelConfig } from './modelConfig';
 import { ModelWeights } from './modelWeights';
 import { startSession, type SessionSettings, type StartedSession } from './sessions';
 import { TAP_NAMES, tapsKey } from './taps';
@@ -38,7 +38,10 @@ export interface TapInputs {
   massKeys?: Float32Array;
   /** [layers · 2] attention and MLP multipliers per layer. Default: all 1. */
   gates?: Float32Array;
-  /** Replacement K/V: `keys`/`values` are [layers, 1, kv_heads, positions.length, head_dim]. Default: none. */
+  /**
+   * Replacement K/V at absolute `positions`, which must be among this step's new positions:
+   * `keys`/`values` are [layers, 1, kv_heads, positions.length, head_dim]. Default: none.
+   */
   kvOverride?: { positions: readonly number[]; keys: Float32Array; values: Float32Array; layers: readonly boolean[] };
   /** [layers · total] added to each layer's attention scores at every key position. Default: all 0. */
   keyBias?: Float32Array;
@@ -158,12 +161,10 @@ export class ModelRuntime {
     if (graph.taps.attentionMass) feeds[TAP_NAMES.massKeys] = new ort.Tensor('float32', taps.massKeys ?? new Float32Array(total), [1, total]);
     if (graph.taps.gates) feeds[TAP_NAMES.gates] = new ort.Tensor('float32', taps.gates ?? new Float32Array(layers * 2).fill(1), [layers, 2]);
     if (graph.taps.kvOverride) {
-      const override = taps.kvOverride ?? { positions: [], keys: new Float32Array(0), values: new Float32Array(0), layers: Array<boolean>(layers).fill(false) };
-      const count = override.positions.length;
-      feeds[TAP_NAMES.overridePositions] = new ort.Tensor('int64', BigInt64Array.from(override.positions, BigInt), [count]);
-      feeds[TAP_NAMES.overrideKeys] = new ort.Tensor('float32', override.keys, [layers, 1, kvHeads, count, headDim]);
-      feeds[TAP_NAMES.overrideValues] = new ort.Tensor('float32', override.values, [layers, 1, kvHeads, count, headDim]);
-      feeds[TAP_NAMES.overrideLayers] = new ort.Tensor('bool', Uint8Array.from(override.layers, Number), [layers]);
+      const { mask, keys, values } = denseKvOverride(taps.kvOverride, step.cache.length, sequence, this.config.decoder);
+      feeds[TAP_NAMES.overrideMask] = new ort.Tensor('bool', mask, [layers, 1, sequence, 1]);
+      feeds[TAP_NAMES.overrideKeys] = new ort.Tensor('float32', keys, [layers, kvHeads, sequence, headDim]);
+      feeds[TAP_NAMES.overrideValues] = new ort.Tensor('float32', values, [layers, kvHeads, sequence, headDim]);
     }
     if (graph.taps.keyBias) feeds[TAP_NAMES.keyBias] = new ort.Tensor('float32', taps.keyBias ?? new Float32Array(layers * total), [layers, 1, total]);
     const out = await session.run(feeds);
@@ -197,6 +198,42 @@ export type GraphSpec = 'embedding' | 'vision' | DecoderGraphOptions;
 /** The graph's file name in the cache (decoder variants by their taps and logits mode). */
 export function graphName(graph: GraphSpec): string {
   return typeof graph === 'string' ? graph : `decoder-${tapsKey(graph.taps)}-${graph.logits}`;
+}
+
+/**
+ * The graph's K/V override inputs for a step whose new positions are [past, past + sequence): a
+ * mask [layers, 1, sequence, 1] and keys/values [layers, kv_heads, sequence, head_dim], the override
+ * written at its positions of the selected layers.
+ */
+function denseKvOverride(override: TapInputs['kvOverride'], past: number, sequence: number, config: DecoderConfig): { mask: Uint8Array; keys: Float32Array; values: Float32Array } {
+  const { layers, kvHeads, headDim } = config;
+  const mask = new Uint8Array(layers * sequence);
+  const keys = new Float32Array(layers * kvHeads * sequence * headDim);
+  const values = new Float32Array(keys.length);
+  if (!override) return { mask, keys, values };
+  const count = override.positions.length;
+  const expected = layers * kvHeads * count * headDim;
+  if (override.keys.length !== expected || override.values.length !== expected || override.layers.length !== layers) {
+    throw new FrankenlensError('InvalidArgument', `K/V override: expected keys and values of ${expected} values ([${layers}, 1, ${kvHeads}, ${count}, ${headDim}]) and ${layers} layer flags, got ${override.keys.length}, ${override.values.length} and ${override.layers.length}`);
+  }
+  for (const position of override.positions) {
+    if (!(Number.isInteger(position) && position >= past && position < past + sequence)) {
+      throw new FrankenlensError('InvalidArgument', `K/V override position ${position} is not among this step's new positions ${past}..${past + sequence - 1}; earlier positions come from the cache`);
+    }
+  }
+  for (let layer = 0; layer < layers; layer++) {
+    if (!override.layers[layer]) continue;
+    for (const position of override.positions) mask[layer * sequence + position - past] = 1;
+    for (let head = 0; head < kvHeads; head++) {
+      override.positions.forEach((position, slot) => {
+        const from = ((layer * kvHeads + head) * count + slot) * headDim;
+        const to = ((layer * kvHeads + head) * sequence + position - past) * headDim;
+        keys.set(override.keys.subarray(from, from + headDim), to);
+        values.set(override.values.subarray(from, from + headDim), to);
+      });
+    }
+  }
+  return { mask, keys, values };
 }
 
 /**

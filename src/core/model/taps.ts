@@ -1,6 +1,8 @@
 /**
  * Analysis taps of the decoder graph. Each tap is compiled into its own graph variant (the graph
  * cache key includes the taps), so a graph without taps has no tap op at all and costs nothing.
+ * Per-layer tap inputs are split once before the layers, so a tap adds about one small op per layer
+ * (decode speed with taps on is in `npm run bench -- model`).
  *
  * - attentionMass: input `attention_mass_keys` [batch, total] (1 at chosen key positions, else 0);
  *   output `attention_mass` [layers, batch, sequence]: for every query row of this step, the
@@ -8,11 +10,13 @@
  *   they care about (e.g. reasoning tokens), so no full attention map ever leaves the graph.
  * - gates: input `layer_gates` [layers, 2] multiplying each layer's attention and MLP residual
  *   contributions (1 = unchanged, 0 = zero-ablated).
- * - kvOverride: inputs `kv_override_positions` [P] (absolute positions), `kv_override_keys` and
- *   `kv_override_values` [layers, batch, kv_heads, P, head_dim] (post-rotary, as `present.*`
- *   returns them) and `kv_override_layers` [layers] bool; a selected layer uses the given K/V at
- *   those positions. Single-layer swap selects one layer, suffix swap every layer from L on. The
- *   override lands in `present.*`, so cached decoding keeps it; later steps pass P = 0.
+ * - kvOverride: inputs `kv_override_mask` [layers, 1, sequence, 1] bool and `kv_override_keys`,
+ *   `kv_override_values` [layers · batch, kv_heads, sequence, head_dim] (post-rotary, as `present.*`
+ *   returns them): where the mask is true, that layer takes the given K/V at that new position
+ *   instead of its own. Single-layer swap selects one layer, suffix swap every layer from L on. The
+ *   override lands in `present.*`, so cached decoding keeps it and later steps need no override
+ *   (generate.ts runs them on a graph without this tap). The runtime builds these inputs from
+ *   absolute positions (TapInputs.kvOverride).
  * - keyBias: input `attention_key_bias` [layers, batch, total] added to every query row's scaled
  *   attention scores of that layer (0 = unchanged). log(m) at a key weighs it as m copies of itself
  *   in the softmax: the paper's swap code appends the source K/V once more at every decode step.
@@ -31,10 +35,9 @@ export const TAP_NAMES = {
   massKeys: 'attention_mass_keys',
   mass: 'attention_mass',
   gates: 'layer_gates',
-  overridePositions: 'kv_override_positions',
+  overrideMask: 'kv_override_mask',
   overrideKeys: 'kv_override_keys',
   overrideValues: 'kv_override_values',
-  overrideLayers: 'kv_override_layers',
   keyBias: 'attention_key_bias',
   hiddenStates: 'hidden_states',
 } as const;

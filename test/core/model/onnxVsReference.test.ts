@@ -158,6 +158,43 @@ describe('taps', () => {
   }
 });
 
+describe('taps on part of the layers or positions', () => {
+  const { ids, images } = imagePrompt([{ t: 1, h: 4, w: 6 }], 23);
+  const imagePositions = imageTokenPositions(ids, tokens.imageTokenId);
+
+  it('a key bias of log(m) in two layers matches the reference counting those keys m times', async () => {
+    const prompt = await embedPrompt(runtime, ids, images);
+    const keyBias = new Float32Array(layers * ids.length);
+    const biased = [[1, 3], [3, 0.5]] as const;
+    for (const [layer, copies] of biased) for (const position of imagePositions) keyBias[layer * ids.length + position] = Math.log(copies);
+    const result = await runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache(), taps: { keyBias } }, { taps: { keyBias: true }, logits: 'all' });
+    const expected = referenceForward(reference, ids, { ...images, keyCopies: biased.map(([layer, copies]) => ({ layer, positions: imagePositions, copies: () => copies })) });
+    assertRelativeClose(result.logits, expected.logits, 'logits');
+  });
+
+  it('a K/V override must land on the step\'s new positions', async () => {
+    const prompt = await embedPrompt(runtime, ids, images);
+    const clean = await runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache() }, { taps: {}, logits: 'last' });
+    const step = { embeds: await runtime.embed([5]), positions: BigInt64Array.from(decodePositionIds(ids.length, 1, prompt.ropeDelta), BigInt), cache: clean.cache };
+    const kvOverride = kvOverrideFrom(clean.cache, [imagePositions[0]!], Array<boolean>(layers).fill(true));
+    await assert.rejects(runtime.decode({ ...step, taps: { kvOverride } }, { taps: { kvOverride: true }, logits: 'last' }), /position \d+ is not among this step's new positions/);
+  });
+
+  it('decode steps after a swapped prefill give the same tokens with or without the override tap compiled in', async () => {
+    const prompt = await embedPrompt(runtime, ids, images);
+    const source = await embedPrompt(runtime, ids, imagePrompt([{ t: 1, h: 4, w: 6 }], 24).images);
+    const sourceRun = await runtime.decode({ embeds: source.embeds, positions: source.positions, cache: runtime.emptyCache() }, { taps: {}, logits: 'last' });
+    const kvOverride = kvOverrideFrom(sourceRun.cache, imagePositions, Array.from({ length: layers }, (_, layer) => layer >= 1));
+    const settings = { maxNewTokens: 8, repetitionPenalty: 1, eosTokenIds: [] };
+    const logits: Float32Array[] = [];
+    // generateGreedy runs the steps after the prefill on the plain graph; here every step keeps the tap (with an empty override).
+    const planned = await generateGreedy(runtime, ids, prompt, settings, { taps: { kvOverride: true }, prefillTaps: { kvOverride }, onStep: (step) => logits.push(step.result.logits) });
+    const noOverride = { positions: [], keys: new Float32Array(0), values: new Float32Array(0), layers: Array<boolean>(layers).fill(false) };
+    const tapped = await generateGreedy(runtime, ids, prompt, settings, { taps: { kvOverride: true }, prefillTaps: { kvOverride }, stepTaps: () => ({ kvOverride: noOverride }), onStep: (step) => assert.deepEqual(step.result.logits, logits.shift()) });
+    assert.deepEqual(planned.tokens, tapped.tokens);
+  });
+});
+
 describe('KV-cached decoding', () => {
   for (const [name, withImage] of [['text', false], ['image', true]] as const) {
     it(`gives the same tokens and logits as full recomputation (${name} prompt)`, async () => {
