@@ -49,12 +49,13 @@ export function loadTokenizer(dir: string): TextTokenizer {
     encode: (text) => tokenizer.encode(text).ids,
     decode(ids, options = {}) {
       for (const id of ids) {
-        if (!Number.isInteger(id) || tokenizer.id_to_token(id) === undefined) {
-          throw new FrankenlensError('InvalidArgument', `token id ${id} is not in the vocabulary of ${file}`, file);
-        }
+        if (!Number.isInteger(id) || id < 0) throw new FrankenlensError('InvalidArgument', `token id ${id} is not a token id`, file);
       }
-      if (ids.length === 0) return '';
-      return tokenizer.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false });
+      // The embedding matrix is usually padded past the tokenizer (Qwen2.5: 151,936 rows for 151,665
+      // tokens) and a model may emit a padding id; like HF's decode, ids with no token read as nothing.
+      const known = ids.filter((id) => tokenizer.id_to_token(id) !== undefined);
+      if (known.length === 0) return '';
+      return tokenizer.decode(known, { skip_special_tokens: options.skipSpecialTokens ?? false });
     },
     tokenId(token) {
       const id = tokenizer.token_to_id(token);
