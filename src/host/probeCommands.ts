@@ -7,6 +7,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { FrankenlensError } from '../core/errors';
 import type { ProbeName } from '../core/probes/probeResult';
 import { analysisFolder, loadAnalysisContent } from './analysisContent';
 import { resolveCheckpointPair, type CheckpointPair } from './checkpointFolders';
@@ -23,9 +24,27 @@ const PROBES: { probe: ProbeName; label: () => string; detail: () => string }[] 
   { probe: 'swap', label: () => vscode.l10n.t('Visual-token swap'), detail: () => vscode.l10n.t("The image tokens' K/V from a source image, per layer: change and source-adoption rates") },
 ];
 
-/** Arguments (probe, IN, RL, items, condition) skip the questions: scripts and tests use them. */
+/** What scripted callers may add after the arguments: decoder layers ("A-B" or "A,B,…") and a token budget. */
+interface ProbeRunOptions {
+  layers?: string;
+  maxNewTokens?: number;
+}
+
+function probeRunOptions(value: unknown): ProbeRunOptions {
+  if (value === undefined) return {};
+  const record = value as Record<string, unknown>;
+  if (typeof value !== 'object' || value === null) throw new FrankenlensError('InvalidArgument', vscode.l10n.t('probe options must be an object'));
+  if (record.layers !== undefined && typeof record.layers !== 'string') throw new FrankenlensError('InvalidArgument', vscode.l10n.t('probe option "layers" must be a string such as "4-9"'));
+  if (record.maxNewTokens !== undefined && !(Number.isSafeInteger(record.maxNewTokens) && (record.maxNewTokens as number) > 0)) {
+    throw new FrankenlensError('InvalidArgument', vscode.l10n.t('probe option "maxNewTokens" must be a positive whole number'));
+  }
+  return { layers: record.layers as string | undefined, maxNewTokens: record.maxNewTokens as number | undefined };
+}
+
+/** Arguments (probe, IN, RL, items, condition, options) skip the questions: scripts and tests use them. */
 export async function runProbe(services: HostServices, roles: CheckpointRoles, args: readonly unknown[]): Promise<void> {
   try {
+    const options = probeRunOptions(args[5]);
     const probe = (args[0] as ProbeName | undefined) ?? (await pickProbe());
     if (!probe) return;
     const pair = await probePair(roles, args.slice(1, 3));
@@ -47,6 +66,8 @@ export async function runProbe(services: HostServices, roles: CheckpointRoles, a
     const cliArgs = ['probe', probe, '--in', pair.inDir, '--rl', pair.rlDir, '--items', items, '--out', outDir, '--device', settings.executionProvider];
     if (condition) cliArgs.push('--condition', condition);
     if (settings.threads > 0) cliArgs.push('--threads', String(settings.threads));
+    if (options.layers) cliArgs.push('--layers', options.layers);
+    if (options.maxNewTokens) cliArgs.push('--max-new-tokens', String(options.maxNewTokens));
     if (resume) cliArgs.push('--resume');
     await runCliJob(services, { title: vscode.l10n.t('Frankenlens: {0} probe', probe), args: cliArgs });
     const { message, title } = await loadAnalysisContent(join(outDir, `${probe}.summary.json`));

@@ -1,0 +1,91 @@
+// End-to-end check of the analyses beyond the comparison, in a real VS Code (code-server +
+// headless Chromium): "Frankenlens: Analyse Update Spectra (SVD)…" from the palette (dialogs,
+// progress) draws the spectral charts; a probe summary written by the CLI is listed under
+// Analyses and opens in the panel with IN and RL overlaid per layer; the charts follow a theme
+// change. Then, inside the extension host, "Run Probe" with arguments runs the CLI as a job and
+// shows its charts. Screenshots (dark and light) go to test-artifacts/.
+//
+//   node esbuild.mjs && node test/e2e/analysesPanel.e2e.mjs
+//
+// Needs what compareCheckpoints.e2e.mjs needs (code-server, Node 24, Chromium, playwright-core). About 90 s.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runExtensionTests } from './extensionTests.mjs';
+import { answerFileDialog, openWorkbench, pickQuickInputItem, runCommand, runWithDemo, selectColorTheme, webviewFrame } from './workbench.mjs';
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+const artifacts = resolve(process.env.FRANKENLENS_ARTIFACTS ?? join(repoRoot, 'test-artifacts'));
+const cli = join(repoRoot, 'dist/cli.js');
+const run = mkdtempSync(join(tmpdir(), 'frankenlens-e2e-analyses-'));
+const workspace = join(run, 'workspace');
+const checkpoints = join(workspace, 'demo', 'checkpoints');
+mkdirSync(artifacts, { recursive: true });
+
+const pane = (page, title) => page.locator('.pane', { has: page.locator('.pane-header', { hasText: title }) });
+
+async function allChartsDrawn(panel) {
+  await panel.locator('main#app[aria-busy="false"] .charts figure svg.marks').first().waitFor({ timeout: 120_000 });
+  const figures = await panel.locator('.charts figure').count();
+  assert.ok(figures > 0, 'charts are shown');
+  assert.equal(await panel.locator('.charts figure svg.marks').count(), figures, 'every chart is drawn');
+  assert.equal(await panel.locator('.chart-error').count(), 0);
+  return figures;
+}
+
+async function userFlow(browser) {
+  const { page, cspViolations, webviewErrors, close } = await openWorkbench(browser, { runDir: join(run, 'ui'), workspace, extensionPath: repoRoot });
+  try {
+    // Spectral analysis from the palette: IN, RL, no Base.
+    await runCommand(page, 'Frankenlens: Analyse Update Spectra (SVD)');
+    await answerFileDialog(page, 'SFT checkpoint (IN)', join(checkpoints, 'in'));
+    await answerFileDialog(page, 'RL checkpoint', join(checkpoints, 'rl'));
+    await pickQuickInputItem(page, 'Compare IN and RL only');
+    const panel = webviewFrame(page);
+    const spectralCharts = await allChartsDrawn(panel);
+    const spectralFile = join(workspace, '.frankenlens', 'spectral-in-vs-rl', 'spectral.json');
+    assert.ok(existsSync(spectralFile), `${spectralFile} was written`);
+    assert.equal(JSON.parse(readFileSync(spectralFile, 'utf8')).schema, 'frankenlens.spectral/1');
+    assert.match(await panel.locator('.diff-header').innerText(), /Singular values of the updates/);
+    await page.screenshot({ path: join(artifacts, 'spectral-panel-dark.png') });
+
+    // The probe summary the CLI wrote is listed under Analyses and opens in the panel.
+    await page.locator('.activitybar .action-item a[aria-label^="Frankenlens"]').click();
+    const probeRow = pane(page, 'Analyses').locator('.monaco-list-row', { hasText: 'ablation' });
+    await probeRow.waitFor({ timeout: 30_000 });
+    await probeRow.click();
+    await panel.locator('.diff-header', { hasText: 'each decoder layer ablated' }).waitFor({ timeout: 60_000 });
+    const probeCharts = await allChartsDrawn(panel);
+    const legend = (await panel.locator('.charts figure svg .role-legend').first().textContent()) ?? '';
+    assert.ok(legend.includes('IN') && legend.includes('RL'), `IN and RL overlaid: ${legend}`);
+    await page.screenshot({ path: join(artifacts, 'probe-panel-dark.png') });
+
+    await selectColorTheme(page, 'Light Modern');
+    await allChartsDrawn(webviewFrame(page));
+    await page.screenshot({ path: join(artifacts, 'probe-panel-light.png') });
+
+    assert.deepEqual(cspViolations, [], 'no CSP violations');
+    assert.deepEqual(webviewErrors, [], 'no errors in the webview console');
+    return `${spectralCharts} spectral charts, ${probeCharts} probe charts`;
+  } catch (error) {
+    await page.screenshot({ path: join(artifacts, 'e2e-analyses-failure.png') }).catch(() => {});
+    throw error;
+  } finally {
+    await close();
+  }
+}
+
+/** "Run Probe" called with arguments inside the extension host: the CLI job, then the panel. */
+async function commandFlow(browser) {
+  const { exitCode, consoleErrors } = await runExtensionTests({ browser, runDir: join(run, 'host'), workspace, extensionPath: repoRoot, suite: join(repoRoot, 'test/e2e/suite/probeCommand.ts') });
+  if (exitCode !== 0) throw new Error(`the extension-host suite failed (exit code ${exitCode}):\n${consoleErrors.join('\n')}`);
+}
+
+await runWithDemo({ repoRoot, run, workspace, artifacts }, async (browser) => {
+  execFileSync(process.execPath, [cli, 'probe', 'ablation', '--in', join(checkpoints, 'in'), '--rl', join(checkpoints, 'rl'), '--items', join(workspace, 'demo', 'benchmark', 'items.jsonl'), '--out', join(workspace, '.frankenlens', 'probes-in-vs-rl'), '--layers', '5-7', '--max-new-tokens', '4', '--quiet']);
+  const summary = await userFlow(browser);
+  await commandFlow(browser);
+  return `${summary}; Run Probe with arguments ran the CLI job`;
+});

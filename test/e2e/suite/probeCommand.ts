@@ -1,0 +1,33 @@
+/**
+ * Runs inside the extension host of the E2E session: "Frankenlens: Run Probe" called with
+ * arguments (no questions) runs `frankenlens probe` as a job and opens its charts in the panel.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+
+async function eventually(description: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting until ${description}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function run(): Promise<void> {
+  const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  assert.ok(workspace, 'the E2E session opens a workspace folder');
+  const items = join(workspace, 'demo', 'benchmark', 'items.jsonl');
+  await vscode.commands.executeCommand('frankenlens.runProbe', 'attention', 'demo/checkpoints/in', 'demo/checkpoints/rl', items, 'real', { layers: '0-3', maxNewTokens: 3 });
+
+  const summaryFile = join(workspace, '.frankenlens', 'probes-in-vs-rl', 'attention.summary.json');
+  assert.ok(existsSync(summaryFile), `${summaryFile} was written`);
+  const summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
+  assert.equal(summary.schema, 'frankenlens.probe.attention/1');
+  assert.equal(summary.items, 12);
+  assert.deepEqual(summary.models.map((model: { role: string }) => model.role), ['in', 'rl']);
+  await eventually('the panel shows the probe', () =>
+    vscode.window.tabGroups.all.flatMap((group) => group.tabs).some((tab) => tab.input instanceof vscode.TabInputWebview && tab.label === 'Probe: attention'),
+  );
+}
