@@ -7,7 +7,9 @@
  *   <cacheRoot>/<key>/decoder-plain-last.onnx (a few hundred KB: structure and offsets only)
  *
  * The key hashes the builder version with each file's fingerprint (size, mtime, header hash) and
- * config.json, so a changed checkpoint gets new graphs. When a hard link is impossible (cache on
+ * config.json, so a changed checkpoint gets new graphs. A merge variant's folder links the files of
+ * every checkpoint it takes tensors from (weights-0, weights-1, … over all of them), and its key
+ * adds which tensor comes from which checkpoint. When a hard link is impossible (cache on
  * another filesystem, or a filesystem without links), the graph is written beside the weight files
  * instead, as a hidden `.frankenlens-<key>-<graph>.onnx`.
  */
@@ -22,9 +24,10 @@ import { GraphBuilder } from './onnxGraph';
 /** Bump when a graph builder changes what it writes. */
 const BUILDER_VERSION = 2;
 
-export function checkpointKey(checkpoints: readonly Checkpoint[]): string {
+/** `selection`: which tensors come from which of `checkpoints`, when they are not all from one. */
+export function checkpointKey(checkpoints: readonly Checkpoint[], selection?: unknown): string {
   const content = checkpoints.map((checkpoint) => ({ config: checkpoint.configSha256, files: fingerprintFiles(checkpoint) }));
-  return createHash('sha256').update(JSON.stringify({ builder: BUILDER_VERSION, content })).digest('hex').slice(0, 24);
+  return createHash('sha256').update(JSON.stringify({ builder: BUILDER_VERSION, content, selection })).digest('hex').slice(0, 24);
 }
 
 export interface GraphFile {

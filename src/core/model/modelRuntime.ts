@@ -66,19 +66,31 @@ export interface DecoderResult {
   hiddenStates?: Float32Array;
 }
 
+/** Weights that need not all come from the runtime's checkpoint (a merge variant: see variantRuntime.ts). */
+export interface RuntimeWeights {
+  weights: ModelWeights;
+  /** The graph cache key: must change whenever any tensor's bytes or source can. */
+  cacheKey: string;
+}
+
 export class ModelRuntime {
   readonly config: ModelConfig;
   readonly weights: ModelWeights;
   private readonly key: string;
   private readonly sessions = new Map<string, Promise<StartedSession>>();
 
+  /**
+   * @param checkpoint gives config.json (and, to callers, the tokenizer and processor files).
+   * @param source the weights, by default the checkpoint's own.
+   */
   constructor(
     readonly checkpoint: Checkpoint,
     private readonly options: RuntimeOptions = {},
+    source: RuntimeWeights = { weights: ModelWeights.of(checkpoint), cacheKey: checkpointKey([checkpoint]) },
   ) {
     this.config = readModelConfig(checkpoint);
-    this.weights = ModelWeights.of(checkpoint);
-    this.key = checkpointKey([checkpoint]);
+    this.weights = source.weights;
+    this.key = source.cacheKey;
   }
 
   static open(dir: string, options: RuntimeOptions = {}): ModelRuntime {
