@@ -40,12 +40,17 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGTERM', () => controller.abort());
   const cancel = cancelTokenFromSignal(controller.signal);
   switch (command) {
-    case 'diff':
-    case 'demo': {
-      const { result, outDir, files } = command === 'diff' ? await diffCommand(rest, cancel) : await demoCommand(rest, cancel);
+    case 'diff': {
+      const { result, outDir, files } = await diffCommand(rest, cancel);
       process.stdout.write(`${describeDiff(result)}\nwrote ${files.length} files to ${outDir}\n`);
       const html = files.find((file) => file.endsWith('.html'));
       if (html) process.stdout.write(`open the report: ${html}\n`);
+      return EXIT.ok;
+    }
+    case 'demo': {
+      const { index, steps } = await demoCommand(rest, cancel);
+      for (const step of steps) process.stdout.write(`== ${step.name} (${step.seconds.toFixed(1)} s)\n${step.summary}\n`);
+      process.stdout.write(`open the study: ${index}\n`);
       return EXIT.ok;
     }
     case 'spectral': {

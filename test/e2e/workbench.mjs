@@ -177,7 +177,7 @@ export async function waitFor(description, check, timeoutMs = 30_000, intervalMs
  * and prints its summary; the run folder is removed afterwards unless FRANKENLENS_KEEP_RUN=1.
  */
 export async function runWithDemo({ repoRoot, run, workspace, artifacts }, scenario) {
-  execFileSync(process.execPath, [join(repoRoot, 'dist/cli.js'), 'demo', '--dir', join(workspace, 'demo')], { stdio: 'ignore' });
+  execFileSync(process.execPath, [join(repoRoot, 'dist/cli.js'), 'demo', '--weights-only', '--dir', join(workspace, 'demo')], { stdio: 'ignore' });
   const browser = await launchChromium();
   try {
     console.log(`e2e: ok (${await scenario(browser)}); screenshots in ${artifacts}`);

@@ -1,25 +1,40 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CancelToken } from '../../core/progress';
+import { throwIfCancelled, type CancelToken } from '../../core/progress';
+import { renderSvg } from '../../core/report/renderReport';
+import { STUDY_INDEX_HTML, studyIndexHtml, type StudySection } from '../../core/report/studyReport';
 import { qwenProcessorFiles, qwenSpecialTokenIds } from '../../core/synthetic/qwenProcessorFiles';
 import { writeSyntheticBenchmark } from '../../core/synthetic/syntheticBenchmark';
 import { DEMO_SHAPE, writeSyntheticCheckpoint, type PlantedUpdate } from '../../core/synthetic/syntheticQwenVl';
-import { diffCommand, type DiffCommandResult } from './diffCommand';
+import { describeDiff, diffCommand } from './diffCommand';
+import { probeCommand } from './probeCommand';
+import { describeSpectral, spectralCommand } from './spectralCommand';
 
-export const DEMO_USAGE = `frankenlens demo [--dir DIR] [--regenerate]
+export const DEMO_USAGE = `frankenlens demo [--dir DIR] [--regenerate] [--weights-only]
 
-Generates a small synthetic Qwen2.5-VL-layout Base/IN/RL triple (random weights, RL update planted
-in mid-to-late decoder layers; clearly labelled synthetic) under DIR (default ./demo), then runs
-the diff and writes the report to DIR/report.`;
+The whole study on built-in synthetic checkpoints, in a few minutes: generates a small Qwen2.5-VL
+Base/IN/RL triple (random weights, the RL update planted in HF decoder layers 6–11 of 12; labelled
+synthetic in config.json, runnable: tokenizer and processor files included) and a generated
+benchmark of shape questions, then runs the weight diff, the spectral analysis and the layer-ablation
+and attention-to-vision probes, and writes DIR/report/index.html linking every result.
+  --weights-only   stop after the diff (no model runs)`;
 
 /** Where the demo's RL update goes: HF layers 6..11 of 12, so the chart has a known answer. */
 export const DEMO_RL_UPDATE: PlantedUpdate = { llmLayers: [6, 7, 8, 9, 10, 11], scale: 0.02, density: 0.7 };
 /** SFT touched everything a little, vision blocks included. */
 export const DEMO_BASE_OFFSET: PlantedUpdate = { llmLayers: [...Array(12).keys()], visionBlocks: [...Array(8).keys()], scale: 0.05 };
+/** The random demo models never stop on their own; a short budget keeps the probes to seconds. */
+const DEMO_MAX_NEW_TOKENS = '8';
 
-export async function demoCommand(argv: string[], cancel: CancelToken): Promise<DiffCommandResult> {
-  const { values } = parseArgs({ args: argv, options: { dir: { type: 'string', default: 'demo' }, regenerate: { type: 'boolean', default: false } }, strict: true });
+export interface DemoResult {
+  outDir: string;
+  index: string;
+  steps: { name: string; seconds: number; summary: string }[];
+}
+
+export async function demoCommand(argv: string[], cancel: CancelToken): Promise<DemoResult> {
+  const { values } = parseArgs({ args: argv, options: { dir: { type: 'string', default: 'demo' }, regenerate: { type: 'boolean', default: false }, 'weights-only': { type: 'boolean', default: false } }, strict: true });
   const dir = resolve(values.dir);
   const paths = { base: join(dir, 'checkpoints', 'base'), in: join(dir, 'checkpoints', 'in'), rl: join(dir, 'checkpoints', 'rl') };
   const seed = 20260212;
@@ -37,5 +52,62 @@ export async function demoCommand(argv: string[], cancel: CancelToken): Promise<
   generate(paths.rl, { update: DEMO_RL_UPDATE });
   const benchmark = join(dir, 'benchmark');
   if (!existsSync(benchmark) || values.regenerate) writeSyntheticBenchmark(benchmark, { itemsPerKind: 4, seed });
-  return diffCommand(['--in', paths.in, '--rl', paths.rl, '--base', paths.base, '--out', join(dir, 'report')], cancel);
+  const items = join(benchmark, 'items.jsonl');
+
+  const report = join(dir, 'report');
+  const steps: DemoResult['steps'] = [];
+  const sections: StudySection[] = [];
+  const step = async (name: string, work: () => Promise<{ summary: string; section: StudySection }>) => {
+    throwIfCancelled(cancel);
+    process.stderr.write(`demo: ${name}\n`);
+    const started = performance.now();
+    const { summary, section } = await work();
+    steps.push({ name, seconds: (performance.now() - started) / 1000, summary });
+    sections.push(section);
+  };
+  const link = (label: string, file: string) => ({ label, href: relative(report, file) });
+
+  await step('weight diff', async () => {
+    const { result, outDir } = await diffCommand(['--in', paths.in, '--rl', paths.rl, '--base', paths.base, '--out', report, '--quiet'], cancel);
+    return {
+      summary: describeDiff(result),
+      section: { title: 'Weight updates per layer', summary: 'Relative Frobenius norm of ΔRL = RL − IN and ΔIN = IN − Base per layer; the demo plants its RL update in HF decoder layers 6–11.', links: [link('report', join(outDir, 'report.html')), link('diff.json', join(outDir, 'diff.json'))], charts: [] },
+    };
+  });
+  if (!values['weights-only']) {
+    await step('spectral analysis', async () => {
+      const outDir = join(report, 'spectral');
+      const { result, files } = await spectralCommand(['--in', paths.in, '--rl', paths.rl, '--base', paths.base, '--out', outDir, '--quiet'], cancel);
+      return {
+        summary: describeSpectral(result),
+        section: { title: 'Spectra of the updates', summary: 'Singular values of every included update matrix: stable and effective rank, spectral norm, per layer.', links: files.filter((file) => /\.(html|json)$/.test(file) && !file.endsWith('.vl.json')).map((file) => link(relative(outDir, file), file)), charts: [] },
+      };
+    });
+    for (const probe of ['ablation', 'attention'] as const) {
+      await step(`${probe} probe`, async () => {
+        const outDir = join(report, 'probes');
+        const { summaryPath, files } = await probeCommand([probe, '--in', paths.in, '--rl', paths.rl, '--items', items, '--out', outDir, '--max-new-tokens', DEMO_MAX_NEW_TOKENS, '--quiet'], cancel);
+        const charts = [];
+        for (const file of files.filter((path) => path.endsWith('.vl.json'))) {
+          const spec = JSON.parse(readFileSync(file, 'utf8'));
+          charts.push({ title: typeof spec.title === 'string' ? spec.title : relative(outDir, file), svg: await renderSvg(spec) });
+        }
+        const title = probe === 'ablation' ? 'Reasoning localization: accuracy per ablated layer' : 'Attention from the response to the image, per layer';
+        const summary = probe === 'ablation' ? 'Each decoder layer replaced by the identity in turn, IN and RL, with Wilson intervals.' : 'Mean over heads of the attention mass from response tokens to image tokens, own and shared responses, RL − IN with bootstrap intervals.';
+        return { summary: `${probe}: ${relative(dir, summaryPath)}`, section: { title, summary, links: [link(`${probe}.summary.json`, summaryPath)], charts } };
+      });
+    }
+  }
+
+  const index = join(report, STUDY_INDEX_HTML);
+  writeFileSync(
+    index,
+    studyIndexHtml({
+      title: 'Frankenlens demo study',
+      banner: 'Synthetic checkpoints with random weights and a planted RL update: the pipeline is real, the models are not. Probe and accuracy numbers of random models say nothing about real ones.',
+      facts: [['IN', paths.in], ['RL', paths.rl], ['Base', paths.base], ['Benchmark', `${items} (generated)`], ['Steps', steps.map((done) => `${done.name} ${done.seconds.toFixed(1)} s`).join(' · ')]],
+      sections,
+    }),
+  );
+  return { outDir: report, index, steps };
 }
