@@ -1,23 +1,62 @@
 /**
  * `npm run bench -- model`: greedy decoding speed of the ONNX graphs on the tiny fixture model and
  * on a generated ~0.5B-parameter random Qwen2 (Qwen2.5-0.5B's shape, bf16, written once into
- * .bench/), plain graphs against graphs with the probe taps on (attention mass, gates, K/V
- * override, with neutral inputs); and, on a 2 GB float32 copy of that model, that building graphs
- * and starting a session adds no weight bytes on disk.
+ * .bench/), plain graphs against each probe tap (attention mass, gates, K/V override, key bias)
+ * and all taps at once; and, on a 2 GB float32 copy of that model, that building graphs and
+ * starting a session adds no weight bytes on disk; and benchmark items/s of IN against a
+ * Frankenstein variant run from referenced weights (and its merged copy).
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { writeCheckpointFolder } from '../src/core/checkpoint/safetensorsWriter';
 import { encodeFloats } from '../src/core/checkpoint/floatEncode';
-import { generateGreedy } from '../src/core/model/generate';
-import { ModelRuntime } from '../src/core/model/modelRuntime';
+import { generateGreedy, stepGraph, type GenerateOptions } from '../src/core/model/generate';
+import { kvOverrideFrom, ModelRuntime, type KvCache, type TapInputs } from '../src/core/model/modelRuntime';
 import { embedPrompt } from '../src/core/model/promptEmbedding';
-import type { DecoderTaps } from '../src/core/model/taps';
-import { qwen2_5VlTensorSpecs, syntheticValueStream, type SyntheticShape } from '../src/core/synthetic/syntheticQwenVl';
+import { readBenchmarkItems } from '../src/core/bench/benchmarkItems';
+import { scoreResponses } from '../src/core/bench/scoreResponses';
+import { thirdsVariants } from '../src/core/merge/presets';
+import { resolveMerge } from '../src/core/merge/resolveMerge';
+import { writeMerge } from '../src/core/merge/writeMerge';
+import { openVariantRuntime } from '../src/core/model/variantRuntime';
+import { writeSyntheticBenchmark } from '../src/core/synthetic/syntheticBenchmark';
+import { qwenProcessorFiles, qwenSpecialTokenIds } from '../src/core/synthetic/qwenProcessorFiles';
+import { qwen2_5VlTensorSpecs, syntheticValueStream, writeSyntheticCheckpoint, type SyntheticShape } from '../src/core/synthetic/syntheticQwenVl';
+import { answerItem, answeringModel, type AnsweringModel, type ItemAnswer } from '../src/core/variants/answerItems';
 
 const REPEATS = Number(process.env.FRANKENLENS_BENCH_REPEATS ?? 5);
-const PROBE_TAPS: DecoderTaps = { attentionMass: true, gates: true, kvOverride: true };
+
+/** A tap configuration as a probe runs it: the graph's taps and the inputs of every step. */
+interface TapCase {
+  name: string;
+  options: (context: { layers: number; promptLength: number; cleanCache: KvCache }) => GenerateOptions;
+}
+
+const MASS_KEYS = 8;
+const massKeys = (total: number) => Float32Array.from({ length: total }, (_, position) => (position < MASS_KEYS ? 1 : 0));
+const noOverride = (layers: number) => ({ positions: [], keys: new Float32Array(0), values: new Float32Array(0), layers: Array<boolean>(layers).fill(false) });
+
+/** Each tap alone, then every tap compiled into every step with neutral inputs (the worst case). */
+const TAP_CASES: TapCase[] = [
+  { name: 'attention mass', options: ({ promptLength }) => ({ taps: { attentionMass: true }, prefillTaps: { massKeys: massKeys(promptLength) }, stepTaps: (length) => ({ massKeys: massKeys(length + 1) }) }) },
+  { name: 'gates (all open)', options: ({ layers }) => ({ taps: { gates: true }, stepTaps: () => ({ gates: new Float32Array(2 * layers).fill(1) }) }) },
+  {
+    name: 'K/V override in the prefill (swap probe)',
+    options: ({ layers, promptLength, cleanCache }) => {
+      const positions = Array.from({ length: promptLength / 2 }, (_, index) => promptLength / 4 + index);
+      return { taps: { kvOverride: true }, prefillTaps: { kvOverride: kvOverrideFrom(cleanCache, positions, Array<boolean>(layers).fill(true)) } };
+    },
+  },
+  { name: 'key bias (zeros)', options: ({ layers }) => ({ taps: { keyBias: true }, stepTaps: (length) => ({ keyBias: new Float32Array(layers * (length + 1)) }) }) },
+  {
+    name: 'all taps in every step',
+    options: ({ layers, promptLength }) => {
+      const neutral = (total: number): TapInputs => ({ massKeys: massKeys(total), gates: new Float32Array(2 * layers).fill(1), kvOverride: noOverride(layers), keyBias: new Float32Array(layers * total) });
+      return { taps: { attentionMass: true, gates: true, kvOverride: true, keyBias: true }, prefillTaps: neutral(promptLength), stepTaps: (length) => neutral(length + 1) };
+    },
+  },
+];
 
 /** Qwen2.5-0.5B's decoder: 494M parameters with tied embeddings (vision fields unused). */
 const HALF_B_SHAPE: SyntheticShape = {
@@ -57,31 +96,56 @@ function ensureQwen2(dir: string, dtype: 'BF16' | 'F32'): string {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /**
- * Decode tokens/s with taps off and on, medians of REPEATS generations of `newTokens` after a
- * `promptLength`-token prompt; the two alternate so that load from other processes hits both alike.
+ * Decode tokens/s and prefill time without taps and with each tap case, over REPEATS generations
+ * of `newTokens` after a `promptLength`-token prompt (medians of per-token times and of prefills). Plain and tapped runs alternate,
+ * so that load from other processes hits both alike; one tapped session is loaded at a time.
  */
-async function speedRow(name: string, dir: string, cacheDir: string, promptLength: number, newTokens: number): Promise<Record<string, unknown>> {
+async function speedRows(name: string, dir: string, cacheDir: string, promptLength: number, newTokens: number): Promise<Record<string, unknown>[]> {
   const runtime = ModelRuntime.open(dir, { cacheDir });
+  const { layers } = runtime.config.decoder;
   const ids = Array.from({ length: promptLength }, (_, index) => (index * 7919) % 250);
   const prompt = await embedPrompt(runtime, ids);
   const settings = { maxNewTokens: newTokens, repetitionPenalty: 1, eosTokenIds: [] };
-  const speeds = { plain: [] as number[], tapped: [] as number[] };
-  for (const taps of [{}, PROBE_TAPS]) await generateGreedy(runtime, ids, prompt, { ...settings, maxNewTokens: 2 }, { taps }); // session start, first allocations
-  for (let repeat = 0; repeat < REPEATS; repeat++) {
-    for (const [key, taps] of [['plain', {}], ['tapped', PROBE_TAPS]] as const) {
-      const generation = await generateGreedy(runtime, ids, prompt, settings, { taps });
-      speeds[key].push((generation.tokens.length - 1) / generation.decodeSeconds);
+  const cleanCache = (await runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache() }, { taps: {}, logits: 'last' })).cache;
+  const rows: Record<string, unknown>[] = [];
+  // Per-step times (between consecutive tokens): their median shrugs off bursts of load better than whole runs.
+  const timed = async (options: GenerateOptions, stepMs: number[], prefillMs: number[]) => {
+    let last = 0;
+    const generation = await generateGreedy(runtime, ids, prompt, settings, {
+      ...options,
+      onStep: () => {
+        const now = performance.now();
+        if (last > 0) stepMs.push(now - last);
+        last = now;
+      },
+    });
+    prefillMs.push(generation.prefillSeconds * 1000);
+  };
+  for (const tapCase of TAP_CASES) {
+    const options = tapCase.options({ layers, promptLength, cleanCache });
+    const plain = { steps: [] as number[], prefills: [] as number[] };
+    const tapped = { steps: [] as number[], prefills: [] as number[] };
+    for (const warmup of [{}, options]) await generateGreedy(runtime, ids, prompt, { ...settings, maxNewTokens: 2 }, warmup); // session start, first allocations
+    for (let repeat = 0; repeat < REPEATS; repeat++) {
+      await timed({}, plain.steps, plain.prefills);
+      await timed(options, tapped.steps, tapped.prefills);
     }
+    await runtime.unload(stepGraph(options.taps ?? {}, options.stepTaps?.(promptLength)));
+    await runtime.unload(stepGraph(options.taps ?? {}, options.prefillTaps));
+    const [plainStep, tappedStep] = [median(plain.steps), median(tapped.steps)];
+    rows.push({
+      model: name,
+      'prompt + new': `${promptLength} + ${newTokens}`,
+      taps: tapCase.name,
+      'decode tok/s, plain': +(1000 / plainStep).toFixed(1),
+      'decode tok/s, taps': +(1000 / tappedStep).toFixed(1),
+      'decode overhead %': +((tappedStep / plainStep - 1) * 100).toFixed(1),
+      'prefill ms, plain': +median(plain.prefills).toFixed(1),
+      'prefill ms, taps': +median(tapped.prefills).toFixed(1),
+    });
   }
   await runtime.unload();
-  const [plain, tapped] = [median(speeds.plain), median(speeds.tapped)];
-  return {
-    model: name,
-    'prompt + new tokens': `${promptLength} + ${newTokens}`,
-    'decode tok/s, plain': +plain.toFixed(1),
-    'decode tok/s, taps on': +tapped.toFixed(1),
-    'tap overhead %': +((plain / tapped - 1) * 100).toFixed(1),
-  };
+  return rows;
 }
 
 /** Free bytes of the filesystem before and after building every graph and starting the decoder session. */
@@ -108,17 +172,93 @@ async function noCopyCheck(dir: string, cacheDir: string): Promise<Record<string
   };
 }
 
+/** A ~50M-parameter Qwen2.5-VL for the variant sweep: big enough that reading weights matters, small enough for many items. */
+const VARIANT_SHAPE: SyntheticShape = {
+  hiddenSize: 512, intermediateSize: 1536, llmLayers: 12, attentionHeads: 8, keyValueHeads: 2, vocabSize: 4096,
+  visionDepth: 4, visionHidden: 128, visionIntermediate: 320, visionHeads: 4, fullAttentionBlocks: [3],
+};
+
+/** A runnable bf16 IN/RL pair (tokenizer and processor files included; RL changed in the later half) and a synthetic visual benchmark. */
+function ensureVariantInputs(benchDir: string): { pair: { in: string; rl: string }; itemsFile: string } {
+  const root = join(benchDir, 'variant-sweep');
+  const pair = { in: join(root, 'in'), rl: join(root, 'rl') };
+  const itemsFile = join(root, 'benchmark', 'items.jsonl');
+  if (!existsSync(join(root, 'complete.json'))) {
+    console.log(`generating a bf16 IN/RL pair (~50M parameters) and a synthetic benchmark in ${root} ...`);
+    const seed = 11;
+    const extraFiles = qwenProcessorFiles({ specialTokenIds: qwenSpecialTokenIds(VARIANT_SHAPE.vocabSize), seed, minPixels: 3136, maxPixels: 12544 });
+    const common = { shape: VARIANT_SHAPE, seed, dtype: 'BF16' as const, overwrite: true, extraFiles };
+    writeSyntheticCheckpoint(pair.in, common);
+    writeSyntheticCheckpoint(pair.rl, { ...common, update: { llmLayers: [6, 7, 8, 9, 10, 11], scale: 0.05 } });
+    writeSyntheticBenchmark(join(root, 'benchmark'), { itemsPerKind: 4, seed });
+    writeFileSync(join(root, 'complete.json'), '{}');
+  }
+  return { pair, itemsFile };
+}
+
+/**
+ * Benchmark items/s of IN, of a thirds variant run from referenced weights, and of the same
+ * variant written by the merge writer; they alternate, REPEATS passes over every item. The
+ * variant's answers must equal the merged copy's.
+ */
+async function variantThroughput(benchDir: string, cacheDir: string, maxNewTokens: number): Promise<Record<string, unknown>[]> {
+  const { pair, itemsFile } = ensureVariantInputs(benchDir);
+  const items = readBenchmarkItems(itemsFile);
+  const plan = thirdsVariants(pair, VARIANT_SHAPE.llmLayers)[0]!;
+  const mergedDir = join(benchDir, 'variant-sweep', 'merged');
+  if (!existsSync(mergedDir)) await writeMerge(resolveMerge(plan), { outDir: mergedDir });
+  const models = [
+    answeringModel('IN', ModelRuntime.open(pair.in, { cacheDir })),
+    answeringModel(`${plan.name} (referenced)`, openVariantRuntime(plan, { cacheDir })),
+    answeringModel(`${plan.name} (merged copy)`, ModelRuntime.open(mergedDir, { cacheDir })),
+  ];
+  const seconds = new Map(models.map((model) => [model, [] as number[]]));
+  const answers = new Map<AnsweringModel, ItemAnswer[]>();
+  for (const model of models) await answerItem(model, items[0]!, 2); // session starts
+  for (let repeat = 0; repeat < REPEATS; repeat++) {
+    for (const model of models) {
+      const started = performance.now();
+      const answered: ItemAnswer[] = [];
+      for (const item of items) answered.push(await answerItem(model, item, maxNewTokens));
+      seconds.get(model)!.push((performance.now() - started) / 1000);
+      answers.set(model, answered);
+    }
+  }
+  for (const model of models) await model.runtime.unload();
+  const [inModel, referenced, merged] = models as [AnsweringModel, AnsweringModel, AnsweringModel];
+  const sameAnswers = answers.get(referenced)!.every((answer, index) => answer.response === answers.get(merged)![index]!.response);
+  const inItemsPerSecond = items.length / median(seconds.get(inModel)!);
+  return models.map((model) => {
+    const itemsPerSecond = items.length / median(seconds.get(model)!);
+    const tokens = answers.get(model)!.reduce((total, answer) => total + answer.tokens, 0);
+    const { summary } = scoreResponses(items, new Map(answers.get(model)!.map((answer) => [answer.id, answer])));
+    return {
+      model: model.name,
+      items: items.length,
+      'new tokens': `${tokens} (≤ ${maxNewTokens}/item)`,
+      'items/s': +itemsPerSecond.toFixed(2),
+      'vs IN': +(itemsPerSecond / inItemsPerSecond).toFixed(3),
+      'new tokens/s': +((tokens / items.length) * itemsPerSecond).toFixed(1),
+      accuracy: +summary.overall.accuracy.toFixed(3),
+      ...(model === referenced ? { 'answers = merged copy': sameAnswers } : {}),
+    };
+  });
+}
+
 export async function runModelBench(benchDir: string): Promise<void> {
   mkdirSync(benchDir, { recursive: true });
   const cacheDir = join(benchDir, 'graph-cache');
   const tiny = join(__dirname, '..', 'test', 'fixtures', 'qwen2_5_vl_tiny');
   const bf16 = ensureQwen2(join(benchDir, 'qwen2-0.5b-bf16'), 'BF16');
   const f32 = ensureQwen2(join(benchDir, 'qwen2-0.5b-f32'), 'F32');
-  const speed = [await speedRow('tiny Qwen2.5-VL (fixture, f32)', tiny, cacheDir, 32, 128), await speedRow('random Qwen2 0.5B (bf16 → f32 on CPU)', bf16, cacheDir, 32, 24)];
+  const speed = [...(await speedRows('tiny Qwen2.5-VL (fixture, f32)', tiny, cacheDir, 32, 128)), ...(await speedRows('random Qwen2 0.5B (bf16 → f32 on CPU)', bf16, cacheDir, 32, 24))];
+  const variants = await variantThroughput(benchDir, cacheDir, 32);
   const noCopy = await noCopyCheck(f32, join(benchDir, 'graph-cache-no-copy'));
-  console.log(`\nmodel decoding on onnxruntime-node CPU, medians of ${REPEATS} runs, ${process.version}, ${availableParallelism()} cores; taps on = ${Object.keys(PROBE_TAPS).join(' + ')}`);
+  console.log(`\nmodel decoding on onnxruntime-node CPU, medians of ${REPEATS} runs, ${process.version}, ${availableParallelism()} cores; taps with the inputs a probe gives (all taps: neutral inputs at every step)`);
   console.table(speed);
+  console.log(`\nbenchmark items/s: IN vs a Frankenstein variant run from IN's and RL's files (no merged copy) vs the same variant written to disk, medians of ${REPEATS} passes`);
+  console.table(variants);
   console.log('\nno weight copy on disk: graph cache with hard links');
   console.table([noCopy]);
-  writeFileSync(join(benchDir, 'model-results.json'), JSON.stringify({ date: new Date().toISOString(), speed, noCopy }, null, 2));
+  writeFileSync(join(benchDir, 'model-results.json'), JSON.stringify({ date: new Date().toISOString(), speed, variants, noCopy }, null, 2));
 }
