@@ -140,7 +140,7 @@ async function runPlan(plan: MergePlan, out: string | undefined, values: { 'max-
   return `${summary}\nwrote ${resolve(out)}`;
 }
 
-function readPlanFile(path: string): MergePlan {
+export function readPlanFile(path: string): MergePlan {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
