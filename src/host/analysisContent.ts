@@ -13,6 +13,7 @@ import { ablationCharts, attentionCharts, swapCharts, type ProbeChart } from '..
 import { spectralCharts } from '../core/report/spectralSpecs';
 import { SPECTRAL_SCHEMA, type SpectralResult } from '../core/spectral/spectralResult';
 import type { ShowAnalysisMessage } from '../../webview/protocol';
+import { resultsFolderPath, type FrankenlensSettings } from './settings';
 import { panelStrings } from './showDiffMessage';
 
 export interface AnalysisContent {
@@ -81,7 +82,12 @@ function probeContent(probe: ProbeName, summary: ProbeSummary<unknown>, file: st
   };
 }
 
-/** The folder an analysis of a pair writes into: `<results>/<kind>-<in>-vs-<rl>`. */
-export function analysisFolder(resultsFolder: string, kind: string, inDir: string, rlDir: string): string {
-  return join(resultsFolder, `${kind}-${basename(inDir)}-vs-${basename(rlDir)}`);
+/**
+ * The folder an analysis of a pair writes into: `<results>/<kind>-<in>-vs-<rl>`. Analyses are
+ * saved in the workspace's results folder, so without a local folder open there is nowhere to go.
+ */
+export function analysisFolder(settings: FrankenlensSettings, kind: string, inDir: string, rlDir: string): string {
+  const results = resultsFolderPath(settings);
+  if (results === undefined) throw new FrankenlensError('InvalidArgument', vscode.l10n.t('open a folder first: analyses are saved in its results folder ({0})', settings.resultsFolder));
+  return join(results, `${kind}-${basename(inDir)}-vs-${basename(rlDir)}`);
 }

@@ -15,7 +15,7 @@ import type { CheckpointRoles } from './checkpointRoles';
 import { runCliJob } from './cliJob';
 import { DiffPanel } from './diffPanel';
 import type { HostServices } from './hostServices';
-import { readSettings, resultsFolderPath } from './settings';
+import { readSettings } from './settings';
 import { showFailure } from './showFailure';
 
 const PROBES: { probe: ProbeName; label: () => string; detail: () => string }[] = [
@@ -55,12 +55,7 @@ export async function runProbe(services: HostServices, roles: CheckpointRoles, a
     if (probe !== 'swap' && !condition) return;
 
     const settings = readSettings();
-    const results = resultsFolderPath(settings);
-    if (results === undefined) {
-      void vscode.window.showErrorMessage(vscode.l10n.t('Frankenlens: open a folder first; probe results are saved in its results folder.'));
-      return;
-    }
-    const outDir = analysisFolder(results, 'probes', pair.inDir, pair.rlDir);
+    const outDir = analysisFolder(settings, 'probes', pair.inDir, pair.rlDir);
     const resume = await resumeOrRestart(outDir, probe);
     if (resume === undefined) return;
     const cliArgs = ['probe', probe, '--in', pair.inDir, '--rl', pair.rlDir, '--items', items, '--out', outDir, '--device', settings.executionProvider];

@@ -11,7 +11,7 @@ import { resolveCheckpointFolders } from './checkpointFolders';
 import { runCliJob } from './cliJob';
 import { DiffPanel } from './diffPanel';
 import type { HostServices } from './hostServices';
-import { readSettings, resultsFolderPath } from './settings';
+import { readSettings } from './settings';
 import { showFailure } from './showFailure';
 
 export async function spectralAnalysis(services: HostServices, args: readonly unknown[]): Promise<void> {
@@ -19,12 +19,7 @@ export async function spectralAnalysis(services: HostServices, args: readonly un
     const folders = await resolveCheckpointFolders(args);
     if (!folders) return;
     const settings = readSettings();
-    const results = resultsFolderPath(settings);
-    if (results === undefined) {
-      void vscode.window.showErrorMessage(vscode.l10n.t('Frankenlens: open a folder first; the spectral analysis is saved in its results folder.'));
-      return;
-    }
-    const outDir = analysisFolder(results, 'spectral', folders.inDir, folders.rlDir);
+    const outDir = analysisFolder(settings, 'spectral', folders.inDir, folders.rlDir);
     const cliArgs = ['spectral', '--in', folders.inDir, '--rl', folders.rlDir, ...(folders.baseDir ? ['--base', folders.baseDir] : []), '--out', outDir];
     if (settings.threads > 0) cliArgs.push('--threads', String(settings.threads));
     await runCliJob(services, { title: vscode.l10n.t('Frankenlens: singular values of the updates'), args: cliArgs });
