@@ -10,6 +10,7 @@ import { loadTokenizer } from '../../core/text/tokenizer';
 import { buildModelInputs, loadVisionLanguageProcessor } from '../../core/text/visionPrompt';
 import { readImageFile } from '../../core/vision/imageDecode';
 import { UsageError } from '../cliErrors';
+import { wholeNumber } from '../wholeNumberArgument';
 
 export const GENERATE_USAGE = `frankenlens generate --model DIR [--image FILE] --prompt TEXT [options]
 
@@ -87,8 +88,3 @@ export async function generateCommand(argv: string[], cancel: CancelToken): Prom
   }
 }
 
-function wholeNumber(flag: string, text: string): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) throw new UsageError(`${flag} must be a whole number, not "${text}"`);
-  return value;
-}
