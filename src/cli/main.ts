@@ -10,15 +10,16 @@ import { INSPECT_USAGE, inspectCommand } from './commands/inspectCommand';
 import { PROBE_USAGE, probeCommand } from './commands/probeCommand';
 import { FREEZE_USAGE, MERGE_USAGE, PLAN_USAGE, freezeCommand, mergeCommand, planCommand } from './commands/mergeCommand';
 import { SPECTRAL_USAGE, describeSpectral, spectralCommand } from './commands/spectralCommand';
+import { VARIANTS_USAGE, describeSweep, variantsCommand } from './commands/variantsCommand';
 
 const USAGE = `frankenlens ${TOOL_VERSION}: what did RL change in your vision-language model?
 
 Usage:
-${[DIFF_USAGE, SPECTRAL_USAGE, MERGE_USAGE, FREEZE_USAGE, PLAN_USAGE, INSPECT_USAGE, GENERATE_USAGE, PROBE_USAGE, BENCH_IMPORT_USAGE, SCORE_USAGE, DEMO_USAGE].map((text) => `  ${text.split('\n')[0]}`).join('\n')}
+${[DIFF_USAGE, SPECTRAL_USAGE, MERGE_USAGE, FREEZE_USAGE, PLAN_USAGE, INSPECT_USAGE, GENERATE_USAGE, PROBE_USAGE, VARIANTS_USAGE, BENCH_IMPORT_USAGE, SCORE_USAGE, DEMO_USAGE].map((text) => `  ${text.split('\n')[0]}`).join('\n')}
 
 Run "frankenlens COMMAND --help" for a command's options.`;
 
-const HELP: Record<string, string> = { diff: DIFF_USAGE, spectral: SPECTRAL_USAGE, merge: MERGE_USAGE, freeze: FREEZE_USAGE, plan: PLAN_USAGE, inspect: INSPECT_USAGE, generate: GENERATE_USAGE, probe: PROBE_USAGE, 'bench-import': BENCH_IMPORT_USAGE, score: SCORE_USAGE, demo: DEMO_USAGE };
+const HELP: Record<string, string> = { diff: DIFF_USAGE, spectral: SPECTRAL_USAGE, merge: MERGE_USAGE, freeze: FREEZE_USAGE, plan: PLAN_USAGE, inspect: INSPECT_USAGE, generate: GENERATE_USAGE, probe: PROBE_USAGE, variants: VARIANTS_USAGE, 'bench-import': BENCH_IMPORT_USAGE, score: SCORE_USAGE, demo: DEMO_USAGE };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -84,6 +85,11 @@ async function main(argv: string[]): Promise<number> {
     case 'probe': {
       const { files } = await probeCommand(rest, cancel);
       process.stdout.write(`wrote ${files.join(', ')}\n`);
+      return EXIT.ok;
+    }
+    case 'variants': {
+      const { summaryPath, rows, resumed } = await variantsCommand(rest, cancel);
+      process.stdout.write(`${describeSweep(rows)}\n${resumed > 0 ? `(${resumed} answers resumed) ` : ''}wrote ${summaryPath}\n`);
       return EXIT.ok;
     }
     default:
