@@ -140,6 +140,9 @@ export class ChartGallery {
       case 'data':
         content = JSON.stringify(slot.chart.spec.datasets ?? {}, null, 2);
         break;
+      case 'csv':
+        // Tables export CSV (analysisTable.ts); charts offer their data as JSON.
+        return;
     }
     this.options.onExport({ type: 'exportChart', chartId: slot.chart.id, format, content });
   }

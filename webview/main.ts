@@ -9,8 +9,9 @@ import { renderDiffHeader } from './diffHeader';
 import type { LayerRange } from './layerBrush';
 import { layerPicker } from './layerPicker';
 import { MergeActions } from './mergeActions';
+import { analysisTable } from './analysisTable';
 import { element } from './dom';
-import type { ChartViewState, ErrorMessage, ShowAnalysisMessage, ShowDiffMessage, StoredPanelState, ToPanel, ToPanelAnswer } from './protocol';
+import type { ChartViewState, ErrorMessage, ExportChartMessage, ShowAnalysisMessage, ShowDiffMessage, StoredPanelState, ToPanel, ToPanelAnswer } from './protocol';
 import { TensorTable } from './tensorTable';
 import { vscodeApi } from './vscodeApi';
 import { onThemeChange, themeChartConfig } from './vscodeTheme';
@@ -87,7 +88,8 @@ function showAnalysis(message: ShowAnalysisMessage): void {
   for (const { label, value } of message.facts) facts.append(element('dt', null, label), element('dd', null, element('code', null, value)));
   const header = element('header', 'diff-header', element('h2', null, message.heading), facts);
   const charts = element('section', 'charts');
-  app.replaceChildren(header, charts);
+  const post = (exportMessage: ExportChartMessage) => vscodeApi.postMessage(exportMessage);
+  app.replaceChildren(header, ...(message.table ? [analysisTable(strings, message.table, post)] : []), charts);
   const current = new ChartGallery(charts, message.charts, {
     chartFailedText: strings.chartFailed,
     onLayerRange: () => {},

@@ -78,6 +78,9 @@ export interface PanelStrings {
   /** Export buttons: {0} is the chart's title in the group's accessible name. */
   exportGroupLabel: string;
   exportFormats: Record<ChartExportFormat, string>;
+  /** Analysis tables with details: the hint until a row is picked, and the details' caption ({0}: the row). */
+  detailsHint: string;
+  detailsCaption: string;
 }
 
 /** The columns of the tensor table, in display order. */
@@ -105,14 +108,15 @@ export function isChartViewState(value: unknown): value is ChartViewState {
   );
 }
 
-/** What an exported chart file holds: the drawing (SVG, PNG), its Vega-Lite spec or its data. */
-export type ChartExportFormat = 'svg' | 'png' | 'spec' | 'data';
+/** What an exported file holds: a chart's drawing (SVG, PNG), its Vega-Lite spec or its data (JSON), or a table as CSV. */
+export type ChartExportFormat = 'svg' | 'png' | 'spec' | 'data' | 'csv';
 
 export const CHART_EXPORT_FORMATS: Readonly<Record<ChartExportFormat, { extension: string; base64: boolean }>> = {
   svg: { extension: 'svg', base64: false },
   png: { extension: 'png', base64: true },
   spec: { extension: 'vl.json', base64: false },
   data: { extension: 'data.json', base64: false },
+  csv: { extension: 'csv', base64: false },
 };
 
 /** The largest export the host accepts (a PNG at 2× of a wide chart is a few hundred KB). */
@@ -231,10 +235,21 @@ export interface FreezeLayerRangeMessage extends HfLayerRange {
  * Host → panel: a saved analysis other than a comparison (spectral metrics, probes, variant
  * scores): a heading, its facts (inputs, settings) and charts with export buttons.
  */
+export interface AnalysisTable {
+  /** The default file name stem of its exports. */
+  id: string;
+  caption: string;
+  columns: string[];
+  rows: string[][];
+  /** Per first-column value, a table shown when that row is picked (e.g. a model's per-item answers). */
+  details?: Record<string, { columns: string[]; rows: string[][] }>;
+}
+
 export interface ShowAnalysisMessage {
   type: 'showAnalysis';
   heading: string;
   facts: { label: string; value: string }[];
+  table?: AnalysisTable;
   charts: DiffChart[];
   strings: PanelStrings;
   /** The result JSON the charts come from; exports go next to it. */

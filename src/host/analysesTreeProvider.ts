@@ -15,7 +15,7 @@ import { resultsFolderPath } from './settings';
 
 const MERGE_RECORD = 'frankenlens-merge.json';
 
-type AnalysisKind = 'comparison' | 'spectra' | 'probe' | 'merge';
+type AnalysisKind = 'comparison' | 'spectra' | 'probe' | 'variants' | 'merge';
 
 interface AnalysisNode {
   file: string;
@@ -26,6 +26,7 @@ function analysisKind(fileName: string): AnalysisKind | undefined {
   if (fileName === DIFF_JSON) return 'comparison';
   if (fileName === SPECTRAL_JSON) return 'spectra';
   if (fileName === MERGE_RECORD) return 'merge';
+  if (fileName === 'variants.summary.json') return 'variants';
   return fileName.endsWith('.summary.json') ? 'probe' : undefined;
 }
 
@@ -43,7 +44,7 @@ export function findAnalysisFiles(folder: string): AnalysisNode[] {
   }
 }
 
-const ICONS: Record<AnalysisKind, string> = { comparison: 'graph-line', spectra: 'pulse', probe: 'beaker', merge: 'git-merge' };
+const ICONS: Record<AnalysisKind, string> = { comparison: 'graph-line', spectra: 'pulse', probe: 'beaker', variants: 'checklist', merge: 'git-merge' };
 
 export class AnalysesTreeProvider extends Disposable implements vscode.TreeDataProvider<AnalysisNode> {
   private readonly changedEmitter = this._register(new vscode.EventEmitter<void>());
@@ -73,13 +74,14 @@ export class AnalysesTreeProvider extends Disposable implements vscode.TreeDataP
   getTreeItem({ file, kind }: AnalysisNode): vscode.TreeItem {
     const folder = resultsFolderPath();
     const uri = vscode.Uri.file(file);
-    const label = kind === 'probe' ? `${basename(dirname(file))} · ${basename(file, '.summary.json')}` : basename(dirname(file));
+    const label = kind === 'probe' && basename(file) !== 'variants.summary.json' ? `${basename(dirname(file))} · ${basename(file, '.summary.json')}` : basename(dirname(file));
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
     item.id = file;
     const descriptions: Record<AnalysisKind, string> = {
       comparison: vscode.l10n.t('comparison'),
       spectra: vscode.l10n.t('spectra'),
       probe: vscode.l10n.t('probe'),
+      variants: vscode.l10n.t('variant scores'),
       merge: vscode.l10n.t('merge'),
     };
     item.description = descriptions[kind];

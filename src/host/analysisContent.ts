@@ -3,7 +3,7 @@
  * chart builders (core, pure), and its inputs and settings become the facts under the heading.
  */
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { FrankenlensError } from '../core/errors';
 import type { AttentionRow } from '../core/probes/attentionToVision';
@@ -11,6 +11,8 @@ import type { AblationRow } from '../core/probes/layerAblation';
 import type { ProbeName, ProbeSummary, SwapRow } from '../core/probes/probeResult';
 import { ablationCharts, attentionCharts, swapCharts, type ProbeChart } from '../core/report/probeSpecs';
 import { spectralCharts } from '../core/report/spectralSpecs';
+import { variantCharts } from '../core/report/variantSpecs';
+import { variantItemTables, variantScoreTable, type VariantsSummary } from '../core/variants/variantComparison';
 import { SPECTRAL_SCHEMA, type SpectralResult } from '../core/spectral/spectralResult';
 import type { ShowAnalysisMessage } from '../../webview/protocol';
 import { resultsFolderPath, type FrankenlensSettings } from './settings';
@@ -31,6 +33,7 @@ export async function loadAnalysisContent(file: string): Promise<AnalysisContent
   }
   const schema = typeof value === 'object' && value !== null ? (value as { schema?: unknown }).schema : undefined;
   if (schema === SPECTRAL_SCHEMA) return spectralContent(value as SpectralResult, file);
+  if (schema === ('frankenlens.variants/1' satisfies VariantsSummary['schema'])) return variantsContent(value as VariantsSummary, file);
   const probe = typeof schema === 'string' ? /^frankenlens\.probe\.(attention|ablation|swap)\/1$/.exec(schema)?.[1] : undefined;
   if (probe !== undefined) return probeContent(probe as ProbeName, value as ProbeSummary<unknown>, file);
   throw new FrankenlensError('InvalidArgument', `${file}: not an analysis result Frankenlens can draw (schema ${JSON.stringify(schema)})`, file);
@@ -79,6 +82,20 @@ function probeContent(probe: ProbeName, summary: ProbeSummary<unknown>, file: st
   return {
     title: vscode.l10n.t('Probe: {0}', probe),
     message: { type: 'showAnalysis', heading: PROBE_HEADINGS[probe](), facts, charts, strings: panelStrings(), resultFile: file },
+  };
+}
+
+function variantsContent(summary: VariantsSummary, file: string): AnalysisContent {
+  const facts = [
+    { label: vscode.l10n.t('Benchmark'), value: summary.settings.itemsFile },
+    { label: vscode.l10n.t('Items'), value: String(summary.items) },
+    { label: vscode.l10n.t('Models'), value: summary.rows.map((row) => row.model).join(', ') },
+    { label: vscode.l10n.t('Result'), value: file },
+  ];
+  const table = { id: 'variant-scores', caption: vscode.l10n.t('Accuracy per model (Wilson 95% interval)'), ...variantScoreTable(summary), details: variantItemTables(summary, dirname(file)) };
+  return {
+    title: vscode.l10n.t('Variants: {0}', basename(dirname(file))),
+    message: { type: 'showAnalysis', heading: vscode.l10n.t('IN, RL and Frankenstein variants on a benchmark'), facts, table, charts: variantCharts(summary), strings: panelStrings(), resultFile: file },
   };
 }
 

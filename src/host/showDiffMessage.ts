@@ -92,6 +92,9 @@ export function panelStrings(): PanelStrings {
       png: vscode.l10n.t('PNG'),
       spec: vscode.l10n.t('Vega-Lite spec'),
       data: vscode.l10n.t('Data (JSON)'),
+      csv: vscode.l10n.t('CSV'),
     },
+    detailsHint: vscode.l10n.t('Pick a row to list its items: the answer extracted, the rule that decided, right or wrong.'),
+    detailsCaption: vscode.l10n.t('Items of {0}', '{0}'),
   };
 }

@@ -4,20 +4,24 @@ import { parseArgs } from 'node:util';
 import { throwIfCancelled, type CancelToken } from '../../core/progress';
 import { renderSvg } from '../../core/report/renderReport';
 import { STUDY_INDEX_HTML, studyIndexHtml, type StudySection } from '../../core/report/studyReport';
+import { variantCharts } from '../../core/report/variantSpecs';
+import type { VariantsSummary } from '../../core/variants/variantComparison';
 import { qwenProcessorFiles, qwenSpecialTokenIds } from '../../core/synthetic/qwenProcessorFiles';
 import { writeSyntheticBenchmark } from '../../core/synthetic/syntheticBenchmark';
 import { DEMO_SHAPE, writeSyntheticCheckpoint, type PlantedUpdate } from '../../core/synthetic/syntheticQwenVl';
 import { describeDiff, diffCommand } from './diffCommand';
 import { probeCommand } from './probeCommand';
 import { describeSpectral, spectralCommand } from './spectralCommand';
+import { variantsCommand } from './variantsCommand';
 
 export const DEMO_USAGE = `frankenlens demo [--dir DIR] [--regenerate] [--weights-only]
 
 The whole study on built-in synthetic checkpoints, in a few minutes: generates a small Qwen2.5-VL
 Base/IN/RL triple (random weights, the RL update planted in HF decoder layers 6–11 of 12; labelled
 synthetic in config.json, runnable: tokenizer and processor files included) and a generated
-benchmark of shape questions, then runs the weight diff, the spectral analysis and the layer-ablation
-and attention-to-vision probes, and writes DIR/report/index.html linking every result.
+benchmark of shape questions, then runs the weight diff, the spectral analysis, the layer-ablation
+and attention-to-vision probes and the six thirds variants' scores, and writes DIR/report/index.html
+linking every result.
   --weights-only   stop after the diff (no model runs)`;
 
 /** Where the demo's RL update goes: HF layers 6..11 of 12, so the chart has a known answer. */
@@ -97,6 +101,17 @@ export async function demoCommand(argv: string[], cancel: CancelToken): Promise<
         return { summary: `${probe}: ${relative(dir, summaryPath)}`, section: { title, summary, links: [link(`${probe}.summary.json`, summaryPath)], charts } };
       });
     }
+    await step('variant scores', async () => {
+      const outDir = join(report, 'variants');
+      const { summaryPath, rows } = await variantsCommand(['--in', paths.in, '--rl', paths.rl, '--items', items, '--out', outDir, '--thirds', '--max-new-tokens', DEMO_MAX_NEW_TOKENS, '--quiet'], cancel);
+      const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as VariantsSummary;
+      const charts = [];
+      for (const chart of variantCharts(summary)) charts.push({ title: chart.title, svg: await renderSvg(chart.spec) });
+      return {
+        summary: rows.map((row) => `${row.model}: ${row.summary.overall.correct}/${row.summary.overall.total}`).join(', '),
+        section: { title: 'IN, RL and the six Frankenstein variants on the benchmark', summary: 'Each variant takes early, mid or late decoder layers from RL into IN (or the reverse) and runs from the two checkpoints\' weights in place; accuracy with Wilson intervals.', links: [link('variants.summary.json', summaryPath), link('variants.jsonl', join(outDir, 'variants.jsonl'))], charts },
+      };
+    });
   }
 
   const index = join(report, STUDY_INDEX_HTML);

@@ -2,7 +2,7 @@
  * The comparison of a variant sweep as tables: one row per model (accuracy with its Wilson
  * interval), and per model one row per item (the answer extracted, the rule that decided, right or
  * wrong), re-scored from `variants.jsonl` with the same extraction and checking as the summary.
- * Pure but for reading the sweep's files; CSV follows RFC 4180 (quotes doubled, CRLF).
+ * Pure but for reading the sweep's files.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,12 +76,4 @@ export function variantItemTables(summary: VariantsSummary, outDir: string): Rec
     };
   }
   return tables;
-}
-
-function csvCell(cell: string): string {
-  return /[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
-}
-
-export function tableCsv(table: Table): string {
-  return [table.columns, ...table.rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }

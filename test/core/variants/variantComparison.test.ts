@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { renderSvg } from '../../../src/core/report/renderReport';
 import { variantCharts, variantPoints } from '../../../src/core/report/variantSpecs';
-import { tableCsv, variantItemTables, variantScoreTable, type VariantsSummary } from '../../../src/core/variants/variantComparison';
+import { tableCsv } from '../../../src/core/report/csv';
+import { variantItemTables, variantScoreTable, type VariantsSummary } from '../../../src/core/variants/variantComparison';
 import { wilsonInterval } from '../../../src/core/stats/wilson';
 import { tempDir } from '../../helpers/tempDir';
 
