@@ -1,8 +1,8 @@
 // End-to-end check of the analyses beyond the comparison, in a real VS Code (code-server +
 // headless Chromium): "Frankenlens: Analyse Update Spectra (SVD)…" from the palette (dialogs,
 // progress) draws the spectral charts; a probe summary written by the CLI is listed under
-// Analyses and opens in the panel with IN and RL overlaid per layer; the charts follow a theme
-// change. Then, inside the extension host, "Run Probe" with arguments runs the CLI as a job and
+// Analyses and opens in the panel with IN and RL overlaid per layer; a variant sweep's comparison
+// table lists a model's items (keyboard) and exports CSV; the charts follow a theme change. Then, inside the extension host, "Run Probe" with arguments runs the CLI as a job and
 // shows its charts. Screenshots (dark and light) go to test-artifacts/.
 //
 //   node esbuild.mjs && node test/e2e/analysesPanel.e2e.mjs
@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runExtensionTests } from './extensionTests.mjs';
-import { answerFileDialog, openWorkbench, pickQuickInputItem, runCommand, runWithDemo, selectColorTheme, webviewFrame } from './workbench.mjs';
+import { acceptSaveDialog, answerFileDialog, openWorkbench, pickQuickInputItem, runCommand, runWithDemo, selectColorTheme, waitFor, webviewFrame } from './workbench.mjs';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const artifacts = resolve(process.env.FRANKENLENS_ARTIFACTS ?? join(repoRoot, 'test-artifacts'));
@@ -62,6 +62,23 @@ async function userFlow(browser) {
     assert.ok(legend.includes('IN') && legend.includes('RL'), `IN and RL overlaid: ${legend}`);
     await page.screenshot({ path: join(artifacts, 'probe-panel-dark.png') });
 
+    // The variant sweep the CLI wrote: the comparison table, one model's items, CSV export.
+    // The Frankenlens view is still open (clicking its icon again would close the side bar).
+    await pane(page, 'Analyses').locator('.monaco-list-row', { hasText: 'variants-in-vs-rl' }).click();
+    await panel.locator('.diff-header', { hasText: 'Frankenstein variants' }).waitFor({ timeout: 60_000 });
+    await allChartsDrawn(panel);
+    const models = await panel.locator('.analysis-table > .tensor-table-scroll tbody th').allInnerTexts();
+    assert.equal(models.length, 8, `IN, RL and six variants: ${models.join(' | ')}`);
+    await panel.locator('.analysis-table button.row-pick', { hasText: /^RL$/ }).focus();
+    await page.keyboard.press('Enter');
+    await panel.locator('.analysis-details[data-row="RL"] tbody tr').first().waitFor();
+    assert.equal(await panel.locator('.analysis-details tbody tr').count(), 12, 'one row per item');
+    await panel.locator('.analysis-table > .chart-export .chart-export-button[data-format="csv"]').click();
+    const csvPath = await acceptSaveDialog(page, 'Export chart "variant-scores"');
+    await waitFor(csvPath, () => existsSync(csvPath));
+    assert.match(readFileSync(csvPath, 'utf8'), /^model,kind,correct,scored,accuracy,lower 95%,upper 95%\r\nIN,checkpoint,/);
+    await page.screenshot({ path: join(artifacts, 'variants-panel-dark.png') });
+
     await selectColorTheme(page, 'Light Modern');
     await allChartsDrawn(webviewFrame(page));
     await page.screenshot({ path: join(artifacts, 'probe-panel-light.png') });
@@ -85,6 +102,7 @@ async function commandFlow(browser) {
 
 await runWithDemo({ repoRoot, run, workspace, artifacts }, async (browser) => {
   execFileSync(process.execPath, [cli, 'probe', 'ablation', '--in', join(checkpoints, 'in'), '--rl', join(checkpoints, 'rl'), '--items', join(workspace, 'demo', 'benchmark', 'items.jsonl'), '--out', join(workspace, '.frankenlens', 'probes-in-vs-rl'), '--layers', '5-7', '--max-new-tokens', '4', '--quiet']);
+  execFileSync(process.execPath, [cli, 'variants', '--in', join(checkpoints, 'in'), '--rl', join(checkpoints, 'rl'), '--items', join(workspace, 'demo', 'benchmark', 'items.jsonl'), '--out', join(workspace, '.frankenlens', 'variants-in-vs-rl'), '--thirds', '--max-new-tokens', '2', '--quiet']);
   const summary = await userFlow(browser);
   await commandFlow(browser);
   return `${summary}; Run Probe with arguments ran the CLI job`;

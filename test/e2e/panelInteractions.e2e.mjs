@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runCommand, openWorkbench, selectColorTheme, webviewFrame, waitFor, runWithDemo, compareFromPalette } from './workbench.mjs';
+import { acceptSaveDialog, runCommand, openWorkbench, selectColorTheme, webviewFrame, waitFor, runWithDemo, compareFromPalette } from './workbench.mjs';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const artifacts = resolve(process.env.FRANKENLENS_ARTIFACTS ?? join(repoRoot, 'test-artifacts'));
@@ -23,21 +23,6 @@ const checkpoints = join(workspace, 'demo', 'checkpoints');
 mkdirSync(artifacts, { recursive: true });
 
 const yAxisTitle = (panel) => panel.locator('#chart-relative-update .role-axis-title text').last();
-
-/** Accepts the save dialog titled `title` with its suggested path and returns that path. */
-async function acceptSaveDialog(page, title) {
-  const dialogTitle = page.locator('.quick-input-widget .quick-input-title', { hasText: title });
-  await dialogTitle.waitFor({ state: 'visible', timeout: 30_000 });
-  const box = page.locator('.quick-input-widget .quick-input-box input');
-  // The simple dialog fills its path in asynchronously: wait until it names a file.
-  const suggested = await waitFor('a suggested file name', async () => {
-    const value = await box.inputValue();
-    return /\.[a-z.]+$/.test(value) ? value : undefined;
-  });
-  await box.press('Enter');
-  await dialogTitle.waitFor({ state: 'hidden' });
-  return suggested;
-}
 
 async function userFlow(browser) {
   const { page, cspViolations, webviewErrors, close } = await openWorkbench(browser, { runDir: join(run, 'ui'), workspace, extensionPath: repoRoot });

@@ -83,6 +83,21 @@ export async function answerFileDialog(page, title, path) {
   await dialogTitle.waitFor({ state: 'hidden' });
 }
 
+/** Accepts the save dialog titled `title` with its suggested path and returns that path. */
+export async function acceptSaveDialog(page, title) {
+  const dialogTitle = page.locator('.quick-input-widget .quick-input-title', { hasText: title });
+  await dialogTitle.waitFor({ state: 'visible', timeout: 30_000 });
+  const box = page.locator('.quick-input-widget .quick-input-box input');
+  // The simple dialog fills its path in asynchronously: wait until it names a file.
+  const suggested = await waitFor('a suggested file name', async () => {
+    const value = await box.inputValue();
+    return /\.[a-z.]+$/.test(value) ? value : undefined;
+  });
+  await box.press('Enter');
+  await dialogTitle.waitFor({ state: 'hidden' });
+  return suggested;
+}
+
 /** Picks the row whose text contains `label` in the open quick pick. */
 export async function pickQuickInputItem(page, label) {
   const row = quickInputRow(page, label).first();
