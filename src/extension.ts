@@ -23,6 +23,7 @@ import {
   REFRESH_ANALYSES_COMMAND,
   REFRESH_CHECKPOINTS_COMMAND,
   RUN_PROBE_COMMAND,
+  SCORE_VARIANTS_COMMAND,
   SET_AS_BASE_COMMAND,
   SET_AS_IN_COMMAND,
   SET_AS_RL_COMMAND,
@@ -82,6 +83,10 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(RUN_PROBE_COMMAND, async (...args: unknown[]) => {
       const { runProbe } = await import('./host/probeCommands');
       await runProbe(services, roles, args);
+    }),
+    vscode.commands.registerCommand(SCORE_VARIANTS_COMMAND, async (...args: unknown[]) => {
+      const { scoreVariants } = await import('./host/variantCommands');
+      await scoreVariants(services, roles, args);
     }),
     vscode.commands.registerCommand(WRITE_THIRDS_VARIANTS_COMMAND, async (...args: unknown[]) => {
       const { writeThirdsVariants } = await import('./host/mergeCommands');

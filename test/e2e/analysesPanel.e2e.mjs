@@ -10,7 +10,7 @@
 // Needs what compareCheckpoints.e2e.mjs needs (code-server, Node 24, Chromium, playwright-core). About 90 s.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runExtensionTests } from './extensionTests.mjs';
@@ -94,8 +94,10 @@ async function userFlow(browser) {
   }
 }
 
-/** "Run Probe" called with arguments inside the extension host: the CLI job, then the panel. */
+/** "Run Probe" and "Score … Variants" called with arguments inside the extension host: CLI jobs, then the panel. */
 async function commandFlow(browser) {
+  // The suite scores variants afresh: the sweep the CLI wrote for the UI flow would be offered for resuming.
+  rmSync(join(workspace, '.frankenlens', 'variants-in-vs-rl'), { recursive: true, force: true });
   const { exitCode, consoleErrors } = await runExtensionTests({ browser, runDir: join(run, 'host'), workspace, extensionPath: repoRoot, suite: join(repoRoot, 'test/e2e/suite/probeCommand.ts') });
   if (exitCode !== 0) throw new Error(`the extension-host suite failed (exit code ${exitCode}):\n${consoleErrors.join('\n')}`);
 }
@@ -105,5 +107,5 @@ await runWithDemo({ repoRoot, run, workspace, artifacts }, async (browser) => {
   execFileSync(process.execPath, [cli, 'variants', '--in', join(checkpoints, 'in'), '--rl', join(checkpoints, 'rl'), '--items', join(workspace, 'demo', 'benchmark', 'items.jsonl'), '--out', join(workspace, '.frankenlens', 'variants-in-vs-rl'), '--thirds', '--max-new-tokens', '2', '--quiet']);
   const summary = await userFlow(browser);
   await commandFlow(browser);
-  return `${summary}; Run Probe with arguments ran the CLI job`;
+  return `${summary}; Run Probe and Score Variants with arguments ran their CLI jobs`;
 });

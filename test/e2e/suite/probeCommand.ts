@@ -1,6 +1,7 @@
 /**
- * Runs inside the extension host of the E2E session: "Frankenlens: Run Probe" called with
- * arguments (no questions) runs `frankenlens probe` as a job and opens its charts in the panel.
+ * Runs inside the extension host of the E2E session: "Frankenlens: Run Probe" and "Score IN, RL
+ * and Frankenstein Variants" called with arguments (no questions) run the CLI as a job and open
+ * their charts in the panel.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -29,5 +30,15 @@ export async function run(): Promise<void> {
   assert.deepEqual(summary.models.map((model: { role: string }) => model.role), ['in', 'rl']);
   await eventually('the panel shows the probe', () =>
     vscode.window.tabGroups.all.flatMap((group) => group.tabs).some((tab) => tab.input instanceof vscode.TabInputWebview && tab.label === 'Probe: attention'),
+  );
+
+  await vscode.commands.executeCommand('frankenlens.scoreVariants', 'demo/checkpoints/in', 'demo/checkpoints/rl', items, 2);
+  const variantsFile = join(workspace, '.frankenlens', 'variants-in-vs-rl', 'variants.summary.json');
+  assert.ok(existsSync(variantsFile), `${variantsFile} was written`);
+  const variants = JSON.parse(readFileSync(variantsFile, 'utf8'));
+  assert.equal(variants.schema, 'frankenlens.variants/1');
+  assert.equal(variants.rows.length, 8, 'IN, RL and the six thirds variants');
+  await eventually('the panel shows the variant scores', () =>
+    vscode.window.tabGroups.all.flatMap((group) => group.tabs).some((tab) => tab.input instanceof vscode.TabInputWebview && tab.label === 'Variants: variants-in-vs-rl'),
   );
 }
