@@ -99,6 +99,25 @@ function showAnalysis(message: ShowAnalysisMessage): void {
     onExport: (exportMessage) => vscodeApi.postMessage(exportMessage),
   });
   gallery = current;
+  const { choice } = message;
+  const figure = choice && current.figure(choice.chartId);
+  if (choice && figure) {
+    const list = element('select', 'chart-choice');
+    list.id = `chart-choice-${choice.chartId}`;
+    for (const option of choice.options) {
+      const item = element('option', null, option.label);
+      item.value = option.value;
+      list.append(item);
+    }
+    list.value = choice.selected;
+    list.addEventListener('change', () => {
+      const picked = choice.options.find((option) => option.value === list.value);
+      if (picked) void trackRender(current, current.replace(picked.chart));
+    });
+    const label = element('label', null, choice.label);
+    label.htmlFor = list.id;
+    figure.prepend(element('div', 'chart-controls', element('div', 'chart-control', label, list)));
+  }
   vscodeApi.setState({ resultFile: message.resultFile });
   void renderCharts(current);
 }

@@ -245,11 +245,20 @@ export interface AnalysisTable {
   details?: Record<string, { columns: string[]; rows: string[][] }>;
 }
 
+/** A labelled list above one chart that swaps it for another (e.g. the spectrum of another layer). */
+export interface ChartChoice {
+  chartId: string;
+  label: string;
+  selected: string;
+  options: { value: string; label: string; chart: DiffChart }[];
+}
+
 export interface ShowAnalysisMessage {
   type: 'showAnalysis';
   heading: string;
   facts: { label: string; value: string }[];
   table?: AnalysisTable;
+  choice?: ChartChoice;
   charts: DiffChart[];
   strings: PanelStrings;
   /** The result JSON the charts come from; exports go next to it. */

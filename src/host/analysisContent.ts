@@ -10,7 +10,8 @@ import type { AttentionRow } from '../core/probes/attentionToVision';
 import type { AblationRow } from '../core/probes/layerAblation';
 import type { ProbeName, ProbeSummary, SwapRow } from '../core/probes/probeResult';
 import { ablationCharts, attentionCharts, swapCharts, type ProbeChart } from '../core/report/probeSpecs';
-import { spectralCharts } from '../core/report/spectralSpecs';
+import { layerDisplayName } from '../core/report/diffSpecs';
+import { defaultSpectrumLayer, spectralCharts, spectrumSpec } from '../core/report/spectralSpecs';
 import { variantCharts } from '../core/report/variantSpecs';
 import { variantItemTables, variantScoreTable, type VariantsSummary } from '../core/variants/variantComparison';
 import { SPECTRAL_SCHEMA, type SpectralResult } from '../core/spectral/spectralResult';
@@ -48,9 +49,23 @@ function spectralContent(result: SpectralResult, file: string): AnalysisContent 
     { label: vscode.l10n.t('Mode'), value: result.config.mode },
     { label: vscode.l10n.t('Result'), value: file },
   ];
+  const charts = spectralCharts(result);
+  const spectrum = charts.find((chart) => chart.id === 'spectral-spectrum');
+  const shown = defaultSpectrumLayer(result);
+  // Any layer's spectra on demand: one chart per layer that has analysed matrices.
+  const layers = result.layers.filter((layer) => result.tensors.some((tensor) => tensor.unifiedLayer === layer.unifiedLayer));
+  const choice =
+    spectrum && shown !== null
+      ? {
+          chartId: spectrum.id,
+          label: vscode.l10n.t('Layer'),
+          selected: String(shown),
+          options: layers.map((layer) => ({ value: String(layer.unifiedLayer), label: `${layer.unifiedLayer} · ${layerDisplayName(layer, result.partition.visionDepth)}`, chart: { ...spectrum, spec: spectrumSpec(result, layer.unifiedLayer) } })),
+        }
+      : undefined;
   return {
     title: vscode.l10n.t('Spectra: {0} vs {1}', basename(result.inputs.in.path), basename(result.inputs.rl.path)),
-    message: { type: 'showAnalysis', heading: vscode.l10n.t('Singular values of the updates'), facts, charts: spectralCharts(result), strings: panelStrings(), resultFile: file },
+    message: { type: 'showAnalysis', heading: vscode.l10n.t('Singular values of the updates'), facts, charts, choice, strings: panelStrings(), resultFile: file },
   };
 }
 

@@ -49,6 +49,11 @@ async function userFlow(browser) {
     assert.ok(existsSync(spectralFile), `${spectralFile} was written`);
     assert.equal(JSON.parse(readFileSync(spectralFile, 'utf8')).schema, 'frankenlens.spectral/1');
     assert.match(await panel.locator('.diff-header').innerText(), /Singular values of the updates/);
+    // Another layer's spectra: the chart is swapped for that layer's.
+    const spectrumTitle = () => panel.locator('#chart-spectral-spectrum svg .role-title-text').first().textContent();
+    assert.match(await spectrumTitle(), /model\.layers\.\d+/);
+    await panel.locator('select.chart-choice').selectOption({ label: '3 · model.layers.2' });
+    await waitFor('the spectrum of HF layer 2', async () => (await spectrumTitle())?.includes('model.layers.2'));
     await page.screenshot({ path: join(artifacts, 'spectral-panel-dark.png') });
 
     // The probe summary the CLI wrote is listed under Analyses and opens in the panel.
