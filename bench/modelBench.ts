@@ -37,7 +37,7 @@ const MASS_KEYS = 8;
 const massKeys = (total: number) => Float32Array.from({ length: total }, (_, position) => (position < MASS_KEYS ? 1 : 0));
 const noOverride = (layers: number) => ({ positions: [], keys: new Float32Array(0), values: new Float32Array(0), layers: Array<boolean>(layers).fill(false) });
 
-/** Each tap alone, then every tap compiled into every step with neutral inputs (the worst case). */
+/** Each tap alone, the probes' set as they use it, then every tap compiled into every step with neutral inputs (the worst case). */
 const TAP_CASES: TapCase[] = [
   { name: 'attention mass', options: ({ promptLength }) => ({ taps: { attentionMass: true }, prefillTaps: { massKeys: massKeys(promptLength) }, stepTaps: (length) => ({ massKeys: massKeys(length + 1) }) }) },
   { name: 'gates (all open)', options: ({ layers }) => ({ taps: { gates: true }, stepTaps: () => ({ gates: new Float32Array(2 * layers).fill(1) }) }) },
@@ -50,7 +50,16 @@ const TAP_CASES: TapCase[] = [
   },
   { name: 'key bias (zeros)', options: ({ layers }) => ({ taps: { keyBias: true }, stepTaps: (length) => ({ keyBias: new Float32Array(layers * (length + 1)) }) }) },
   {
-    name: 'all taps in every step',
+    name: 'probe taps: mass + gates every step, K/V override in the prefill',
+    options: ({ layers, promptLength, cleanCache }) => {
+      const gates = new Float32Array(2 * layers).fill(1);
+      const positions = Array.from({ length: promptLength / 2 }, (_, index) => promptLength / 4 + index);
+      const kvOverride = kvOverrideFrom(cleanCache, positions, Array<boolean>(layers).fill(true));
+      return { taps: { attentionMass: true, gates: true, kvOverride: true }, prefillTaps: { massKeys: massKeys(promptLength), gates, kvOverride }, stepTaps: (length) => ({ massKeys: massKeys(length + 1), gates }) };
+    },
+  },
+  {
+    name: 'all taps compiled into every step (worst case)',
     options: ({ layers, promptLength }) => {
       const neutral = (total: number): TapInputs => ({ massKeys: massKeys(total), gates: new Float32Array(2 * layers).fill(1), kvOverride: noOverride(layers), keyBias: new Float32Array(layers * total) });
       return { taps: { attentionMass: true, gates: true, kvOverride: true, keyBias: true }, prefillTaps: neutral(promptLength), stepTaps: (length) => neutral(length + 1) };
@@ -96,12 +105,15 @@ function ensureQwen2(dir: string, dtype: 'BF16' | 'F32'): string {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /**
- * Decode tokens/s and prefill time without taps and with each tap case, over REPEATS generations
- * of `newTokens` after a `promptLength`-token prompt (medians of per-token times and of prefills). Plain and tapped runs alternate,
- * so that load from other processes hits both alike; one tapped session is loaded at a time.
+ * Decode tokens/s and prefill time without taps and with each tap case: `repeats` rounds of
+ * plain, tapped, tapped, plain generations of `newTokens` after a `promptLength`-token prompt (the
+ * ABBA order cancels load that drifts during a round). Speeds are medians of per-token times; the
+ * overhead is the median over rounds of the tapped/plain ratio of each round's medians. One
+ * intra-op thread: on a shared 2-core machine a thread pool's parallel sections wait for threads
+ * the OS has descheduled, which swamps the taps' own cost. One tapped session is loaded at a time.
  */
-async function speedRows(name: string, dir: string, cacheDir: string, promptLength: number, newTokens: number): Promise<Record<string, unknown>[]> {
-  const runtime = ModelRuntime.open(dir, { cacheDir });
+async function speedRows(name: string, dir: string, cacheDir: string, promptLength: number, newTokens: number, repeats: number): Promise<Record<string, unknown>[]> {
+  const runtime = ModelRuntime.open(dir, { cacheDir, intraOpThreads: 1 });
   const { layers } = runtime.config.decoder;
   const ids = Array.from({ length: promptLength }, (_, index) => (index * 7919) % 250);
   const prompt = await embedPrompt(runtime, ids);
@@ -125,21 +137,27 @@ async function speedRows(name: string, dir: string, cacheDir: string, promptLeng
     const options = tapCase.options({ layers, promptLength, cleanCache });
     const plain = { steps: [] as number[], prefills: [] as number[] };
     const tapped = { steps: [] as number[], prefills: [] as number[] };
+    const ratios: number[] = [];
     for (const warmup of [{}, options]) await generateGreedy(runtime, ids, prompt, { ...settings, maxNewTokens: 2 }, warmup); // session start, first allocations
-    for (let repeat = 0; repeat < REPEATS; repeat++) {
-      await timed({}, plain.steps, plain.prefills);
-      await timed(options, tapped.steps, tapped.prefills);
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      const round = { plain: [] as number[], tapped: [] as number[] };
+      await timed({}, round.plain, plain.prefills);
+      await timed(options, round.tapped, tapped.prefills);
+      await timed(options, round.tapped, tapped.prefills);
+      await timed({}, round.plain, plain.prefills);
+      ratios.push(median(round.tapped) / median(round.plain));
+      plain.steps.push(...round.plain);
+      tapped.steps.push(...round.tapped);
     }
     await runtime.unload(stepGraph(options.taps ?? {}, options.stepTaps?.(promptLength)));
     await runtime.unload(stepGraph(options.taps ?? {}, options.prefillTaps));
-    const [plainStep, tappedStep] = [median(plain.steps), median(tapped.steps)];
     rows.push({
       model: name,
       'prompt + new': `${promptLength} + ${newTokens}`,
       taps: tapCase.name,
-      'decode tok/s, plain': +(1000 / plainStep).toFixed(1),
-      'decode tok/s, taps': +(1000 / tappedStep).toFixed(1),
-      'decode overhead %': +((tappedStep / plainStep - 1) * 100).toFixed(1),
+      'decode tok/s, plain': +(1000 / median(plain.steps)).toFixed(1),
+      'decode tok/s, taps': +(1000 / median(tapped.steps)).toFixed(1),
+      'decode overhead %': +((median(ratios) - 1) * 100).toFixed(1),
       'prefill ms, plain': +median(plain.prefills).toFixed(1),
       'prefill ms, taps': +median(tapped.prefills).toFixed(1),
     });
@@ -251,10 +269,10 @@ export async function runModelBench(benchDir: string): Promise<void> {
   const tiny = join(__dirname, '..', 'test', 'fixtures', 'qwen2_5_vl_tiny');
   const bf16 = ensureQwen2(join(benchDir, 'qwen2-0.5b-bf16'), 'BF16');
   const f32 = ensureQwen2(join(benchDir, 'qwen2-0.5b-f32'), 'F32');
-  const speed = [...(await speedRows('tiny Qwen2.5-VL (fixture, f32)', tiny, cacheDir, 32, 128)), ...(await speedRows('random Qwen2 0.5B (bf16 → f32 on CPU)', bf16, cacheDir, 32, 24))];
+  const speed = [...(await speedRows('tiny Qwen2.5-VL (fixture, f32)', tiny, cacheDir, 32, 128, 4 * REPEATS)), ...(await speedRows('random Qwen2 0.5B (bf16 → f32 on CPU)', bf16, cacheDir, 32, 24, REPEATS))];
   const variants = await variantThroughput(benchDir, cacheDir, 32);
   const noCopy = await noCopyCheck(f32, join(benchDir, 'graph-cache-no-copy'));
-  console.log(`\nmodel decoding on onnxruntime-node CPU, medians of ${REPEATS} runs, ${process.version}, ${availableParallelism()} cores; taps with the inputs a probe gives (all taps: neutral inputs at every step)`);
+  console.log(`\nmodel decoding on onnxruntime-node CPU, one intra-op thread, ${4 * REPEATS} (tiny) and ${REPEATS} (0.5B) plain/taps/taps/plain rounds, ${process.version}, ${availableParallelism()} cores; taps with the inputs a probe gives (all taps: neutral inputs at every step)`);
   console.table(speed);
   console.log(`\nbenchmark items/s: IN vs a Frankenstein variant run from IN's and RL's files (no merged copy) vs the same variant written to disk, medians of ${REPEATS} passes`);
   console.table(variants);

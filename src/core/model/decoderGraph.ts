@@ -42,16 +42,15 @@ export function buildDecoderGraph(b: GraphBuilder, config: DecoderConfig, weight
     b.input(pastKeyName(layer), 'float', kvDims);
     b.input(pastValueName(layer), 'float', kvDims);
   }
-  const massKeys = taps.attentionMass ? b.input(TAP_NAMES.massKeys, 'float', ['batch', 'total_sequence']) : null;
+  // Key-mass weights as [batch, 1, total, 1], so one MatMul sums each probability row over chosen keys.
+  const massColumn = taps.attentionMass ? b.input(TAP_NAMES.massKeys, 'float', ['batch', 1, 'total_sequence', 1]) : null;
   // Per-layer tap inputs are split once, before the layers, so each layer costs one op per tap.
-  const gates = taps.gates ? b.opMulti('Split', [b.op('Reshape', [b.input(TAP_NAMES.gates, 'float', [layers, 2]), b.int64s([-1])])], 2 * layers, { axis: 0, num_outputs: 2 * layers }, 'layer_gate') : null;
+  const gates = taps.gates ? b.opMulti('Split', [b.input(TAP_NAMES.gates, 'float', [2 * layers])], 2 * layers, { axis: 0, num_outputs: 2 * layers }, 'layer_gate') : null;
   const override = taps.kvOverride ? kvOverrideInputs(b, config) : null;
   const maskBias = causalMaskBias(b, embeds, pastKeyName(0), attentionMask);
-  const layerBiases = taps.keyBias ? keyBiasPerLayer(b, b.input(TAP_NAMES.keyBias, 'float', [layers, 'batch', 'total_sequence']), maskBias, layers) : null;
+  const layerBiases = taps.keyBias ? keyBiasPerLayer(b, b.input(TAP_NAMES.keyBias, 'float', [layers, 'batch', 1, 1, 'total_sequence']), maskBias, layers) : null;
 
   const { cos, sin } = mropeCosSin(b, positions, config);
-  // Key-mass weights as [batch, 1, total, 1], so one MatMul sums each probability row over chosen keys.
-  const massColumn = massKeys ? b.op('Unsqueeze', [massKeys, b.int64s([1, 3])]) : null;
   const scale = b.scalar(1 / Math.sqrt(headDim));
   const perHeadMasses: string[] = [];
   const hiddenStates: string[] = [embeds];
@@ -160,7 +159,7 @@ function kvOverrideInputs(b: GraphBuilder, config: DecoderConfig): { masks: stri
 
 /** Each layer's additive attention bias [batch, 1, sequence, total]: the causal mask plus that layer's key bias. */
 function keyBiasPerLayer(b: GraphBuilder, keyBias: string, maskBias: string, layers: number): string[] {
-  const combined = b.op('Add', [b.op('Unsqueeze', [maskBias, b.int64s([0])]), b.op('Unsqueeze', [keyBias, b.int64s([2, 3])])], {}, 'key_bias'); // [layers, batch, 1, sequence, total]
+  const combined = b.op('Add', [b.op('Unsqueeze', [maskBias, b.int64s([0])]), keyBias], {}, 'key_bias'); // [layers, batch, 1, sequence, total]
   const axis = b.int64s([0]);
   return b.opMulti('Split', [combined], layers, { axis: 0, num_outputs: layers }, 'key_bias').map((bias) => b.op('Squeeze', [bias, axis]));
 }

@@ -170,15 +170,15 @@ export class ModelRuntime {
       feeds[pastValueName(layer)] = step.cache.values[layer]!;
     }
     const taps = step.taps ?? {};
-    if (graph.taps.attentionMass) feeds[TAP_NAMES.massKeys] = new ort.Tensor('float32', taps.massKeys ?? new Float32Array(total), [1, total]);
-    if (graph.taps.gates) feeds[TAP_NAMES.gates] = new ort.Tensor('float32', taps.gates ?? new Float32Array(layers * 2).fill(1), [layers, 2]);
+    if (graph.taps.attentionMass) feeds[TAP_NAMES.massKeys] = new ort.Tensor('float32', taps.massKeys ?? new Float32Array(total), [1, 1, total, 1]);
+    if (graph.taps.gates) feeds[TAP_NAMES.gates] = new ort.Tensor('float32', taps.gates ?? new Float32Array(layers * 2).fill(1), [layers * 2]);
     if (graph.taps.kvOverride) {
       const { mask, keys, values } = denseKvOverride(taps.kvOverride, step.cache.length, sequence, this.config.decoder);
       feeds[TAP_NAMES.overrideMask] = new ort.Tensor('bool', mask, [layers, 1, sequence, 1]);
       feeds[TAP_NAMES.overrideKeys] = new ort.Tensor('float32', keys, [layers, kvHeads, sequence, headDim]);
       feeds[TAP_NAMES.overrideValues] = new ort.Tensor('float32', values, [layers, kvHeads, sequence, headDim]);
     }
-    if (graph.taps.keyBias) feeds[TAP_NAMES.keyBias] = new ort.Tensor('float32', taps.keyBias ?? new Float32Array(layers * total), [layers, 1, total]);
+    if (graph.taps.keyBias) feeds[TAP_NAMES.keyBias] = new ort.Tensor('float32', taps.keyBias ?? new Float32Array(layers * total), [layers, 1, 1, 1, total]);
     const out = await session.run(feeds);
     const result: DecoderResult = {
       logits: out.logits!.data as Float32Array,

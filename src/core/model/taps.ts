@@ -4,12 +4,12 @@
  * Per-layer tap inputs are split once before the layers, so a tap adds about one small op per layer
  * (decode speed with taps on is in `npm run bench -- model`).
  *
- * - attentionMass: input `attention_mass_keys` [batch, total] (1 at chosen key positions, else 0);
+ * - attentionMass: input `attention_mass_keys` [batch, 1, total, 1] (1 at chosen key positions, else 0);
  *   output `attention_mass` [layers, batch, sequence]: for every query row of this step, the
  *   softmax probability summed over the chosen keys, averaged over heads. Callers average the rows
  *   they care about (e.g. reasoning tokens), so no full attention map ever leaves the graph.
- * - gates: input `layer_gates` [layers, 2] multiplying each layer's attention and MLP residual
- *   contributions (1 = unchanged, 0 = zero-ablated).
+ * - gates: input `layer_gates` [layers · 2] multiplying each layer's attention and MLP residual
+ *   contributions (attention of layer l at 2l, MLP at 2l + 1; 1 = unchanged, 0 = zero-ablated).
  * - kvOverride: inputs `kv_override_mask` [layers, 1, sequence, 1] bool and `kv_override_keys`,
  *   `kv_override_values` [layers · batch, kv_heads, sequence, head_dim] (post-rotary, as `present.*`
  *   returns them): where the mask is true, that layer takes the given K/V at that new position
@@ -17,7 +17,7 @@
  *   override lands in `present.*`, so cached decoding keeps it and later steps need no override
  *   (generate.ts runs them on a graph without this tap). The runtime builds these inputs from
  *   absolute positions (TapInputs.kvOverride).
- * - keyBias: input `attention_key_bias` [layers, batch, total] added to every query row's scaled
+ * - keyBias: input `attention_key_bias` [layers, batch, 1, 1, total] added to every query row's scaled
  *   attention scores of that layer (0 = unchanged). log(m) at a key weighs it as m copies of itself
  *   in the softmax: the paper's swap code appends the source K/V once more at every decode step.
  * - hiddenStates: output `hidden_states` [layers + 1, batch, sequence, hidden], HF's convention:
