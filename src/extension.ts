@@ -22,6 +22,7 @@ import {
   OUTPUT_CHANNEL_NAME,
   REFRESH_ANALYSES_COMMAND,
   REFRESH_CHECKPOINTS_COMMAND,
+  RUN_DEMO_COMMAND,
   RUN_PROBE_COMMAND,
   SCORE_VARIANTS_COMMAND,
   SET_AS_BASE_COMMAND,
@@ -83,6 +84,10 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(RUN_PROBE_COMMAND, async (...args: unknown[]) => {
       const { runProbe } = await import('./host/probeCommands');
       await runProbe(services, roles, args);
+    }),
+    vscode.commands.registerCommand(RUN_DEMO_COMMAND, async () => {
+      const { runDemoStudy } = await import('./host/demoCommand');
+      await runDemoStudy(services);
     }),
     vscode.commands.registerCommand(SCORE_VARIANTS_COMMAND, async (...args: unknown[]) => {
       const { scoreVariants } = await import('./host/variantCommands');

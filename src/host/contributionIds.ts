@@ -6,6 +6,7 @@ export const WRITE_THIRDS_VARIANTS_COMMAND = 'frankenlens.writeThirdsVariants';
 export const SPECTRAL_ANALYSIS_COMMAND = 'frankenlens.spectralAnalysis';
 export const RUN_PROBE_COMMAND = 'frankenlens.runProbe';
 export const SCORE_VARIANTS_COMMAND = 'frankenlens.scoreVariants';
+export const RUN_DEMO_COMMAND = 'frankenlens.runDemo';
 export const DIFF_PANEL_VIEW_TYPE = 'frankenlens.diffPanel';
 export const OUTPUT_CHANNEL_NAME = 'Frankenlens';
 export const SET_AS_IN_COMMAND = 'frankenlens.setAsIn';

@@ -103,7 +103,7 @@ async function userFlow(browser) {
 async function commandFlow(browser) {
   // The suite scores variants afresh: the sweep the CLI wrote for the UI flow would be offered for resuming.
   rmSync(join(workspace, '.frankenlens', 'variants-in-vs-rl'), { recursive: true, force: true });
-  const { exitCode, consoleErrors } = await runExtensionTests({ browser, runDir: join(run, 'host'), workspace, extensionPath: repoRoot, suite: join(repoRoot, 'test/e2e/suite/probeCommand.ts') });
+  const { exitCode, consoleErrors } = await runExtensionTests({ browser, runDir: join(run, 'host'), workspace, extensionPath: repoRoot, suite: join(repoRoot, 'test/e2e/suite/probeCommand.ts'), timeoutMs: 300_000 });
   if (exitCode !== 0) throw new Error(`the extension-host suite failed (exit code ${exitCode}):\n${consoleErrors.join('\n')}`);
 }
 

@@ -1,7 +1,7 @@
 /**
  * Runs inside the extension host of the E2E session: "Frankenlens: Run Probe" and "Score IN, RL
- * and Frankenstein Variants" called with arguments (no questions) run the CLI as a job and open
- * their charts in the panel.
+ * and Frankenstein Variants" called with arguments (no questions), then "Run the Demo Study", run
+ * the CLI as a job and open their results in the panel.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -40,5 +40,15 @@ export async function run(): Promise<void> {
   assert.equal(variants.rows.length, 8, 'IN, RL and the six thirds variants');
   await eventually('the panel shows the variant scores', () =>
     vscode.window.tabGroups.all.flatMap((group) => group.tabs).some((tab) => tab.input instanceof vscode.TabInputWebview && tab.label === 'Variants: variants-in-vs-rl'),
+  );
+
+  // The whole demo study from the palette command: every result lands in the results folder.
+  await vscode.commands.executeCommand('frankenlens.runDemo');
+  const report = join(workspace, '.frankenlens', 'demo', 'report');
+  for (const file of ['index.html', 'diff.json', 'spectral/spectral.json', 'probes/ablation.summary.json', 'probes/attention.summary.json', 'variants/variants.summary.json']) {
+    assert.ok(existsSync(join(report, file)), `the demo wrote ${file}`);
+  }
+  await eventually('the panel shows the demo comparison', () =>
+    vscode.window.tabGroups.all.flatMap((group) => group.tabs).some((tab) => tab.input instanceof vscode.TabInputWebview && tab.label === 'in vs rl'),
   );
 }
