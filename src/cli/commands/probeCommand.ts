@@ -13,6 +13,7 @@ import { readVisionPairs, VISION_TASKS, type VisionTask } from '../../core/probe
 import { runSwapProbe, SWAP_DECODINGS, SWAP_MODES, type SwapDecoding, type SwapMode } from '../../core/probes/visualSwap';
 import { ablationCharts, attentionCharts, swapCharts, type ProbeChart } from '../../core/report/probeSpecs';
 import { UsageError } from '../cliErrors';
+import { wholeNumber } from '../wholeNumberArgument';
 import { terminalProgress } from '../terminalProgress';
 
 export const PROBE_USAGE = `frankenlens probe attention|ablation|swap --in DIR --rl DIR --items PATH --out DIR [options]
@@ -117,12 +118,6 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
     progress.done();
     await Promise.all([models.in.runtime.unload(), models.rl.runtime.unload(), describerModel?.runtime.unload()]);
   }
-}
-
-function wholeNumber(flag: string, text: string): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) throw new UsageError(`${flag} must be a whole number, not "${text}"`);
-  return value;
 }
 
 function oneOf(flag: string, text: string, allowed: readonly string[]): string {
