@@ -18,7 +18,7 @@ import { layerAggregates, sectionSummaries, tensorRecord } from './aggregate';
 import { resolveThreads, runChunks } from './chunkPool';
 import type { DiffChunk } from './deltaKernel';
 import { addSums, emptySums, type DeltaSums } from './deltaSums';
-import { DIFF_SCHEMA, type CheckpointSummary, type DiffResult } from './diffResult';
+import { DIFF_SCHEMA, type CheckpointSummary, type DiffResult, type LayerPartition } from './diffResult';
 import { INCLUSION_RULES, type InclusionRuleId } from './inclusionRule';
 
 export interface DiffOptions {
@@ -120,12 +120,7 @@ export async function runDiff(options: DiffOptions): Promise<DiffResult> {
     createdAt: new Date().toISOString(),
     config: { inclusionRule: { id: rule.id, description: rule.description }, precision: PRECISION_NOTE, aggregation: AGGREGATION_NOTE, threads },
     inputs: { in: summarizeCheckpoint('in', checkpoints.in), rl: summarizeCheckpoint('rl', checkpoints.rl) },
-    partition: {
-      llmLayers: shape.llmLayers,
-      visionDepth: shape.visionDepth,
-      regionCuts: shape.regionCuts,
-      unifiedIndex: 'vision block i → i − visionDepth (negative), projector → 0, LLM decoder layer i (HF 0-based) → i + 1',
-    },
+    partition: layerPartition(shape),
     tensors,
     layers: layerAggregates(tensors),
     sections: sectionSummaries(tensors),
@@ -133,6 +128,16 @@ export async function runDiff(options: DiffOptions): Promise<DiffResult> {
   };
   if (checkpoints.base) result.inputs.base = summarizeCheckpoint('base', checkpoints.base);
   return result;
+}
+
+/** The layer partition a result records, so its charts can be redrawn from the file alone. */
+export function layerPartition(shape: Pick<LayerPartition, 'llmLayers' | 'visionDepth' | 'regionCuts'>): LayerPartition {
+  return {
+    llmLayers: shape.llmLayers,
+    visionDepth: shape.visionDepth,
+    regionCuts: shape.regionCuts,
+    unifiedIndex: 'vision block i → i − visionDepth (negative), projector → 0, LLM decoder layer i (HF 0-based) → i + 1',
+  };
 }
 
 export function summarizeCheckpoint(role: Role, checkpoint: Checkpoint): CheckpointSummary {

@@ -14,7 +14,7 @@ import { FileReader } from '../checkpoint/fileReader';
 import { decodeToF32Bits } from '../checkpoint/floatDecode';
 import { pairCheckpoints, type PairedTensor } from '../checkpoint/pairing';
 import type { LayerPlacement, TensorLocation } from '../checkpoint/tensorInfo';
-import { summarizeCheckpoint } from '../diff/runDiff';
+import { layerPartition, summarizeCheckpoint } from '../diff/runDiff';
 import { FrankenlensError } from '../errors';
 import { blockKrylovSpectrum } from '../linalg/blockKrylovSpectrum';
 import { exactSingularValues } from '../linalg/exactSingularValues';
@@ -183,12 +183,7 @@ export async function runSpectral(options: SpectralOptions): Promise<SpectralRes
         kernel: chosen ? { name: chosen.kernel.name, timings: chosen.timings } : null,
       },
       inputs: { in: summarizeCheckpoint('in', checkpoints.in), rl: summarizeCheckpoint('rl', checkpoints.rl) },
-      partition: {
-        llmLayers: shape.llmLayers,
-        visionDepth: shape.visionDepth,
-        regionCuts: shape.regionCuts,
-        unifiedIndex: 'vision block i → i − visionDepth (negative), projector → 0, LLM decoder layer i (HF 0-based) → i + 1',
-      },
+      partition: layerPartition(shape),
       tensors,
       layers: layerSummaries(tensors),
       sections: sectionSummaries(tensors),
