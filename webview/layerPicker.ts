@@ -46,8 +46,8 @@ export function layerPicker(
   const toLabel = element('label', null, strings.layerPickerTo);
   toLabel.htmlFor = to.id;
 
-  const selectButton = element('button', 'merge-button secondary layer-picker-range', strings.layerPickerSelect);
-  const tensorsButton = element('button', 'merge-button secondary layer-picker-tensors', strings.layerPickerTensors);
+  const selectButton = element('button', 'picker-button layer-picker-range', strings.layerPickerSelect);
+  const tensorsButton = element('button', 'picker-button layer-picker-tensors', strings.layerPickerTensors);
   selectButton.type = 'submit';
   tensorsButton.type = 'button';
   const form = element('form', 'layer-picker', fromLabel, from, toLabel, to, selectButton, tensorsButton);

@@ -168,7 +168,9 @@ export async function openWorkbench(browser, { runDir, workspace, extensionPath,
   try {
     await page.goto(server.url);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await selectColorTheme(page, theme);
+    // theme: null keeps the default: picking one writes settings.json, whose JSON model wakes
+    // every extension activated on JSON files, ours included.
+    if (theme !== null) await selectColorTheme(page, theme);
   } catch (error) {
     await close();
     throw error;
