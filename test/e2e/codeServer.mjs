@@ -24,6 +24,15 @@ function freePort() {
   });
 }
 
+/**
+ * The test's environment less CI markers: with CI=true the workbench behaves unlike a person's
+ * (it opens a JSON model at start-up, which activates every JSON extension, ours included).
+ */
+function serverEnvironment() {
+  const { CI, ...environment } = process.env;
+  return environment;
+}
+
 /** Child PIDs of `pid`, from /proc (Linux only, like the rest of this harness). */
 function childPids(pid) {
   const children = [];
@@ -105,7 +114,7 @@ export async function startCodeServer({ runDir, workspace, extensionPath, extens
     ],
     {
       env: {
-        ...process.env,
+        ...serverEnvironment(),
         PATH: `${node24Bin}:${process.env.PATH}`,
         TMPDIR: dirs.tmp,
         XDG_CONFIG_HOME: dirs['xdg-config'],

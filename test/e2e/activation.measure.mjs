@@ -6,7 +6,12 @@
 // the number is ours alone and not time spent waiting behind built-in extensions. Screenshot in
 // test-artifacts/.
 //
-//   node esbuild.mjs && node test/e2e/activation.e2e.mjs
+//   node esbuild.mjs && node test/e2e/activation.measure.mjs
+//
+// Not part of `npm run test:e2e`: on a busy or CI machine the workbench opens a JSON model at
+// start-up, and VS Code then activates us (onLanguage:json) among every JSON extension; its figure
+// is then mostly time spent waiting behind them, and the onView check below fails. Run it on an
+// idle machine.
 //
 // Needs what compareCheckpoints.e2e.mjs needs (code-server, Node 24, Chromium, playwright-core). About 25 s.
 import assert from 'node:assert/strict';
