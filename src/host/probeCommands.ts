@@ -4,17 +4,16 @@
  * ETA, Cancel) → `<probe>.summary.json` under the results folder → its charts in the panel. A run
  * that was stopped can be continued: finished items are kept.
  */
-import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { FrankenlensError } from '../core/errors';
 import type { ProbeName } from '../core/probes/probeResult';
 import { analysisFolder, loadAnalysisContent } from './analysisContent';
-import { resolveCheckpointPair, type CheckpointPair } from './checkpointFolders';
 import type { CheckpointRoles } from './checkpointRoles';
 import { runCliJob } from './cliJob';
 import { DiffPanel } from './diffPanel';
 import type { HostServices } from './hostServices';
+import { isExistingRunChoice, pairFromRoles, pickBenchmarkItems, resumeOrRestart, type ExistingRunChoice } from './runPrompts';
 import { readSettings } from './settings';
 import { showFailure } from './showFailure';
 
@@ -24,10 +23,14 @@ const PROBES: { probe: ProbeName; label: () => string; detail: () => string }[] 
   { probe: 'swap', label: () => vscode.l10n.t('Visual-token swap'), detail: () => vscode.l10n.t("The image tokens' K/V from a source image, per layer: change and source-adoption rates") },
 ];
 
-/** What scripted callers may add after the arguments: decoder layers ("A-B" or "A,B,…") and a token budget. */
+/**
+ * What scripted callers may add after the arguments: decoder layers ("A-B" or "A,B,…"), a token
+ * budget, and what to do with a run already in the output folder.
+ */
 interface ProbeRunOptions {
   layers?: string;
   maxNewTokens?: number;
+  existingRun?: ExistingRunChoice;
 }
 
 function probeRunOptions(value: unknown): ProbeRunOptions {
@@ -38,7 +41,10 @@ function probeRunOptions(value: unknown): ProbeRunOptions {
   if (record.maxNewTokens !== undefined && !(Number.isSafeInteger(record.maxNewTokens) && (record.maxNewTokens as number) > 0)) {
     throw new FrankenlensError('InvalidArgument', vscode.l10n.t('probe option "maxNewTokens" must be a positive whole number'));
   }
-  return { layers: record.layers as string | undefined, maxNewTokens: record.maxNewTokens as number | undefined };
+  if (record.existingRun !== undefined && !isExistingRunChoice(record.existingRun)) {
+    throw new FrankenlensError('InvalidArgument', vscode.l10n.t('probe option "existingRun" must be "resume" or "restart"'));
+  }
+  return { layers: record.layers as string | undefined, maxNewTokens: record.maxNewTokens as number | undefined, existingRun: record.existingRun };
 }
 
 /** Arguments (probe, IN, RL, items, condition, options) skip the questions: scripts and tests use them. */
@@ -47,7 +53,7 @@ export async function runProbe(services: HostServices, roles: CheckpointRoles, a
     const options = probeRunOptions(args[5]);
     const probe = (args[0] as ProbeName | undefined) ?? (await pickProbe());
     if (!probe) return;
-    const pair = await probePair(roles, args.slice(1, 3));
+    const pair = await pairFromRoles(roles, args.slice(1, 3));
     if (!pair) return;
     const items = typeof args[3] === 'string' ? args[3] : await pickItems(probe);
     if (!items) return;
@@ -56,7 +62,13 @@ export async function runProbe(services: HostServices, roles: CheckpointRoles, a
 
     const settings = readSettings();
     const outDir = analysisFolder(settings, 'probes', pair.inDir, pair.rlDir);
-    const resume = await resumeOrRestart(outDir, probe);
+    const resume = await resumeOrRestart({
+      files: ['jsonl', 'run.json', 'summary.json'].map((extension) => join(outDir, `${probe}.${extension}`)),
+      title: vscode.l10n.t('Frankenlens: a {0} run exists here', probe),
+      resumeLabel: vscode.l10n.t('Continue the earlier run'),
+      resumeDetail: vscode.l10n.t('Finished items are kept; the settings must match.'),
+      choice: options.existingRun,
+    });
     if (resume === undefined) return;
     const cliArgs = ['probe', probe, '--in', pair.inDir, '--rl', pair.rlDir, '--items', items, '--out', outDir, '--device', settings.executionProvider];
     if (condition) cliArgs.push('--condition', condition);
@@ -80,21 +92,13 @@ async function pickProbe(): Promise<ProbeName | undefined> {
   return picked?.probe;
 }
 
-/** IN and RL from the workspace roles when both are set, else arguments or dialogs. */
-async function probePair(roles: CheckpointRoles, args: readonly unknown[]): Promise<CheckpointPair | undefined> {
-  const assigned = roles.assignment();
-  if (args.every((arg) => arg === undefined) && assigned.in && assigned.rl) return { inDir: assigned.in, rlDir: assigned.rl };
-  return resolveCheckpointPair(args, undefined);
-}
-
 async function pickItems(probe: ProbeName): Promise<string | undefined> {
-  const swap = probe === 'swap';
+  if (probe !== 'swap') return pickBenchmarkItems();
   const picked = await vscode.window.showOpenDialog({
-    title: swap ? vscode.l10n.t('Frankenlens: vision_functionality_dataset folder (source/target image pairs)') : vscode.l10n.t('Frankenlens: benchmark items (.jsonl)'),
-    canSelectFolders: swap,
-    canSelectFiles: !swap,
+    title: vscode.l10n.t('Frankenlens: vision_functionality_dataset folder (source/target image pairs)'),
+    canSelectFiles: false,
+    canSelectFolders: true,
     canSelectMany: false,
-    filters: swap ? undefined : { JSONL: ['jsonl'] },
     defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
   });
   return picked?.[0]?.fsPath;
@@ -110,16 +114,4 @@ async function pickCondition(): Promise<string | undefined> {
     { title: vscode.l10n.t('Frankenlens: input condition') },
   );
   return picked?.condition;
-}
-
-/** true: continue the stopped run; false: start afresh; undefined: the user cancelled. */
-async function resumeOrRestart(outDir: string, probe: ProbeName): Promise<boolean | undefined> {
-  const items = join(outDir, `${probe}.jsonl`);
-  if (!existsSync(items)) return false;
-  const resume = { label: vscode.l10n.t('Continue the earlier run'), detail: vscode.l10n.t('Finished items are kept; the settings must match.') };
-  const restart = { label: vscode.l10n.t('Start over'), detail: vscode.l10n.t('Deletes {0}', items) };
-  const answer = await vscode.window.showQuickPick([resume, restart], { title: vscode.l10n.t('Frankenlens: a {0} run exists here', probe) });
-  if (answer === undefined) return undefined;
-  if (answer === restart) rmSync(items, { force: true });
-  return answer === resume;
 }

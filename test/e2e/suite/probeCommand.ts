@@ -1,10 +1,11 @@
 /**
  * Runs inside the extension host of the E2E session: "Frankenlens: Run Probe" and "Score IN, RL
  * and Frankenstein Variants" called with arguments (no questions), then "Run the Demo Study", run
- * the CLI as a job and open their results in the panel.
+ * the CLI as a job and open their results in the panel; a probe run found in its folder is
+ * continued or started over.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 
@@ -31,6 +32,19 @@ export async function run(): Promise<void> {
   await eventually('the panel shows the probe', () =>
     vscode.window.tabGroups.all.flatMap((group) => group.tabs).some((tab) => tab.input instanceof vscode.TabInputWebview && tab.label === 'Probe: attention'),
   );
+
+  // The same run again: continued (every item was finished, so nothing is redone), then started over
+  // (all of the run's files go, or the CLI would refuse the folder).
+  const recordsFile = join(workspace, '.frankenlens', 'probes-in-vs-rl', 'attention.jsonl');
+  const records = readFileSync(recordsFile, 'utf8');
+  const firstRun = statSync(summaryFile).mtimeMs;
+  await vscode.commands.executeCommand('frankenlens.runProbe', 'attention', 'demo/checkpoints/in', 'demo/checkpoints/rl', items, 'real', { layers: '0-3', maxNewTokens: 3, existingRun: 'resume' });
+  assert.equal(readFileSync(recordsFile, 'utf8'), records, 'a continued run keeps the finished items');
+  const resumed = statSync(summaryFile).mtimeMs;
+  assert.ok(resumed > firstRun, 'the continued run wrote its summary again');
+  await vscode.commands.executeCommand('frankenlens.runProbe', 'attention', 'demo/checkpoints/in', 'demo/checkpoints/rl', items, 'real', { layers: '0-3', maxNewTokens: 3, existingRun: 'restart' });
+  assert.ok(statSync(summaryFile).mtimeMs > resumed, 'the run started over and finished');
+  assert.equal(readFileSync(recordsFile, 'utf8').split('\n').length, records.split('\n').length, 'every item ran again');
 
   await vscode.commands.executeCommand('frankenlens.scoreVariants', 'demo/checkpoints/in', 'demo/checkpoints/rl', items, 2);
   const variantsFile = join(workspace, '.frankenlens', 'variants-in-vs-rl', 'variants.summary.json');
