@@ -6,7 +6,7 @@
 import { FrankenlensError } from '../errors';
 import { canonicalName } from './canonicalNames';
 import type { Checkpoint } from './checkpoint';
-import type { TensorLocation } from './tensorInfo';
+import type { LayerPlacement, TensorLocation } from './tensorInfo';
 
 export type Role = 'in' | 'rl' | 'base';
 
@@ -15,6 +15,38 @@ export interface PairedTensor {
   in: TensorLocation;
   rl: TensorLocation;
   base?: TensorLocation;
+}
+
+/** Which tensor a per-tensor result is about (diff and spectral records): its names in each checkpoint and its place in the model. */
+export interface PairedTensorIdentity extends LayerPlacement {
+  /** The tensor's name in the IN checkpoint. */
+  name: string;
+  names: { in: string; rl: string; base?: string };
+  shape: number[];
+  /** Stored dtype per role. */
+  dtypes: { in: string; rl: string; base?: string };
+}
+
+export function pairedTensorIdentity(pair: PairedTensor, placement: LayerPlacement): PairedTensorIdentity {
+  const names: PairedTensorIdentity['names'] = { in: pair.in.name, rl: pair.rl.name };
+  const dtypes: PairedTensorIdentity['dtypes'] = { in: pair.in.dtype, rl: pair.rl.dtype };
+  if (pair.base) {
+    names.base = pair.base.name;
+    dtypes.base = pair.base.dtype;
+  }
+  return {
+    name: pair.in.name,
+    canonicalName: placement.canonicalName,
+    names,
+    unifiedLayer: placement.unifiedLayer,
+    hfLayer: placement.hfLayer,
+    visionBlock: placement.visionBlock,
+    section: placement.section,
+    component: placement.component,
+    region: placement.region,
+    shape: pair.in.shape,
+    dtypes,
+  };
 }
 
 const LISTED_DIFFERENCES = 10;

@@ -4,7 +4,7 @@
  * concatenated layers.
  */
 import { isFloatDtype } from '../checkpoint/dtypes';
-import type { PairedTensor } from '../checkpoint/pairing';
+import { pairedTensorIdentity, type PairedTensor } from '../checkpoint/pairing';
 import type { Component, LayerPlacement, Section } from '../checkpoint/tensorInfo';
 import type { DeltaSums } from './deltaSums';
 import type { LayerAggregate, StatSummary, TensorDiffRecord } from './diffResult';
@@ -22,25 +22,9 @@ export function tensorRecord(pair: PairedTensor, placement: LayerPlacement, incl
   const rlDeltaFro = Math.sqrt(sums.rlDeltaSumSq);
   const inDeltaFro = Math.sqrt(sums.inDeltaSumSq);
   const numel = sums.count;
-  const names: TensorDiffRecord['names'] = { in: pair.in.name, rl: pair.rl.name };
-  const dtypes: TensorDiffRecord['dtypes'] = { in: pair.in.dtype, rl: pair.rl.dtype };
-  if (pair.base) {
-    names.base = pair.base.name;
-    dtypes.base = pair.base.dtype;
-  }
   return {
-    name: pair.in.name,
-    canonicalName: placement.canonicalName,
-    names,
-    unifiedLayer: placement.unifiedLayer,
-    hfLayer: placement.hfLayer,
-    visionBlock: placement.visionBlock,
-    section: placement.section,
-    component: placement.component,
-    region: placement.region,
-    shape: pair.in.shape,
+    ...pairedTensorIdentity(pair, placement),
     dtype: pair.in.dtype,
-    dtypes,
     numel,
     included: included && numeric,
     inFro: numeric ? inFro : null,

@@ -3,6 +3,7 @@
  * Field names are part of the file format; add fields, never rename them.
  */
 import type { FileFingerprint } from '../checkpoint/fingerprint';
+import type { PairedTensorIdentity } from '../checkpoint/pairing';
 import type { Component, Region, Section } from '../checkpoint/tensorInfo';
 
 export const DIFF_SCHEMA = 'frankenlens.diff/1';
@@ -26,25 +27,10 @@ export interface CheckpointSummary {
   files: FileFingerprint[];
 }
 
-export interface TensorDiffRecord {
-  /** The tensor's name in the IN checkpoint. */
-  name: string;
-  /** Scheme-independent name (legacy hub layout: `model.layers.N…`, `visual.blocks.N…`). */
-  canonicalName: string;
-  names: { in: string; rl: string; base?: string };
-  /** Paper's unified index: vision block i → i − depth, projector 0, LLM layer i → i + 1; null elsewhere. */
-  unifiedLayer: number | null;
-  /** HF 0-based decoder layer, the index merges and probes use; null outside the decoder. */
-  hfLayer: number | null;
-  /** Vision block index when the tensor is in a vision block. */
-  visionBlock: number | null;
-  section: Section;
-  component: Component;
-  region: Region | null;
-  shape: number[];
+/** The identity fields (names, both layer numberings, section, component) are documented on PairedTensorIdentity. */
+export interface TensorDiffRecord extends PairedTensorIdentity {
   /** Stored dtype in IN; `dtypes` lists all roles. */
   dtype: string;
-  dtypes: { in: string; rl: string; base?: string };
   numel: number;
   /** Whether the tensor enters the per-layer aggregates (see `config.inclusionRule`). */
   included: boolean;

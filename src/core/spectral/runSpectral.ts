@@ -12,7 +12,7 @@ import { openCheckpoint, type Checkpoint } from '../checkpoint/checkpoint';
 import { bytesPerElement, type FloatDtype } from '../checkpoint/dtypes';
 import { FileReader } from '../checkpoint/fileReader';
 import { decodeToF32Bits } from '../checkpoint/floatDecode';
-import { pairCheckpoints, type PairedTensor } from '../checkpoint/pairing';
+import { pairCheckpoints, pairedTensorIdentity, type PairedTensor } from '../checkpoint/pairing';
 import type { LayerPlacement, TensorLocation } from '../checkpoint/tensorInfo';
 import { layerPartition, summarizeCheckpoint } from '../diff/runDiff';
 import { FrankenlensError } from '../errors';
@@ -136,26 +136,10 @@ export async function runSpectral(options: SpectralOptions): Promise<SpectralRes
         };
         const rl = await analyse(pair.in, pair.rl);
         const inSpectrum = pair.base ? await analyse(pair.base, pair.in) : null;
-        const names: SpectralTensorRecord['names'] = { in: pair.in.name, rl: pair.rl.name };
-        const dtypes: SpectralTensorRecord['dtypes'] = { in: pair.in.dtype, rl: pair.rl.dtype };
-        if (pair.base) {
-          names.base = pair.base.name;
-          dtypes.base = pair.base.dtype;
-        }
         tensors.push({
-          name: pair.in.name,
-          canonicalName: placement.canonicalName,
-          names,
-          unifiedLayer: placement.unifiedLayer,
-          hfLayer: placement.hfLayer,
-          visionBlock: placement.visionBlock,
-          section: placement.section,
-          component: placement.component,
-          region: placement.region,
-          shape: pair.in.shape,
+          ...pairedTensorIdentity(pair, placement),
           matrixShape: [rows, cols],
           flattened: pair.in.shape.length > 2,
-          dtypes,
           rl,
           in: inSpectrum,
         });

@@ -3,7 +3,8 @@
  * like `diff.json` (config, versions, inputs with file fingerprints, layer partition).
  * Field names are part of the file format; add fields, never rename them.
  */
-import type { Component, Region, Section } from '../checkpoint/tensorInfo';
+import type { Region, Section } from '../checkpoint/tensorInfo';
+import type { PairedTensorIdentity } from '../checkpoint/pairing';
 import type { CheckpointSummary, LayerPartition } from '../diff/diffResult';
 import type { KernelTiming } from '../linalg/gemmKernel';
 
@@ -37,21 +38,10 @@ export interface MatrixSpectrum {
   seconds: number;
 }
 
-export interface SpectralTensorRecord {
-  name: string;
-  canonicalName: string;
-  names: { in: string; rl: string; base?: string };
-  unifiedLayer: number | null;
-  hfLayer: number | null;
-  visionBlock: number | null;
-  section: Section;
-  component: Component;
-  region: Region | null;
-  shape: number[];
+export interface SpectralTensorRecord extends PairedTensorIdentity {
   /** The matrix analysed: (dim0, product of the rest), as the paper flattens conv weights. */
   matrixShape: [number, number];
   flattened: boolean;
-  dtypes: { in: string; rl: string; base?: string };
   /** ΔRL = W_RL − W_IN. */
   rl: MatrixSpectrum;
   /** ΔIN = W_IN − W_Base; null without a Base. */
