@@ -33,7 +33,7 @@ export async function runProbeBench(benchDir: string): Promise<Record<string, un
       const single: string[] = [];
       for (const pair of pairs) {
         const runs: SwapRun[] = [];
-        for (const layer of layers) runs.push(...(await swapPair(model, pair, { ...base, layers: [layer], reusePrefix: false })).runs);
+        for (const layer of layers) runs.push(...(await swapPair(model, pair, { ...base, layers: [layer], reuse: 'none' })).runs);
         single.push(answers(runs));
       }
       separate.push((performance.now() - started) / 1000);

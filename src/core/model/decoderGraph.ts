@@ -7,7 +7,13 @@
  * identical for text); attention_mask [batch, past + sequence] (1 = attend, 0 = padding);
  * past_key_values.{i}.key/value [batch, kv_heads, past, head_dim] (past = 0 on the first step).
  * Outputs: logits [batch, 1 or sequence, vocab]; present.{i}.key/value.
+ *
+ * A layer slice (fromLayer = L > 0) runs layers L..N-1 only: its input is `layer_input`, the
+ * residual stream entering layer L, and past/present exist for layers ≥ L. When layers < L see
+ * nothing of an intervention (a visual swap at L), their K/V and the stream entering L are a clean
+ * run's, so the slice computes only what can differ.
  */
+import { FrankenlensError } from '../errors';
 import type { DecoderConfig } from './modelConfig';
 import type { ModelWeights } from './modelWeights';
 import type { GraphBuilder } from './onnxGraph';
@@ -18,7 +24,12 @@ export interface DecoderGraphOptions {
   taps: DecoderTaps;
   /** 'last': logits of the last position only (decoding); 'all': every position. */
   logits: 'last' | 'all';
+  /** First layer the graph runs (default 0: the whole decoder from the embeddings). */
+  fromLayer?: number;
 }
+
+/** The decoder's main input: the token embeddings, or for a layer slice the residual stream entering its first layer. */
+export const decoderInputName = (fromLayer: number) => (fromLayer === 0 ? 'inputs_embeds' : 'layer_input');
 
 export const pastKeyName = (layer: number) => `past_key_values.${layer}.key`;
 export const pastValueName = (layer: number) => `past_key_values.${layer}.value`;
@@ -34,11 +45,13 @@ export function buildEmbeddingGraph(b: GraphBuilder, config: DecoderConfig, weig
 export function buildDecoderGraph(b: GraphBuilder, config: DecoderConfig, weights: ModelWeights, options: DecoderGraphOptions): void {
   const { hiddenSize, layers, heads, kvHeads, headDim, intermediateSize } = config;
   const { taps } = options;
-  const embeds = b.input('inputs_embeds', 'float', ['batch', 'sequence', hiddenSize]);
+  const fromLayer = options.fromLayer ?? 0;
+  if (!(Number.isInteger(fromLayer) && fromLayer >= 0 && fromLayer < layers)) throw new FrankenlensError('InvalidArgument', `decoder graph: first layer ${fromLayer} is outside the decoder's layers 0..${layers - 1}`);
+  const embeds = b.input(decoderInputName(fromLayer), 'float', ['batch', 'sequence', hiddenSize]);
   const positions = b.input('position_ids', 'int64', [3, 'batch', 'sequence']);
   const attentionMask = b.input('attention_mask', 'int64', ['batch', 'total_sequence']);
   const kvDims = ['batch', kvHeads, 'past_sequence', headDim];
-  for (let layer = 0; layer < layers; layer++) {
+  for (let layer = fromLayer; layer < layers; layer++) {
     b.input(pastKeyName(layer), 'float', kvDims);
     b.input(pastValueName(layer), 'float', kvDims);
   }
@@ -47,7 +60,7 @@ export function buildDecoderGraph(b: GraphBuilder, config: DecoderConfig, weight
   // Per-layer tap inputs are split once, before the layers, so each layer costs one op per tap.
   const gates = taps.gates ? b.opMulti('Split', [b.input(TAP_NAMES.gates, 'float', [2 * layers])], 2 * layers, { axis: 0, num_outputs: 2 * layers }, 'layer_gate') : null;
   const override = taps.kvOverride ? kvOverrideInputs(b, config) : null;
-  const maskBias = causalMaskBias(b, embeds, pastKeyName(0), attentionMask);
+  const maskBias = causalMaskBias(b, embeds, pastKeyName(fromLayer), attentionMask);
   const layerBiases = taps.keyBias ? keyBiasPerLayer(b, b.input(TAP_NAMES.keyBias, 'float', [layers, 'batch', 1, 1, 'total_sequence']), maskBias, layers) : null;
 
   const { cos, sin } = mropeCosSin(b, positions, config);
@@ -56,7 +69,7 @@ export function buildDecoderGraph(b: GraphBuilder, config: DecoderConfig, weight
   const hiddenStates: string[] = [embeds];
 
   let hidden = embeds;
-  for (let layer = 0; layer < layers; layer++) {
+  for (let layer = fromLayer; layer < layers; layer++) {
     const p = `model.layers.${layer}.`;
     const w = (name: string, shape: number[]) => weights.get(p + name, shape);
     const normed = rmsNorm(b, hidden, w('input_layernorm.weight', [hiddenSize]), config.rmsNormEps);
@@ -108,9 +121,20 @@ export function buildDecoderGraph(b: GraphBuilder, config: DecoderConfig, weight
   if (massColumn) {
     // [batch, heads, sequence, layers] → mean over heads → [layers, batch, sequence].
     const byLayer = b.op('Concat', perHeadMasses, { axis: 3 });
-    b.output(TAP_NAMES.mass, b.op('Transpose', [b.op('ReduceMean', [byLayer, b.int64s([1])], { keepdims: 0 })], { perm: [2, 0, 1] }), 'float', [layers, 'batch', 'sequence']);
+    b.output(TAP_NAMES.mass, b.op('Transpose', [b.op('ReduceMean', [byLayer, b.int64s([1])], { keepdims: 0 })], { perm: [2, 0, 1] }), 'float', [layers - fromLayer, 'batch', 'sequence']);
   }
-  if (taps.hiddenStates) b.output(TAP_NAMES.hiddenStates, stack(b, hiddenStates), 'float', [layers + 1, 'batch', 'sequence', hiddenSize]);
+  if (taps.hiddenStates) b.output(TAP_NAMES.hiddenStates, stack(b, hiddenStates), 'float', [layers - fromLayer + 1, 'batch', 'sequence', hiddenSize]);
+}
+
+/**
+ * Float32 bytes of the weights a decoder graph starting at `fromLayer` holds (the layers it runs,
+ * the final norm and the LM head): what its session keeps in memory, whatever the stored dtype.
+ */
+export function decoderWeightBytes(config: DecoderConfig, fromLayer = 0): number {
+  const { hiddenSize, heads, kvHeads, headDim, intermediateSize, vocabSize, layers } = config;
+  const attention = (heads * headDim + 2 * kvHeads * headDim) * (hiddenSize + 1) + hiddenSize * hiddenSize;
+  const perLayer = attention + 3 * hiddenSize * intermediateSize + 2 * hiddenSize;
+  return 4 * ((layers - fromLayer) * perLayer + hiddenSize + vocabSize * hiddenSize);
 }
 
 /**

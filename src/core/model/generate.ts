@@ -6,7 +6,7 @@
 import type { CancelToken } from '../progress';
 import { throwIfCancelled } from '../progress';
 import { decodePositionIds } from './ropeIndex';
-import type { DecoderResult, KvCache, ModelRuntime, TapInputs } from './modelRuntime';
+import type { DecoderResult, ModelRuntime, TapInputs } from './modelRuntime';
 import type { EmbeddedPrompt } from './promptEmbedding';
 import type { DecoderGraphOptions } from './decoderGraph';
 import type { DecoderTaps } from './taps';
@@ -33,8 +33,8 @@ export interface GenerateOptions {
   /** Tap inputs of a decode step, given the cache length before it. */
   stepTaps?: (cacheLength: number) => TapInputs | undefined;
   onStep?: (step: GenerationStep) => void;
-  /** Cached K/V of the prompt's first `prefix.length` positions (e.g. from a clean run): the prefill computes only the rest. */
-  prefix?: KvCache;
+  /** The prefill's result, computed by the caller (e.g. once for several decodings): generation starts from its logits and cache. */
+  prefilled?: DecoderResult;
 }
 
 export interface Generation {
@@ -42,6 +42,7 @@ export interface Generation {
   stoppedBy: 'eos' | 'max-new-tokens';
   /** The effective settings, for the record. */
   settings: GreedySettings & { decoding: 'greedy'; kvCache: true };
+  /** 0 when the caller gave the prefill. */
   prefillSeconds: number;
   decodeSeconds: number;
 }
@@ -52,9 +53,7 @@ export async function generateGreedy(runtime: ModelRuntime, promptIds: readonly 
   const tokens: number[] = [];
   const started = performance.now();
   throwIfCancelled(options.cancel);
-  const prefix = options.prefix ?? runtime.emptyCache();
-  const { embeds, positions } = promptAfter(prompt, prefix.length, runtime.config.decoder.hiddenSize);
-  let result = await runtime.decode({ embeds, positions, cache: prefix, taps: options.prefillTaps }, stepGraph(taps, options.prefillTaps));
+  let result = options.prefilled ?? (await runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache(), taps: options.prefillTaps }, stepGraph(taps, options.prefillTaps)));
   const prefillSeconds = (performance.now() - started) / 1000;
   let stoppedBy: Generation['stoppedBy'] = 'max-new-tokens';
   while (tokens.length < settings.maxNewTokens) {
@@ -94,15 +93,6 @@ export function stepGraph(taps: DecoderTaps, inputs: TapInputs | undefined): Dec
     taps: { ...taps, gates: taps.gates && given.gates !== undefined, kvOverride: taps.kvOverride && given.kvOverride !== undefined, keyBias: taps.keyBias && given.keyBias !== undefined },
     logits: 'last',
   };
-}
-
-/** The prompt's embeddings and M-RoPE rows from position `start` on. */
-function promptAfter(prompt: EmbeddedPrompt, start: number, hiddenSize: number): { embeds: Float32Array; positions: BigInt64Array } {
-  if (start === 0) return prompt;
-  const length = prompt.positions.length / 3;
-  const positions = new BigInt64Array(3 * (length - start));
-  for (let row = 0; row < 3; row++) positions.set(prompt.positions.subarray(row * length + start, (row + 1) * length), row * (length - start));
-  return { embeds: prompt.embeds.subarray(start * hiddenSize), positions };
 }
 
 /** Arg-max after the repetition penalty (the first index wins ties, as torch.argmax does). */

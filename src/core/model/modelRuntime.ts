@@ -1,14 +1,17 @@
 /**
  * A runnable checkpoint: its config, weights and graph cache, with onnxruntime sessions started on
  * first use and released on demand. Every call runs one prompt (batch 1); each graph variant (tap
- * set, logits mode) has its own session so a plain run never pays for a tap.
+ * set, logits mode, first layer) has its own session so a plain run never pays for a tap.
+ *
+ * Each session holds its own float32 copy of its weights, so layer slices (graphs from layer L, one
+ * per L) could hold up to N/2 models' worth of weights: they share a byte budget (sliceSessionBytes).
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { openCheckpoint, type Checkpoint } from '../checkpoint/checkpoint';
 import { FrankenlensError } from '../errors';
-import { buildDecoderGraph, buildEmbeddingGraph, pastKeyName, pastValueName, presentKeyName, presentValueName, type DecoderGraphOptions } from './decoderGraph';
+import { buildDecoderGraph, buildEmbeddingGraph, decoderInputName, decoderWeightBytes, pastKeyName, pastValueName, presentKeyName, presentValueName, type DecoderGraphOptions } from './decoderGraph';
 import { cachedGraph, checkpointKey } from './graphCache';
 import { readModelConfig, type DecoderConfig, type ModelConfig } from './modelConfig';
 import { ModelWeights } from './modelWeights';
@@ -20,6 +23,13 @@ import type { VisionInputs } from './visionInputs';
 export interface RuntimeOptions extends SessionSettings {
   /** Graph cache root; default ~/.cache/frankenlens/graphs (see graphCache.ts for the layout). */
   cacheDir?: string;
+  /**
+   * Float32 weight bytes (decoderWeightBytes) that layer-slice sessions (fromLayer > 0) keep loaded
+   * together, first come first kept. A slice that does not fit stays loaded only until the next
+   * slice starts. Default: the whole decoder's weight bytes, so slices at most double the weight
+   * memory of one full graph (plus the one slice that did not fit). 0 keeps no slice.
+   */
+  sliceSessionBytes?: number;
 }
 
 export function defaultGraphCacheDir(): string {
@@ -48,21 +58,28 @@ export interface TapInputs {
 }
 
 export interface DecoderStep {
-  /** [sequence · hidden] embeddings of the new positions. */
+  /** [sequence · hidden] embeddings of the new positions; for a layer slice, the residual stream entering its first layer. */
   embeds: Float32Array;
   /** [3 · sequence] M-RoPE positions (t row, h row, w row). */
   positions: BigInt64Array;
+  /** The past positions' K/V (a layer slice reads only its own layers'). */
   cache: KvCache;
   taps?: TapInputs;
+  /**
+   * For a layer slice (fromLayer > 0): a cache over every past and new position (e.g. a clean
+   * run's, when the layers below the slice cannot see what differs) whose layers below fromLayer
+   * the result's cache takes as they are.
+   */
+  lowerLayers?: KvCache;
 }
 
 export interface DecoderResult {
   /** [1 or sequence, vocab] */
   logits: Float32Array;
   cache: KvCache;
-  /** [layers, sequence] when the attentionMass tap is on. */
+  /** [layers − fromLayer, sequence] when the attentionMass tap is on. */
   attentionMass?: Float32Array;
-  /** [layers + 1, sequence, hidden] when the hiddenStates tap is on. */
+  /** [layers − fromLayer + 1, sequence, hidden] when the hiddenStates tap is on (the first: the graph's input). */
   hiddenStates?: Float32Array;
 }
 
@@ -78,6 +95,9 @@ export class ModelRuntime {
   readonly weights: ModelWeights;
   private readonly key: string;
   private readonly sessions = new Map<string, Promise<StartedSession>>();
+  /** Slice sessions kept within the budget (name → weight bytes), and the one that did not fit. */
+  private readonly keptSlices = new Map<string, number>();
+  private passingSlice: string | undefined;
 
   /**
    * @param checkpoint gives config.json (and, to callers, the tokenizer and processor files).
@@ -119,11 +139,28 @@ export class ModelRuntime {
     const name = graphName(graph);
     let started = this.sessions.get(name);
     if (!started) {
-      started = startSession(this.graphPath(graph), this.options);
+      const fromLayer = typeof graph === 'string' ? 0 : graph.fromLayer ?? 0;
+      const path = this.graphPath(graph);
+      started = fromLayer > 0 ? this.admitSlice(name, fromLayer).then(() => startSession(path, this.options)) : startSession(path, this.options);
       this.sessions.set(name, started);
-      started.catch(() => this.sessions.delete(name));
+      started.catch(() => {
+        this.sessions.delete(name);
+        this.keptSlices.delete(name);
+      });
     }
     return started;
+  }
+
+  /** Makes room for a new slice session: releases the slice that did not fit, and keeps this one if the budget allows. */
+  private async admitSlice(name: string, fromLayer: number): Promise<void> {
+    const passing = this.passingSlice;
+    this.passingSlice = undefined;
+    if (passing !== undefined) await this.unloadNamed(passing);
+    const budget = this.options.sliceSessionBytes ?? decoderWeightBytes(this.config.decoder);
+    const bytes = decoderWeightBytes(this.config.decoder, fromLayer);
+    const kept = [...this.keptSlices.values()].reduce((total, size) => total + size, 0);
+    if (kept + bytes <= budget) this.keptSlices.set(name, bytes);
+    else this.passingSlice = name;
   }
 
   async embed(ids: readonly number[]): Promise<Float32Array> {
@@ -153,19 +190,24 @@ export class ModelRuntime {
   }
 
   async decode(step: DecoderStep, graph: DecoderGraphOptions): Promise<DecoderResult> {
-    const { session } = await this.session(graph);
     const { hiddenSize, layers, kvHeads, headDim } = this.config.decoder;
     const sequence = step.embeds.length / hiddenSize;
     if (!Number.isInteger(sequence) || step.positions.length !== 3 * sequence) {
       throw new FrankenlensError('InvalidArgument', `decoder step: ${step.embeds.length} embedding values and ${step.positions.length} position ids do not describe one sequence of hidden size ${hiddenSize}`);
     }
     const total = step.cache.length + sequence;
+    const fromLayer = graph.fromLayer ?? 0;
+    const lowerLayers = step.lowerLayers;
+    if (fromLayer > 0 && lowerLayers?.length !== total) {
+      throw new FrankenlensError('InvalidArgument', `decoder step from layer ${fromLayer}: the K/V of layers 0..${fromLayer - 1} must cover all ${total} positions, got ${lowerLayers ? lowerLayers.length : 'none'}`);
+    }
+    const { session } = await this.session(graph);
     const feeds: Record<string, ort.Tensor> = {
-      inputs_embeds: new ort.Tensor('float32', step.embeds, [1, sequence, hiddenSize]),
+      [decoderInputName(fromLayer)]: new ort.Tensor('float32', step.embeds, [1, sequence, hiddenSize]),
       position_ids: new ort.Tensor('int64', step.positions, [3, 1, sequence]),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
     };
-    for (let layer = 0; layer < layers; layer++) {
+    for (let layer = fromLayer; layer < layers; layer++) {
       feeds[pastKeyName(layer)] = step.cache.keys[layer]!;
       feeds[pastValueName(layer)] = step.cache.values[layer]!;
     }
@@ -184,8 +226,8 @@ export class ModelRuntime {
       logits: out.logits!.data as Float32Array,
       cache: {
         length: total,
-        keys: Array.from({ length: layers }, (_, layer) => out[presentKeyName(layer)]!),
-        values: Array.from({ length: layers }, (_, layer) => out[presentValueName(layer)]!),
+        keys: Array.from({ length: layers }, (_, layer) => (layer < fromLayer ? lowerLayers!.keys[layer]! : out[presentKeyName(layer)]!)),
+        values: Array.from({ length: layers }, (_, layer) => (layer < fromLayer ? lowerLayers!.values[layer]! : out[presentValueName(layer)]!)),
       },
     };
     if (graph.taps.attentionMass) result.attentionMass = out[TAP_NAMES.mass]!.data as Float32Array;
@@ -193,23 +235,34 @@ export class ModelRuntime {
     return result;
   }
 
+  /** Names (graphName) of the graphs whose sessions are loaded or starting. */
+  loadedGraphs(): string[] {
+    return [...this.sessions.keys()];
+  }
+
   /** Releases one graph's session (or all): its memory is freed, the graph file stays cached. */
   async unload(graph?: GraphSpec): Promise<void> {
     const names = graph === undefined ? [...this.sessions.keys()] : [graphName(graph)];
-    for (const name of names) {
-      const started = this.sessions.get(name);
-      this.sessions.delete(name);
-      if (started) await (await started).session.release();
-    }
+    for (const name of names) await this.unloadNamed(name);
+  }
+
+  private async unloadNamed(name: string): Promise<void> {
+    const started = this.sessions.get(name);
+    this.sessions.delete(name);
+    this.keptSlices.delete(name);
+    if (this.passingSlice === name) this.passingSlice = undefined;
+    if (started) await (await started).session.release();
   }
 }
 
 /** Which graph: the token embedding, the vision tower, or a decoder variant. */
 export type GraphSpec = 'embedding' | 'vision' | DecoderGraphOptions;
 
-/** The graph's file name in the cache (decoder variants by their taps and logits mode). */
+/** The graph's file name in the cache (decoder variants by their taps, logits mode and first layer). */
 export function graphName(graph: GraphSpec): string {
-  return typeof graph === 'string' ? graph : `decoder-${tapsKey(graph.taps)}-${graph.logits}`;
+  if (typeof graph === 'string') return graph;
+  const slice = graph.fromLayer ? `-from${graph.fromLayer}` : '';
+  return `decoder-${tapsKey(graph.taps)}-${graph.logits}${slice}`;
 }
 
 /**

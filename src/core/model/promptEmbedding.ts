@@ -44,3 +44,11 @@ export async function embedPrompt(runtime: ModelRuntime, ids: readonly number[],
   }
   return { embeds, positions: BigInt64Array.from(rope.positionIds, BigInt), ropeDelta: rope.ropeDelta, imageTokenPositions };
 }
+
+/** The prompt's embeddings and M-RoPE rows from position `start` on (what a prefill after a cached prefix computes). */
+export function promptFrom(prompt: EmbeddedPrompt, start: number, hiddenSize: number): { embeds: Float32Array; positions: BigInt64Array } {
+  const length = prompt.positions.length / 3;
+  const positions = new BigInt64Array(3 * (length - start));
+  for (let row = 0; row < 3; row++) positions.set(prompt.positions.subarray(row * length + start, (row + 1) * length), row * (length - start));
+  return { embeds: prompt.embeds.subarray(start * hiddenSize), positions };
+}

@@ -9,14 +9,19 @@
  * copy counted m times weighs exp(score + log m), so compat adds log(1 + k) to the visual keys'
  * scores of the swapped layers (the keyBias tap) instead of growing the cache.
  *
- * Reuse: the target's and source's vision encodings and embeddings are computed once per pair, and
- * every swapped prefill starts from the clean prefill's cache up to the first visual token (those
- * positions cannot see the swap).
+ * Reuse (settings.reuse, default 'layers'): the target's and source's vision encodings and
+ * embeddings are computed once per pair. Positions before the first visual token cannot see the
+ * swap, and neither can layers below L (suffix or single swap at L): so a swapped prefill covers
+ * only the positions from the first visual token on, and only layers L..N-1 (a layer-slice graph),
+ * starting from the clean prefill's residual stream entering L, with the clean K/V below L. The
+ * corrected and compat decodings differ only from the second token on and share that prefill, and
+ * a single swap at the last layer is the suffix swap there (computed once).
  */
 import { FrankenlensError } from '../errors';
 import { generateGreedy, type Generation } from '../model/generate';
-import type { KvCache, TapInputs } from '../model/modelRuntime';
+import type { DecoderResult, KvCache, TapInputs } from '../model/modelRuntime';
 import { kvOverrideFrom } from '../model/modelRuntime';
+import { promptFrom, type EmbeddedPrompt } from '../model/promptEmbedding';
 import type { CancelToken, ProgressSink } from '../progress';
 import { readImageFile } from '../vision/imageDecode';
 import * as ort from 'onnxruntime-node';
@@ -30,6 +35,14 @@ export type SwapMode = 'suffix' | 'single';
 export type SwapDecoding = 'corrected' | 'compat';
 export const SWAP_MODES: readonly SwapMode[] = ['suffix', 'single'];
 export const SWAP_DECODINGS: readonly SwapDecoding[] = ['corrected', 'compat'];
+/** What swapped runs take from the clean run: see the file comment; 'none' recomputes the whole prompt per run (the plain path, for checks and the bench). */
+export type SwapReuse = 'layers' | 'visual-prefix' | 'none';
+
+/**
+ * The whole-decoder prefills (source, clean, and swapped ones that start at layer 0): one graph, so
+ * one session; the clean prefill's hidden states feed the layer slices.
+ */
+const PREFILL_GRAPH = { taps: { kvOverride: true, hiddenStates: true }, logits: 'last' } as const;
 
 export interface SwapSettings {
   /** Decoder layers L to swap at (HF 0-based). */
@@ -38,8 +51,8 @@ export interface SwapSettings {
   decodings: readonly SwapDecoding[];
   /** The paper's 64. */
   maxNewTokens: number;
-  /** Start swapped prefills from the clean cache before the image (default true; false recomputes, for the bench). */
-  reusePrefix?: boolean;
+  /** Default 'layers'. */
+  reuse?: SwapReuse;
 }
 
 export interface SwapRun {
@@ -84,43 +97,71 @@ export async function swapPair(model: ProbeModel, pair: VisionPair, settings: Sw
     throw new FrankenlensError('InvalidBenchmarkItem', `${pair.file}:${pair.line}: pair "${pair.id}": target and source give different visual token layouts (${visual.length} vs ${source.embedded.imageTokenPositions.length} tokens); the swap needs images of the same size`, pair.file);
   }
   const greedy = greedySettings(model, settings.maxNewTokens);
-  const sourceRun = await model.runtime.decode({ embeds: source.embedded.embeds, positions: source.embedded.positions, cache: model.runtime.emptyCache() }, { taps: {}, logits: 'last' });
-
-  let cleanCache: KvCache | undefined;
-  const clean = await generateGreedy(model.runtime, target.ids, target.embedded, greedy, { cancel, onStep: (step) => (cleanCache ??= step.result.cache) });
+  const { runtime } = model;
+  const wholePrompt = (prompt: EmbeddedPrompt) => runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache() }, PREFILL_GRAPH);
+  const sourceRun = await wholePrompt(source.embedded);
+  const cleanPrefill = await wholePrompt(target.embedded);
+  const clean = await generateGreedy(runtime, target.ids, target.embedded, greedy, { cancel, prefilled: cleanPrefill });
   const originalAnswer = answerText(model, clean.tokens);
-  const prefix = settings.reusePrefix === false ? undefined : cachePrefix(cleanCache!, visual[0]!);
 
-  const runs: SwapRun[] = [];
-  for (const mode of settings.modes) {
-    for (const layer of settings.layers) {
+  const reuse = settings.reuse ?? 'layers';
+  const prefix = reuse === 'none' ? runtime.emptyCache() : cachePrefix(cleanPrefill.cache, visual[0]!);
+  const { hiddenSize } = runtime.config.decoder;
+  const swappedPrefill = (kvOverride: SwapOverride, layer: number): Promise<DecoderResult> => {
+    const { embeds, positions } = promptFrom(target.embedded, prefix.length, hiddenSize);
+    if (reuse !== 'layers' || layer === 0) return runtime.decode({ embeds, positions, cache: prefix, taps: { kvOverride } }, PREFILL_GRAPH);
+    const stream = streamEntering(cleanPrefill, layer, prefix.length, hiddenSize);
+    return runtime.decode({ embeds: stream, positions, cache: prefix, taps: { kvOverride }, lowerLayers: cleanPrefill.cache }, { taps: { kvOverride: true }, logits: 'last', fromLayer: layer });
+  };
+
+  const runs = new Map(settings.modes.map((mode) => [mode, [] as SwapRun[]]));
+  /** Generations by swapped layer set, when reused (a single swap at the last layer is the suffix swap there). */
+  const bySelection = new Map<string, Map<SwapDecoding, Generation>>();
+  // Layer-major, so each layer slice serves both modes while it is loaded.
+  for (const layer of settings.layers) {
+    for (const mode of settings.modes) {
       const selected = swappedLayers(mode, layer, layers);
       const kvOverride = kvOverrideFrom(sourceRun.cache, visual, selected);
+      let generations = reuse === 'layers' ? bySelection.get(selected.join()) : undefined;
+      if (!generations) {
+        generations = new Map();
+        const shared = reuse === 'layers' ? await swappedPrefill(kvOverride, layer) : undefined;
+        for (const decoding of settings.decodings) {
+          const prefilled = shared ?? (await swappedPrefill(kvOverride, layer));
+          generations.set(decoding, await swappedDecoding(model, target, prefilled, selected, decoding, greedy, cancel));
+        }
+        bySelection.set(selected.join(), generations);
+      }
       for (const decoding of settings.decodings) {
-        const generation = await swappedGeneration(model, target, kvOverride, selected, decoding, greedy, prefix, cancel);
-        const answer = answerText(model, generation.tokens);
-        runs.push({ mode, decoding, layer, answer, tokens: generation.tokens, changed: answerChanged(originalAnswer, answer), adoptsSource: adoptsSource(pair, answer) });
+        const { tokens } = generations.get(decoding)!;
+        const answer = answerText(model, tokens);
+        runs.get(mode)!.push({ mode, decoding, layer, answer, tokens, changed: answerChanged(originalAnswer, answer), adoptsSource: adoptsSource(pair, answer) });
       }
     }
   }
   return {
     key: `${model.role}:${pair.id}`, model: model.role, id: pair.id, task: pair.task, originalAnswer, originalTokens: clean.tokens,
-    targetAnswer: pair.targetAnswer, sourceAnswer: pair.sourceAnswer, visualTokens: visual.length, runs,
+    targetAnswer: pair.targetAnswer, sourceAnswer: pair.sourceAnswer, visualTokens: visual.length, runs: [...runs.values()].flat(),
   };
 }
 
-function swappedGeneration(
-  model: ProbeModel, target: PreparedPrompt, kvOverride: NonNullable<TapInputs['kvOverride']>, selected: readonly boolean[],
-  decoding: SwapDecoding, greedy: ReturnType<typeof greedySettings>, prefix: KvCache | undefined, cancel: CancelToken | undefined,
-): Promise<Generation> {
+type SwapOverride = NonNullable<TapInputs['kvOverride']>;
+
+/** A whole-prompt prefill's residual stream entering `layer` (its hiddenStates tap) at the positions from `start` on. */
+function streamEntering(prefill: DecoderResult, layer: number, start: number, hiddenSize: number): Float32Array {
+  const length = prefill.cache.length;
+  return prefill.hiddenStates!.subarray((layer * length + start) * hiddenSize, (layer + 1) * length * hiddenSize);
+}
+
+/** Greedy decoding after a swapped prefill; compat adds the paper code's duplicated visual K/V from the second token on. */
+function swappedDecoding(model: ProbeModel, target: PreparedPrompt, prefilled: DecoderResult, selected: readonly boolean[], decoding: SwapDecoding, greedy: ReturnType<typeof greedySettings>, cancel: CancelToken | undefined): Promise<Generation> {
   const compat = decoding === 'compat';
   const promptLength = target.ids.length;
   const visual = target.embedded.imageTokenPositions;
   return generateGreedy(model.runtime, target.ids, target.embedded, greedy, {
     cancel,
-    prefix,
-    taps: { kvOverride: true, keyBias: compat },
-    prefillTaps: { kvOverride },
+    prefilled,
+    taps: { keyBias: compat },
     // Decode step k (k = 1 for the token after the first) sees k appended copies besides the swapped span.
     stepTaps: compat ? (cacheLength) => ({ keyBias: duplicationBias(selected, visual, cacheLength + 1, Math.log(2 + cacheLength - promptLength)) }) : undefined,
   });

@@ -2,7 +2,9 @@
  * The vision swap probe on the tiny model and the fixture pairs, against brute force: greedy
  * decoding through the float64 reference forward, recomputing the whole sequence each step, with
  * the source run's K/V written over the visual span in the swapped layers and (compat) the visual
- * keys counted 1 + k times in the row of the k-th token after the first.
+ * keys counted 1 + k times in the row of the k-th token after the first. The probe runs with its
+ * default reuse (layer slices from L, one prefill for both decodings); the other reuse levels must
+ * give the same runs.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -66,6 +68,12 @@ describe('visual K/V swap probe', () => {
     const runs = items.flatMap((item) => item.runs.map((run) => ({ run, item })));
     assert.ok(runs.some(({ run, item }) => run.decoding === 'compat' && differs(run, item.runs.find((other) => other.mode === run.mode && other.layer === run.layer && other.decoding === 'corrected')!)), 'compat never differs');
     assert.ok(runs.some(({ run, item }) => run.mode === 'single' && differs(run, item.runs.find((other) => other.mode === 'suffix' && other.layer === run.layer && other.decoding === run.decoding)!)), 'single never differs from suffix');
+  });
+
+  it('reusing less (the visual prefix only, or nothing) gives the same runs', async () => {
+    for (const [index, pair] of pairs.entries()) {
+      for (const reuse of ['visual-prefix', 'none'] as const) assert.deepEqual(await swapPair(model, pair, { ...settings, reuse }), items[index], reuse);
+    }
   });
 
   it('suffix swap at layer 0 answers exactly as the source image does (every K/V the text sees is the source\'s)', async () => {
