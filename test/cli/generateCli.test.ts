@@ -69,6 +69,6 @@ describe('frankenlens generate', () => {
     assert.equal(missing.stderr.trim().split('\n').length, 1);
     const device = frankenlens('generate', '--model', MODEL_DIR, '--prompt', 'hi', '--device', 'tpu');
     assert.equal(device.status, 2);
-    assert.match(device.stderr, /--device must be auto, cpu or cuda/);
+    assert.match(device.stderr, /--device must be one of auto, cpu, cuda, not/);
   });
 });

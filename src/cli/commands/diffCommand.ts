@@ -5,6 +5,7 @@ import { writeDiffJson } from '../../core/diff/writeDiffJson';
 import type { DiffResult } from '../../core/diff/diffResult';
 import type { CancelToken } from '../../core/progress';
 import { writeDiffReport } from '../../core/report/renderReport';
+import { oneOf } from '../choiceArgument';
 import { UsageError } from '../cliErrors';
 import { parseCuts } from '../cutsArgument';
 import { terminalProgress } from '../terminalProgress';
@@ -47,7 +48,7 @@ export async function diffCommand(argv: string[], cancel: CancelToken): Promise<
     allowPositionals: false,
   });
   if (!values.in || !values.rl) throw new UsageError('diff needs --in DIR and --rl DIR');
-  if (values.include !== 'paper' && values.include !== 'all') throw new UsageError(`--include must be "paper" or "all", not "${values.include}"`);
+  const inclusion = oneOf('--include', values.include!, ['paper', 'all']);
   const regionCuts = values.cuts === undefined ? undefined : parseCuts(values.cuts);
   const threads = values.threads === undefined ? undefined : parseThreads(values.threads);
   const outDir = resolve(values.out ?? join('.frankenlens', `diff-${basename(resolve(values.in))}-vs-${basename(resolve(values.rl))}`));
@@ -55,7 +56,7 @@ export async function diffCommand(argv: string[], cancel: CancelToken): Promise<
   const progress = terminalProgress('diff', values.quiet);
   let result: DiffResult;
   try {
-    result = await runDiff({ inDir: values.in, rlDir: values.rl, baseDir: values.base, inclusion: values.include, regionCuts, threads, cancel, progress });
+    result = await runDiff({ inDir: values.in, rlDir: values.rl, baseDir: values.base, inclusion, regionCuts, threads, cancel, progress });
   } finally {
     progress.done();
   }

@@ -2,13 +2,13 @@ import { parseArgs } from 'node:util';
 import { generateGreedy } from '../../core/model/generate';
 import { ModelRuntime } from '../../core/model/modelRuntime';
 import { embedPrompt } from '../../core/model/promptEmbedding';
-import type { ExecutionProviderChoice } from '../../core/model/sessions';
 import type { CancelToken } from '../../core/progress';
 import { loadChatTemplate } from '../../core/text/chatTemplate';
 import { loadGenerationSettings, maxNewTokensFor } from '../../core/text/generationConfig';
 import { loadTokenizer } from '../../core/text/tokenizer';
 import { buildModelInputs, loadVisionLanguageProcessor } from '../../core/text/visionPrompt';
 import { readImageFile } from '../../core/vision/imageDecode';
+import { executionProvider } from '../choiceArgument';
 import { UsageError } from '../cliErrors';
 import { wholeNumber } from '../wholeNumberArgument';
 
@@ -44,7 +44,7 @@ export async function generateCommand(argv: string[], cancel: CancelToken): Prom
   if (positionals.length > 0) throw new UsageError('generate takes no positional arguments');
   if (!values.model) throw new UsageError('generate needs --model DIR');
   if (values.prompt === undefined) throw new UsageError('generate needs --prompt TEXT');
-  if (!['auto', 'cpu', 'cuda'].includes(values.device!)) throw new UsageError(`--device must be auto, cpu or cuda, not "${values.device}"`);
+  const device = executionProvider(values.device!);
   const threads = wholeNumber('--threads', values.threads!);
   const dir = values.model;
   const generationSettings = loadGenerationSettings(dir);
@@ -62,7 +62,7 @@ export async function generateCommand(argv: string[], cancel: CancelToken): Prom
   }
   const maxNewTokens = values['max-new-tokens'] === undefined ? maxNewTokensFor(generationSettings, inputIds.length) : wholeNumber('--max-new-tokens', values['max-new-tokens']);
 
-  const runtime = ModelRuntime.open(dir, { executionProvider: values.device as ExecutionProviderChoice, intraOpThreads: threads, cacheDir: values['cache-dir'] });
+  const runtime = ModelRuntime.open(dir, { executionProvider: device, intraOpThreads: threads, cacheDir: values['cache-dir'] });
   try {
     const prompt = await embedPrompt(runtime, inputIds, images);
     const generation = await generateGreedy(runtime, inputIds, prompt, { maxNewTokens, repetitionPenalty: generationSettings.repetitionPenalty, eosTokenIds: generationSettings.eosTokenIds }, { cancel });

@@ -2,16 +2,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readBenchmarkItems } from '../../core/bench/benchmarkItems';
-import type { ExecutionProviderChoice } from '../../core/model/sessions';
 import type { CancelToken } from '../../core/progress';
 import { runAttentionProbe, type ReasoningScope } from '../../core/probes/attentionToVision';
-import { CONDITIONS, itemDescriber, modelDescriber, type Condition, type Describer } from '../../core/probes/conditions';
+import { CONDITIONS, itemDescriber, modelDescriber, type Describer } from '../../core/probes/conditions';
 import { endpointDescriber } from '../../core/probes/describer';
 import { runAblationProbe } from '../../core/probes/layerAblation';
 import { openProbeModel, type ProbeModel } from '../../core/probes/probeModel';
-import { readVisionPairs, VISION_TASKS, type VisionTask } from '../../core/probes/visionPairs';
-import { runSwapProbe, SWAP_DECODINGS, SWAP_MODES, type SwapDecoding, type SwapMode } from '../../core/probes/visualSwap';
+import { readVisionPairs, VISION_TASKS } from '../../core/probes/visionPairs';
+import { runSwapProbe, SWAP_DECODINGS, SWAP_MODES } from '../../core/probes/visualSwap';
 import { ablationCharts, attentionCharts, swapCharts, type ProbeChart } from '../../core/report/probeSpecs';
+import { executionProvider, listOf, oneOf } from '../choiceArgument';
 import { UsageError } from '../cliErrors';
 import { wholeNumber } from '../wholeNumberArgument';
 import { terminalProgress } from '../terminalProgress';
@@ -63,13 +63,12 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
   });
   if (positionals.length > 0) throw new UsageError('probe takes no positional arguments');
   for (const flag of ['in', 'rl', 'items', 'out'] as const) if (!values[flag]) throw new UsageError(`probe ${probe} needs --${flag}`);
-  if (!['auto', 'cpu', 'cuda'].includes(values.device!)) throw new UsageError(`--device must be auto, cpu or cuda, not "${values.device}"`);
-  const runtimeOptions = { executionProvider: values.device as ExecutionProviderChoice, intraOpThreads: wholeNumber('--threads', values.threads!), cacheDir: values['cache-dir'] };
+  const runtimeOptions = { executionProvider: executionProvider(values.device!), intraOpThreads: wholeNumber('--threads', values.threads!), cacheDir: values['cache-dir'] };
   const models = { in: openProbeModel('in', values.in!, runtimeOptions), rl: openProbeModel('rl', values.rl!, runtimeOptions) };
   const layerCount = models.in.runtime.config.decoder.layers;
   const layers = values.layers ? layerList(values.layers, layerCount) : Array.from({ length: layerCount }, (_, layer) => layer);
   const maxNewTokens = values['max-new-tokens'] ? wholeNumber('--max-new-tokens', values['max-new-tokens']) : { attention: 1024, ablation: 2048, swap: 64 }[probe];
-  const condition = oneOf('--condition', values.condition!, CONDITIONS) as Condition;
+  const condition = oneOf('--condition', values.condition!, CONDITIONS);
   const style = { system: values.system, prefix: values.prefix };
   const outDir = values.out!;
   const progress = terminalProgress(`probe ${probe}`, values.quiet!);
@@ -79,10 +78,10 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
     let summaryPath: string;
     let charts: ProbeChart[];
     if (probe === 'swap') {
-      const tasks = values.tasks ? listOf('--tasks', values.tasks, VISION_TASKS) as VisionTask[] : [...VISION_TASKS];
+      const tasks = values.tasks ? listOf('--tasks', values.tasks, VISION_TASKS) : [...VISION_TASKS];
       const pairs = readVisionPairs(values.items!, { tasks, rowsPerTask: wholeNumber('--rows', values.rows!) });
-      const modes = values.modes ? listOf('--modes', values.modes, SWAP_MODES) as SwapMode[] : [...SWAP_MODES];
-      const decodings = values.decodings ? listOf('--decodings', values.decodings, SWAP_DECODINGS) as SwapDecoding[] : [...SWAP_DECODINGS];
+      const modes = values.modes ? listOf('--modes', values.modes, SWAP_MODES) : [...SWAP_MODES];
+      const decodings = values.decodings ? listOf('--decodings', values.decodings, SWAP_DECODINGS) : [...SWAP_DECODINGS];
       const result = await runSwapProbe({ ...common, models: [models.in, models.rl], pairs, settings: { layers, modes, decodings, maxNewTokens } });
       summaryPath = result.summaryPath;
       charts = swapCharts(result.rows);
@@ -101,8 +100,8 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
         summaryPath = result.summaryPath;
         charts = ablationCharts(result.rows);
       } else {
-        const scope = oneOf('--scope', values.scope!, ['response', 'think']) as ReasoningScope;
-        const sharedFrom = oneOf('--shared', values.shared!, ['in', 'rl']) as 'in' | 'rl';
+        const scope = oneOf<ReasoningScope>('--scope', values.scope!, ['response', 'think']);
+        const sharedFrom = oneOf<'in' | 'rl'>('--shared', values.shared!, ['in', 'rl']);
         const result = await runAttentionProbe({ ...common, models, items, settings: { maxNewTokens, condition, style, scope, sharedFrom }, describer });
         summaryPath = result.summaryPath;
         charts = attentionCharts(result.rows);
@@ -118,15 +117,6 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
     progress.done();
     await Promise.all([models.in.runtime.unload(), models.rl.runtime.unload(), describerModel?.runtime.unload()]);
   }
-}
-
-function oneOf(flag: string, text: string, allowed: readonly string[]): string {
-  if (!allowed.includes(text)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, not "${text}"`);
-  return text;
-}
-
-function listOf(flag: string, text: string, allowed: readonly string[]): string[] {
-  return text.split(',').map((part) => oneOf(flag, part.trim(), allowed));
 }
 
 /** "0-27", "3,5,9" or a mix, within 0..count-1. */

@@ -5,6 +5,7 @@ import { runSpectral, type KernelChoice } from '../../core/spectral/runSpectral'
 import type { SpectralInclusionId, SpectralModeChoice, SpectralResult } from '../../core/spectral/spectralResult';
 import { writeSpectralJson } from '../../core/spectral/writeSpectralJson';
 import { writeSpectralReport } from '../../core/report/spectralReport';
+import { oneOf } from '../choiceArgument';
 import { UsageError } from '../cliErrors';
 import { parseCuts } from '../cutsArgument';
 import { terminalProgress } from '../terminalProgress';
@@ -54,18 +55,14 @@ export async function spectralCommand(argv: string[], cancel: CancelToken): Prom
     allowPositionals: false,
   });
   if (!values.in || !values.rl) throw new UsageError('spectral needs --in DIR and --rl DIR');
-  const oneOf = <T extends string>(flag: string, value: string, allowed: readonly T[]): T => {
-    if (!allowed.includes(value as T)) throw new UsageError(`--${flag} must be ${allowed.map((option) => `"${option}"`).join(', ')}, not "${value}"`);
-    return value as T;
-  };
   const integer = (flag: string, text: string, minimum: number) => {
     const value = Number(text);
     if (!Number.isInteger(value) || value < minimum) throw new UsageError(`--${flag} must be an integer ≥ ${minimum}, not "${text}"`);
     return value;
   };
-  const inclusion = oneOf<SpectralInclusionId>('include', values.include, ['paper', 'all-matrices']);
-  const mode = oneOf<SpectralModeChoice>('mode', values.mode, ['auto', 'exact', 'fast']);
-  const kernel = oneOf<KernelChoice>('kernel', values.kernel, ['auto', 'onnxruntime', 'typed-array']);
+  const inclusion = oneOf<SpectralInclusionId>('--include', values.include, ['paper', 'all-matrices']);
+  const mode = oneOf<SpectralModeChoice>('--mode', values.mode, ['auto', 'exact', 'fast']);
+  const kernel = oneOf<KernelChoice>('--kernel', values.kernel, ['auto', 'onnxruntime', 'typed-array']);
   const tolerance = values.tolerance === undefined ? undefined : Number(values.tolerance);
   if (tolerance !== undefined && !(tolerance > 0 && tolerance < 1)) throw new UsageError(`--tolerance must be a number between 0 and 1, not "${values.tolerance}"`);
   const outDir = resolve(values.out ?? join('.frankenlens', `spectral-${basename(resolve(values.in))}-vs-${basename(resolve(values.rl))}`));
