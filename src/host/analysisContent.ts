@@ -13,7 +13,7 @@ import { ablationCharts, attentionCharts, swapCharts, type ProbeChart } from '..
 import { layerDisplayName } from '../core/report/diffSpecs';
 import { defaultSpectrumLayer, spectralCharts, spectrumSpec } from '../core/report/spectralSpecs';
 import { variantCharts } from '../core/report/variantSpecs';
-import { variantItemTables, variantScoreTable, type VariantsSummary } from '../core/variants/variantComparison';
+import { VARIANTS_SCHEMA, VARIANTS_SCHEMA_V1, variantItemTables, variantScoreTable, type VariantsSummary } from '../core/variants/variantComparison';
 import { SPECTRAL_SCHEMA, type SpectralResult } from '../core/spectral/spectralResult';
 import type { ShowAnalysisMessage } from '../../webview/protocol';
 import { resultsFolderPath, type FrankenlensSettings } from './settings';
@@ -34,7 +34,8 @@ export async function loadAnalysisContent(file: string): Promise<AnalysisContent
   }
   const schema = typeof value === 'object' && value !== null ? (value as { schema?: unknown }).schema : undefined;
   if (schema === SPECTRAL_SCHEMA) return spectralContent(value as SpectralResult, file);
-  if (schema === ('frankenlens.variants/1' satisfies VariantsSummary['schema'])) return variantsContent(value as VariantsSummary, file);
+  if (schema === VARIANTS_SCHEMA) return variantsContent(value as VariantsSummary, file);
+  if (schema === VARIANTS_SCHEMA_V1) throw new FrankenlensError('InvalidArgument', vscode.l10n.t('{0}: a variant sweep from an earlier Frankenlens (real images only, no paired tests); score the variants again into a new folder', file), file);
   const probe = typeof schema === 'string' ? /^frankenlens\.probe\.(attention|ablation|swap)\/1$/.exec(schema)?.[1] : undefined;
   if (probe !== undefined) return probeContent(probe as ProbeName, value as ProbeSummary<unknown>, file);
   throw new FrankenlensError('InvalidArgument', `${file}: not an analysis result Frankenlens can draw (schema ${JSON.stringify(schema)})`, file);
@@ -104,10 +105,13 @@ function variantsContent(summary: VariantsSummary, file: string): AnalysisConten
   const facts = [
     { label: vscode.l10n.t('Benchmark'), value: summary.settings.itemsFile },
     { label: vscode.l10n.t('Items'), value: String(summary.items) },
+    { label: vscode.l10n.t('Conditions'), value: summary.settings.conditions.join(', ') },
     { label: vscode.l10n.t('Models'), value: summary.rows.map((row) => row.model).join(', ') },
+    { label: vscode.l10n.t('Paired tests'), value: vscode.l10n.t('against {0} on the real images: McNemar exact, paired bootstrap ({1} resamples, seed {2})', summary.comparison.baseline, String(summary.comparison.bootstrap.resamples), String(summary.comparison.bootstrap.seed)) },
     { label: vscode.l10n.t('Result'), value: file },
   ];
-  const table = { id: 'variant-scores', caption: vscode.l10n.t('Accuracy per model (Wilson 95% interval)'), ...variantScoreTable(summary), details: variantItemTables(summary, dirname(file)) };
+  const caption = vscode.l10n.t('Every model × measure: accuracy per condition and M_vis, M_v2r, M_rea with Wilson 95% bounds; Δ vs {0} with paired bootstrap 95% bounds; b, c: items only {0} or only the model got right', summary.comparison.baseline);
+  const table = { id: 'variant-scores', caption, ...variantScoreTable(summary), details: variantItemTables(summary, dirname(file)) };
   return {
     title: vscode.l10n.t('Variants: {0}', basename(dirname(file))),
     message: { type: 'showAnalysis', heading: vscode.l10n.t('IN, RL and Frankenstein variants on a benchmark'), facts, table, charts: variantCharts(summary), strings: panelStrings(), resultFile: file },

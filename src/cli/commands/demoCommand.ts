@@ -5,7 +5,7 @@ import { throwIfCancelled, type CancelToken } from '../../core/progress';
 import { renderSvg } from '../../core/report/renderReport';
 import { STUDY_INDEX_HTML, studyIndexHtml, type StudySection } from '../../core/report/studyReport';
 import { variantCharts } from '../../core/report/variantSpecs';
-import type { VariantsSummary } from '../../core/variants/variantComparison';
+import { variantScoreTable, type VariantsSummary } from '../../core/variants/variantComparison';
 import { qwenProcessorFiles, qwenSpecialTokenIds } from '../../core/synthetic/qwenProcessorFiles';
 import { writeSyntheticBenchmark } from '../../core/synthetic/syntheticBenchmark';
 import { DEMO_SHAPE, writeSyntheticCheckpoint, type PlantedUpdate } from '../../core/synthetic/syntheticQwenVl';
@@ -108,8 +108,14 @@ export async function demoCommand(argv: string[], cancel: CancelToken): Promise<
       const charts = [];
       for (const chart of variantCharts(summary)) charts.push({ title: chart.title, svg: await renderSvg(chart.spec) });
       return {
-        summary: rows.map((row) => `${row.model}: ${row.summary.overall.correct}/${row.summary.overall.total}`).join(', '),
-        section: { title: 'IN, RL and the six Frankenstein variants on the benchmark', summary: 'Each variant takes early, mid or late decoder layers from RL into IN (or the reverse) and runs from the two checkpoints\' weights in place; accuracy with Wilson intervals.', links: [link('variants.summary.json', summaryPath), link('variants.jsonl', join(outDir, 'variants.jsonl'))], charts },
+        summary: rows.map((row) => `${row.model}: ${row.conditions.real!.overall.correct}/${row.conditions.real!.overall.total}`).join(', '),
+        section: {
+          title: 'IN, RL and the six Frankenstein variants on the benchmark',
+          summary: 'Each variant takes early, mid or late decoder layers from RL into IN (or the reverse) and runs from the two checkpoints\' weights in place. Every model answers with the real image, a black image of the same size and the black image with the item\'s description: accuracy per condition and the paper\'s M_vis and M_v2r with Wilson intervals, and against IN McNemar\'s exact test and a paired bootstrap interval of the accuracy difference.',
+          links: [link('variants.summary.json', summaryPath), link('variants.jsonl', join(outDir, 'variants.jsonl'))],
+          charts,
+          tables: [{ caption: 'Every model × measure (Wilson 95% bounds; Δ with paired bootstrap 95% bounds; b, c: items only IN or only the model got right)', ...variantScoreTable(summary) }],
+        },
       };
     });
   }

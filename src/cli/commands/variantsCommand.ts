@@ -5,8 +5,11 @@ import { openCheckpoint } from '../../core/checkpoint/checkpoint';
 import { FrankenlensError } from '../../core/errors';
 import { thirdsVariants } from '../../core/merge/presets';
 import type { ExecutionProviderChoice } from '../../core/model/sessions';
+import { CONDITIONS } from '../../core/probes/conditions';
 import type { CancelToken } from '../../core/progress';
-import { runVariantSweep, type SweepModel, type SweepRow } from '../../core/variants/variantSweep';
+import type { ComparisonSettings, SweepRow } from '../../core/variants/variantMetrics';
+import { defaultConditions, runVariantSweep, type SweepModel, type VariantSweepResult } from '../../core/variants/variantSweep';
+import { listOf } from '../choiceArguments';
 import { UsageError } from '../cliErrors';
 import { parseCuts } from '../cutsArgument';
 import { terminalProgress } from '../terminalProgress';
@@ -17,13 +20,21 @@ export const VARIANTS_USAGE = `frankenlens variants --in DIR --rl DIR --items FI
 
 Scores IN, RL and Frankenstein variants on a benchmark without writing merged copies: each variant's
 graph reads IN's and RL's weight files in place (write one afterwards with "frankenlens merge --plan").
-Greedy answers go to variants.jsonl as they finish (--resume skips finished model/item pairs), then
-variants.summary.json (schema frankenlens.variants/1) gets accuracy with Wilson 95% intervals.
+Greedy answers go to variants.jsonl as they finish (--resume skips finished model/condition/item
+answers), then variants.summary.json (schema frankenlens.variants/2) gets per model the accuracy per
+condition with Wilson 95% intervals, the paper's M_vis, M_v2r and M_rea with their paired counts,
+and against IN on the real images McNemar's exact test (b, c) and a paired bootstrap 95% interval of
+the accuracy difference.
 
   --thirds               the paper's six thirds variants (the default when no --plan is given)
   --cuts A,B             HF 0-based cuts of the thirds (default floor(n/3),floor(2n/3))
   --plan FILE            a merge plan (.json or .yaml, from "frankenlens plan"); repeatable;
                          plans that interpolate (alpha strictly between 0 and 1) must be merged first
+  --conditions C,…       real, black (a black image of the same size), black+description (the
+                         black image with the item's "description" before the question); real
+                         is required (default: all three when every item with an image has a
+                         description, else real,black; black ones only for items with images)
+  --seed N               seed of the paired bootstrap (default 0; 10000 resamples)
   --max-new-tokens N     at most N new tokens per answer (default 2048)
   --system TEXT          system prompt (default none: the chat template's default turn)
   --prefix TEXT          instruction before the question, followed by a blank line
@@ -31,12 +42,12 @@ variants.summary.json (schema frankenlens.variants/1) gets accuracy with Wilson 
   --device D, --threads N, --cache-dir DIR   as for generate
   --quiet                no progress on stderr`;
 
-export async function variantsCommand(argv: string[], cancel: CancelToken): Promise<{ summaryPath: string; rows: SweepRow[]; resumed: number }> {
+export async function variantsCommand(argv: string[], cancel: CancelToken): Promise<VariantSweepResult> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
       in: { type: 'string' }, rl: { type: 'string' }, items: { type: 'string' }, out: { type: 'string' },
-      thirds: { type: 'boolean', default: false }, cuts: { type: 'string' }, plan: { type: 'string', multiple: true },
+      thirds: { type: 'boolean', default: false }, cuts: { type: 'string' }, plan: { type: 'string', multiple: true }, conditions: { type: 'string' }, seed: { type: 'string', default: '0' },
       'max-new-tokens': { type: 'string', default: '2048' }, system: { type: 'string' }, prefix: { type: 'string' },
       resume: { type: 'boolean', default: false }, device: { type: 'string', default: 'auto' }, threads: { type: 'string', default: '0' }, 'cache-dir': { type: 'string' }, quiet: { type: 'boolean', default: false },
     },
@@ -56,13 +67,21 @@ export async function variantsCommand(argv: string[], cancel: CancelToken): Prom
   }
   const models: SweepModel[] = [{ name: 'IN', dir: pair.in }, { name: 'RL', dir: pair.rl }, ...plans.map((plan) => ({ name: plan.name, plan }))];
   const items = readBenchmarkItems(values.items!);
+  let conditions = values.conditions === undefined ? undefined : listOf('--conditions', values.conditions, CONDITIONS);
+  if (conditions === undefined) {
+    const chosen = defaultConditions(items);
+    conditions = chosen.conditions;
+    if (chosen.skipped.length > 0) process.stderr.write(`variants: conditions ${conditions.join(', ')} (not run: ${chosen.skipped.join('; ')}; --conditions chooses)\n`);
+  }
+  const seed = wholeNumber('--seed', values.seed!);
   const progress = terminalProgress('variants', values.quiet!);
   try {
     return await runVariantSweep({
       models,
       items,
       itemsFile: resolve(values.items!),
-      settings: { maxNewTokens: wholeNumber('--max-new-tokens', values['max-new-tokens']!), style: { system: values.system, prefix: values.prefix } },
+      settings: { maxNewTokens: wholeNumber('--max-new-tokens', values['max-new-tokens']!), style: { system: values.system, prefix: values.prefix }, conditions },
+      bootstrap: { seed },
       outDir: resolve(values.out!),
       runtime: { executionProvider: values.device as ExecutionProviderChoice, intraOpThreads: wholeNumber('--threads', values.threads!), cacheDir: values['cache-dir'] },
       resume: values.resume,
@@ -74,9 +93,33 @@ export async function variantsCommand(argv: string[], cancel: CancelToken): Prom
   }
 }
 
-/** One line per model: accuracy with its interval. */
-export function describeSweep(rows: readonly SweepRow[]): string {
-  const width = Math.max(...rows.map((row) => row.model.length));
-  return rows.map(({ model, summary: { overall } }) => `${model.padEnd(width)}  ${(100 * overall.accuracy).toFixed(1)}% (${overall.correct}/${overall.total}; 95% CI ${(100 * overall.interval.lower).toFixed(1)}–${(100 * overall.interval.upper).toFixed(1)}%)`).join('\n');
-}
+const percent = (value: number) => `${(100 * value).toFixed(1)}%`;
+const signedPoints = (value: number) => `${value >= 0 ? '+' : '−'}${Math.abs(100 * value).toFixed(1)}`;
 
+/**
+ * Per model: accuracy with the real image and its Wilson interval, then an indented line with the
+ * other conditions' accuracies and the paper's metrics (count/N), and one with the comparison
+ * against the baseline (accuracy difference in points with its paired bootstrap interval, the
+ * discordant counts and McNemar's exact p).
+ */
+export function describeSweep(rows: readonly SweepRow[], comparison: ComparisonSettings): string {
+  const width = Math.max(...rows.map((row) => row.model.length));
+  const indent = ' '.repeat(width + 2);
+  return rows
+    .map(({ model, conditions, metrics, versusBaseline }) => {
+      const { overall } = conditions.real!;
+      const lines = [`${model.padEnd(width)}  ${percent(overall.accuracy)} (${overall.correct}/${overall.total}; 95% CI ${(100 * overall.interval.lower).toFixed(1)}–${percent(overall.interval.upper)})`];
+      const others = (['black', 'black+description'] as const).flatMap((condition) => {
+        const score = conditions[condition]?.overall;
+        return score ? [`${condition} ${percent(score.accuracy)} (${score.correct}/${score.total})`] : [];
+      });
+      const paper = Object.values(metrics).map((metric) => `${metric.name} ${metric.value.toFixed(3)} (${metric.count}/${metric.n})`);
+      if (others.length + paper.length > 0) lines.push(`${indent}${[...others, ...paper].join('  ')}`);
+      if (versusBaseline) {
+        const { difference, bootstrap, mcnemar } = versusBaseline;
+        lines.push(`${indent}vs ${comparison.baseline}: ${signedPoints(difference)} points (paired bootstrap 95% CI ${signedPoints(bootstrap.interval.lower)} to ${signedPoints(bootstrap.interval.upper)}); b ${mcnemar.onlyFirst}, c ${mcnemar.onlySecond}, McNemar exact p ${mcnemar.pValue.toFixed(3)}`);
+      }
+      return lines.join('\n');
+    })
+    .join('\n');
+}

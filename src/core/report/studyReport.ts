@@ -1,6 +1,6 @@
 /**
  * The demo study's front page: what was run on which checkpoints, links to each analysis's own
- * report, and the probe and variant charts inline (SVG). Self-contained, strict CSP, like the
+ * report, the probe and variant charts inline (SVG) and the variant comparison table. Self-contained, strict CSP, like the
  * other reports; every number on it comes from the result files it links to.
  */
 import { escapeHtml } from './escapeHtml';
@@ -14,6 +14,8 @@ export interface StudySection {
   /** Relative links to the analysis's files (report, result JSON). */
   links: { label: string; href: string }[];
   charts: { title: string; svg: string }[];
+  /** Tables shown after the charts (e.g. every variant × measure with intervals and paired tests). */
+  tables?: { caption: string; columns: string[]; rows: string[][] }[];
 }
 
 export interface StudyPage {
@@ -32,6 +34,7 @@ export function studyIndexHtml(page: StudyPage): string {
 <p>${escapeHtml(section.summary)}</p>
 <ul>${section.links.map((link) => `<li><a href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a></li>`).join('')}</ul>
 ${section.charts.map((chart) => `<figure><figcaption>${escapeHtml(chart.title)}</figcaption>\n${chart.svg}</figure>`).join('\n')}
+${(section.tables ?? []).map(tableHtml).join('\n')}
 </section>`,
     )
     .join('\n');
@@ -41,7 +44,7 @@ ${section.charts.map((chart) => `<figure><figcaption>${escapeHtml(chart.title)}<
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>${escapeHtml(page.title)}</title>
-<style>body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;margin:24px;max-width:1100px;color:#1f2328}.banner{background:#fff8c5;border:1px solid #d4a72c;padding:8px 12px}dt{font-weight:600;margin-top:6px}figure{margin:20px 0}section{margin-top:28px}</style>
+<style>body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;margin:24px;max-width:1100px;color:#1f2328}.banner{background:#fff8c5;border:1px solid #d4a72c;padding:8px 12px}dt{font-weight:600;margin-top:6px}.table-scroll{overflow-x:auto}table{border-collapse:collapse;font-size:12px}caption{text-align:left;font-weight:600;padding:4px 0}th,td{border:1px solid #d0d7de;padding:2px 6px;white-space:nowrap}td{text-align:right}figure{margin:20px 0}section{margin-top:28px}</style>
 </head>
 <body>
 <h1>${escapeHtml(page.title)}</h1>
@@ -53,4 +56,10 @@ ${sections}
 </body>
 </html>
 `;
+}
+
+function tableHtml(table: NonNullable<StudySection['tables']>[number]): string {
+  const head = `<tr>${table.columns.map((column) => `<th scope="col">${escapeHtml(column)}</th>`).join('')}</tr>`;
+  const body = table.rows.map(([first = '', ...rest]) => `<tr><th scope="row">${escapeHtml(first)}</th>${rest.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('\n');
+  return `<div class="table-scroll"><table><caption>${escapeHtml(table.caption)}</caption>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody></table></div>`;
 }

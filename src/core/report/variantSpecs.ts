@@ -1,8 +1,11 @@
 /**
- * Vega-Lite specs of a variant sweep (pure, data inline): accuracy of every model with its Wilson
- * 95% interval, overall and per category, IN and RL first and the variants in sweep order.
+ * Vega-Lite specs of a variant sweep (pure, data inline): accuracy with the real image of every
+ * model with its Wilson 95% interval, overall and per category, and every model × measure
+ * (accuracy per condition, M_vis, M_v2r, M_rea, the difference from IN with its paired bootstrap
+ * interval) with intervals; IN and RL first and the variants in sweep order.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import type { Accuracy } from '../bench/benchMetrics';
 import type { VariantsSummary } from '../variants/variantComparison';
 import { chartConfig } from './chartConfig';
 import type { ChartOptions, DiffChart } from './diffSpecs';
@@ -21,13 +24,69 @@ export interface VariantPoint {
 }
 
 export function variantPoints(summary: VariantsSummary): { overall: VariantPoint[]; byCategory: VariantPoint[] } {
-  const point = (model: string, kind: string, category: string, score: VariantsSummary['rows'][number]['summary']['overall']): VariantPoint => ({
+  const point = (model: string, kind: string, category: string, score: Accuracy): VariantPoint => ({
     model, kind, category, accuracy: score.accuracy, lower: score.interval.lower, upper: score.interval.upper, correct: score.correct, total: score.total,
   });
   return {
-    overall: summary.rows.map((row) => point(row.model, row.kind, 'all', row.summary.overall)),
-    byCategory: summary.rows.flatMap((row) => Object.entries(row.summary.byCategory).map(([category, score]) => point(row.model, row.kind, category, score))),
+    overall: summary.rows.map((row) => point(row.model, row.kind, 'all', row.conditions.real!.overall)),
+    byCategory: summary.rows.flatMap((row) => Object.entries(row.conditions.real!.byCategory).map(([category, score]) => point(row.model, row.kind, category, score))),
   };
+}
+
+/** One model's value of one measure with its 95% interval; `detail` gives the counts behind it. */
+export interface MeasurePoint {
+  model: string;
+  kind: string;
+  measure: string;
+  value: number;
+  lower: number;
+  upper: number;
+  detail: string;
+}
+
+export function variantMeasurePoints(summary: VariantsSummary): MeasurePoint[] {
+  const { baseline } = summary.comparison;
+  return summary.rows.flatMap(({ model, kind, conditions, metrics, versusBaseline }) => {
+    const points: MeasurePoint[] = summary.settings.conditions.map((condition) => {
+      const { accuracy, interval, correct, total } = conditions[condition]!.overall;
+      return { model, kind, measure: `accuracy (${condition})`, value: accuracy, lower: interval.lower, upper: interval.upper, detail: `${correct}/${total} correct` };
+    });
+    for (const metric of Object.values(metrics)) {
+      const pairs = metric.transitions ? `; TT ${metric.transitions.nTT}, TF ${metric.transitions.nTF}, FT ${metric.transitions.nFT}, FF ${metric.transitions.nFF}` : '';
+      points.push({ model, kind, measure: metric.name, value: metric.value, lower: metric.interval.lower, upper: metric.interval.upper, detail: `${metric.count}/${metric.n}${pairs}` });
+    }
+    if (versusBaseline) {
+      const { difference, bootstrap, mcnemar } = versusBaseline;
+      points.push({ model, kind, measure: `Δ accuracy vs ${baseline}`, value: difference, lower: bootstrap.interval.lower, upper: bootstrap.interval.upper, detail: `b ${mcnemar.onlyFirst}, c ${mcnemar.onlySecond}, McNemar exact p ${mcnemar.pValue.toFixed(4)}` });
+    }
+    return points;
+  });
+}
+
+/** Every model × measure, one panel per measure (x scales independent: Δ runs from −1 to 1). */
+function measuresSpec(points: readonly MeasurePoint[], order: readonly string[], options: ChartOptions): TopLevelSpec {
+  const y = { field: 'model', type: 'nominal' as const, sort: [...order], title: null };
+  const x = { field: 'value', type: 'quantitative' as const, title: null };
+  const color = { field: 'kind', type: 'nominal' as const, title: null };
+  const layer = [
+    { mark: { type: 'rule' }, encoding: { y, x: { field: 'lower', type: 'quantitative' }, x2: { field: 'upper' }, color } },
+    {
+      mark: { type: 'point', filled: true, size: 60 },
+      encoding: { y, x, color, tooltip: [{ field: 'model' }, { field: 'measure' }, { field: 'value', format: '.4f' }, { field: 'lower', format: '.4f' }, { field: 'upper', format: '.4f' }, { field: 'detail' }] },
+    },
+  ];
+  const measures = [...new Set(points.map((point) => point.measure))];
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: 'Every measure per model (95% intervals)',
+    datasets: { points },
+    data: { name: 'points' },
+    config: chartConfig(options.config),
+    facet: { field: 'measure', type: 'nominal', title: null, sort: measures },
+    columns: 3,
+    spec: { width: 200, height: { step: 18 }, layer },
+    resolve: { scale: { x: 'independent', y: 'shared' } },
+  } as unknown as TopLevelSpec;
 }
 
 function accuracySpec(title: string, points: readonly VariantPoint[], order: readonly string[], options: ChartOptions, facet: boolean): TopLevelSpec {
@@ -54,7 +113,13 @@ export function variantCharts(summary: VariantsSummary, options: ChartOptions = 
   const { overall, byCategory } = variantPoints(summary);
   const order = summary.rows.map((row) => row.model);
   const charts: DiffChart[] = [
-    { id: 'variant-accuracy', title: 'Accuracy per model', description: `Accuracy of IN, RL and each variant on ${summary.items} items, with Wilson 95% intervals.`, spec: accuracySpec('Accuracy per model', overall, order, options, false) },
+    { id: 'variant-accuracy', title: 'Accuracy per model', description: `Accuracy of IN, RL and each variant on ${summary.items} items with the real image, with Wilson 95% intervals.`, spec: accuracySpec('Accuracy per model', overall, order, options, false) },
+    {
+      id: 'variant-measures',
+      title: 'Every measure per model',
+      description: `Accuracy per input condition and the paper's M_vis, M_v2r, M_rea (Wilson 95%), and the accuracy difference from ${summary.comparison.baseline} on the same items (paired bootstrap 95%, seed ${summary.comparison.bootstrap.seed}).`,
+      spec: measuresSpec(variantMeasurePoints(summary), order, options),
+    },
   ];
   if (new Set(byCategory.map((point) => point.category)).size > 1) {
     charts.push({ id: 'variant-accuracy-by-category', title: 'Accuracy per model and category', description: 'The same, per item category.', spec: accuracySpec('Accuracy per model and category', byCategory, order, options, true) });

@@ -8,7 +8,7 @@ import type { BenchmarkItem } from '../bench/benchmarkItems';
 import { generateGreedy, type Generation } from '../model/generate';
 import type { ModelRuntime } from '../model/modelRuntime';
 import { embedPrompt } from '../model/promptEmbedding';
-import { conditionMessages, type PromptStyle } from '../probes/conditions';
+import { conditionMessages, type Condition, type Describer, type PromptStyle } from '../probes/conditions';
 import type { CancelToken } from '../progress';
 import { loadGenerationSettings, type GenerationSettings } from '../text/generationConfig';
 import { buildModelInputs, loadVisionLanguageProcessor, type VisionLanguageProcessor } from '../text/visionPrompt';
@@ -34,9 +34,16 @@ export interface ItemAnswer {
   stoppedBy: Generation['stoppedBy'];
 }
 
-/** The item with its real image(s), greedy with the model's penalty and stop tokens, at most `maxNewTokens` new tokens. */
-export async function answerItem(model: AnsweringModel, item: BenchmarkItem, maxNewTokens: number, style: PromptStyle = {}, cancel?: CancelToken): Promise<ItemAnswer> {
-  const inputs = buildModelInputs(model.processor, await conditionMessages(item, 'real', style));
+/** What the model is shown: the input condition (default the real image), the prompt style, and who describes images for black+description. */
+export interface ItemInput {
+  condition?: Condition;
+  style?: PromptStyle;
+  describer?: Describer;
+}
+
+/** The item under its condition, greedy with the model's penalty and stop tokens, at most `maxNewTokens` new tokens. */
+export async function answerItem(model: AnsweringModel, item: BenchmarkItem, maxNewTokens: number, input: ItemInput = {}, cancel?: CancelToken): Promise<ItemAnswer> {
+  const inputs = buildModelInputs(model.processor, await conditionMessages(item, input.condition ?? 'real', input.style ?? {}, input.describer));
   const images = inputs.images.length > 0 ? { pixelValues: inputs.pixelValues, grids: inputs.images.map(({ gridThw: [t, h, w] }) => ({ t, h, w })) } : undefined;
   const prompt = await embedPrompt(model.runtime, inputs.inputIds, images);
   const generation = await generateGreedy(model.runtime, inputs.inputIds, prompt, { maxNewTokens, repetitionPenalty: model.generation.repetitionPenalty, eosTokenIds: model.generation.eosTokenIds }, { cancel });

@@ -1,6 +1,7 @@
 /**
- * The comparison of a variant sweep as tables: one row per model (accuracy with its Wilson
- * interval), and per model one row per item (the answer extracted, the rule that decided, right or
+ * The comparison of a variant sweep as tables: one row per model (accuracy per condition with its
+ * Wilson interval, the paper's metrics with their counts, the paired comparison with IN), and per
+ * model one row per item and condition (the answer extracted, the rule that decided, right or
  * wrong), re-scored from `variants.jsonl` with the same extraction and checking as the summary.
  * Pure but for reading the sweep's files.
  */
@@ -8,14 +9,21 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBenchmarkItems } from '../bench/benchmarkItems';
 import type { ModelResponse } from '../bench/modelResponses';
-import { scoreResponses, type ScoreSummary } from '../bench/scoreResponses';
+import { scoreResponses } from '../bench/scoreResponses';
 import { FrankenlensError } from '../errors';
+import type { Condition } from '../probes/conditions';
+import type { ComparisonSettings, PaperMetrics, SweepRow } from './variantMetrics';
+
+export const VARIANTS_SCHEMA = 'frankenlens.variants/2';
+/** Sweeps of the first version answered with the real image only and kept no condition per answer. */
+export const VARIANTS_SCHEMA_V1 = 'frankenlens.variants/1';
 
 export interface VariantsSummary {
-  schema: 'frankenlens.variants/1';
+  schema: typeof VARIANTS_SCHEMA;
   items: number;
-  settings: { itemsFile: string; maxNewTokens: number };
-  rows: { model: string; kind: string; summary: ScoreSummary }[];
+  settings: { itemsFile: string; maxNewTokens: number; conditions: Condition[]; describer: string };
+  comparison: ComparisonSettings;
+  rows: SweepRow[];
 }
 
 export interface Table {
@@ -24,27 +32,53 @@ export interface Table {
 }
 
 const ratio = (value: number) => value.toFixed(4);
+const METRICS = ['M_vis', 'M_v2r', 'M_rea'] as const satisfies readonly (keyof PaperMetrics)[];
 
+/**
+ * One row per model. Columns appear only for what the sweep has: accuracy with the real image
+ * (correct, scored, accuracy, Wilson bounds), then accuracy and bounds under each other condition,
+ * each paper metric with its bounds, count and N, and against the baseline the accuracy
+ * difference (model − baseline) with its paired bootstrap bounds, the discordant counts b (only
+ * the baseline right) and c (only this model right) and McNemar's exact p. The baseline's own
+ * comparison cells are empty.
+ */
 export function variantScoreTable(summary: VariantsSummary): Table {
-  return {
-    columns: ['model', 'kind', 'correct', 'scored', 'accuracy', 'lower 95%', 'upper 95%'],
-    rows: summary.rows.map(({ model, kind, summary: score }) => [
-      model,
-      kind,
-      String(score.overall.correct),
-      String(score.overall.total),
-      ratio(score.overall.accuracy),
-      ratio(score.overall.interval.lower),
-      ratio(score.overall.interval.upper),
-    ]),
-  };
+  const others = summary.settings.conditions.filter((condition) => condition !== 'real');
+  const metrics = METRICS.filter((metric) => summary.rows.some((row) => row.metrics[metric] !== undefined));
+  const baseline = summary.comparison.baseline;
+  const columns = [
+    'model', 'kind', 'correct', 'scored', 'accuracy', 'lower 95%', 'upper 95%',
+    ...others.flatMap((condition) => [`${condition} accuracy`, `${condition} lower 95%`, `${condition} upper 95%`]),
+    ...metrics.flatMap((metric) => [metric, `${metric} lower 95%`, `${metric} upper 95%`, `${metric} count`, `${metric} N`]),
+    `Δ vs ${baseline}`, `Δ lower 95%`, `Δ upper 95%`, `b (only ${baseline})`, 'c (only model)', 'McNemar exact p',
+  ];
+  const rows = summary.rows.map(({ model, kind, conditions, metrics: values, versusBaseline }) => {
+    const real = conditions.real!.overall;
+    const paired = versusBaseline
+      ? [ratio(versusBaseline.difference), ratio(versusBaseline.bootstrap.interval.lower), ratio(versusBaseline.bootstrap.interval.upper), String(versusBaseline.mcnemar.onlyFirst), String(versusBaseline.mcnemar.onlySecond), ratio(versusBaseline.mcnemar.pValue)]
+      : ['', '', '', '', '', ''];
+    return [
+      model, kind, String(real.correct), String(real.total), ratio(real.accuracy), ratio(real.interval.lower), ratio(real.interval.upper),
+      ...others.flatMap((condition) => {
+        const score = conditions[condition]!.overall;
+        return [ratio(score.accuracy), ratio(score.interval.lower), ratio(score.interval.upper)];
+      }),
+      ...metrics.flatMap((metric) => {
+        const value = values[metric];
+        return value ? [ratio(value.value), ratio(value.interval.lower), ratio(value.interval.upper), String(value.count), String(value.n)] : ['', '', '', '', ''];
+      }),
+      ...paired,
+    ];
+  });
+  return { columns, rows };
 }
 
-/** Per model, every answered item: id, category, gold, extracted answer, the deciding rule, correct. */
+/** Per model, every answered item under each condition: id, condition, category, gold, extracted answer, the deciding rule, correct. */
 export function variantItemTables(summary: VariantsSummary, outDir: string): Record<string, Table> {
   const answersFile = join(outDir, 'variants.jsonl');
   const items = readBenchmarkItems(summary.settings.itemsFile);
-  const byModel = new Map<string, Map<string, ModelResponse>>();
+  const { conditions } = summary.settings;
+  const answers = new Map<string, Map<Condition, Map<string, ModelResponse>>>();
   // Complete lines only: a sweep still running may be half-way through its last line.
   const text = readFileSync(answersFile, 'utf8');
   text
@@ -52,28 +86,35 @@ export function variantItemTables(summary: VariantsSummary, outDir: string): Rec
     .split('\n')
     .forEach((line, index) => {
       if (line === '') return;
-      let answer: { model?: unknown; id?: unknown; response?: unknown };
+      let answer: { model?: unknown; condition?: unknown; id?: unknown; response?: unknown };
       try {
         answer = JSON.parse(line);
       } catch {
         throw new FrankenlensError('InvalidResponses', `${answersFile}:${index + 1}: not a JSON line`, answersFile);
       }
-      if (typeof answer.model !== 'string' || typeof answer.id !== 'string' || typeof answer.response !== 'string') {
-        throw new FrankenlensError('InvalidResponses', `${answersFile}:${index + 1}: needs "model", "id" and "response" strings`, answersFile);
+      if (typeof answer.model !== 'string' || typeof answer.id !== 'string' || typeof answer.response !== 'string' || !conditions.includes(answer.condition as Condition)) {
+        throw new FrankenlensError('InvalidResponses', `${answersFile}:${index + 1}: needs "model", "id" and "response" strings and a "condition" of the sweep (${conditions.join(', ')})`, answersFile);
       }
-      if (!byModel.has(answer.model)) byModel.set(answer.model, new Map());
-      byModel.get(answer.model)!.set(answer.id, { id: answer.id, response: answer.response });
+      const byCondition = answers.get(answer.model) ?? new Map<Condition, Map<string, ModelResponse>>();
+      answers.set(answer.model, byCondition);
+      const responses = byCondition.get(answer.condition as Condition) ?? new Map<string, ModelResponse>();
+      byCondition.set(answer.condition as Condition, responses);
+      responses.set(answer.id, { id: answer.id, response: answer.response });
     });
   const category = new Map(items.map((item) => [item.id, item.category ?? '']));
+  const order = new Map(items.map((item, index) => [item.id, index]));
   const tables: Record<string, Table> = {};
   for (const { model } of summary.rows) {
-    const responses = byModel.get(model) ?? new Map<string, ModelResponse>();
-    const answered = items.filter((item) => responses.has(item.id));
-    const { results } = scoreResponses(answered, responses, { responsesFile: answersFile });
-    tables[model] = {
-      columns: ['item', 'category', 'gold', 'extracted', 'rule', 'correct'],
-      rows: results.map((result) => [result.id, category.get(result.id) ?? '', result.gold, result.extracted ?? '', result.extractionRule, result.correct ? 'yes' : 'no']),
-    };
+    const rows: { item: number; condition: number; cells: string[] }[] = [];
+    for (const condition of conditions) {
+      const responses = answers.get(model)?.get(condition) ?? new Map<string, ModelResponse>();
+      const answered = items.filter((item) => responses.has(item.id));
+      for (const result of scoreResponses(answered, responses, { responsesFile: answersFile }).results) {
+        rows.push({ item: order.get(result.id)!, condition: conditions.indexOf(condition), cells: [result.id, condition, category.get(result.id) ?? '', result.gold, result.extracted ?? '', result.extractionRule, result.correct ? 'yes' : 'no'] });
+      }
+    }
+    rows.sort((a, b) => a.item - b.item || a.condition - b.condition);
+    tables[model] = { columns: ['item', 'condition', 'category', 'gold', 'extracted', 'rule', 'correct'], rows: rows.map((row) => row.cells) };
   }
   return tables;
 }

@@ -1,36 +1,39 @@
 /**
- * The variant sweep (issue #8): greedy answers of IN, RL and merge variants to benchmark items,
- * then accuracy with Wilson intervals per model. Variants run from referenced weights
- * (variantRuntime.ts), so nothing is merged on disk; any of them can be written afterwards with
- * `frankenlens merge --plan`.
+ * The variant sweep (issue #8): greedy answers of IN, RL and merge variants to benchmark items
+ * under the paper's input conditions (real image, black image of the same size, black image + a
+ * text description), then per model accuracy per condition, M_vis / M_v2r / M_rea and the paired
+ * comparison with IN (variantMetrics.ts). Variants run from referenced weights (variantRuntime.ts),
+ * so nothing is merged on disk; any of them can be written afterwards with `frankenlens merge --plan`.
  *
  * Files in the output folder:
- * - `variants.jsonl`: one complete line per finished (model, item) answer, appended as it
- *   finishes. A resumed run drops a torn last line and skips the pairs already there;
- * - `variants.run.json`: the settings (models, plans, items, token budget, prompt style); resuming
- *   with other settings is refused;
- * - `variants.summary.json` (schema frankenlens.variants/1): per model the scored accuracy, its
- *   Wilson interval and per-category results, from src/core/bench's extraction and checking.
- * Models run one after another and each one's sessions are released before the next starts, so
- * memory holds one model at a time.
+ * - `variants.jsonl`: one complete line per finished (model, condition, item) answer, appended as
+ *   it finishes. A resumed run drops a torn last line and skips the answers already there;
+ * - `variants.run.json`: the settings (models, plans, items, conditions, describer, token budget,
+ *   prompt style); resuming with other settings is refused;
+ * - `variants.summary.json` (schema frankenlens.variants/2), written only when every answer is in:
+ *   per model and condition the scored accuracy with its Wilson interval and per-category results
+ *   (src/core/bench's extraction and checking), the paper's metrics and the comparison with IN.
+ * The real condition covers every item; the black ones the items with images. Models run one after
+ * another and each one's sessions are released before the next starts, so memory holds one model
+ * at a time; within a model, items run in order with their conditions together.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchmarkItem } from '../bench/benchmarkItems';
-import { scoreResponses, type ScoreSummary } from '../bench/scoreResponses';
+import { scoreResponses, type ScoreSummary, type ScoredResponse } from '../bench/scoreResponses';
 import { openCheckpoint } from '../checkpoint/checkpoint';
 import { fingerprintFiles, type FileFingerprint } from '../checkpoint/fingerprint';
 import { FrankenlensError } from '../errors';
 import type { MergePlan } from '../merge/mergePlan';
 import { ModelRuntime, type RuntimeOptions } from '../model/modelRuntime';
 import { openVariantRuntime } from '../model/variantRuntime';
-import type { PromptStyle } from '../probes/conditions';
+import { CONDITIONS, itemDescriber, type Condition, type Describer, type PromptStyle } from '../probes/conditions';
 import { readRecords, writeJsonAtomic } from '../probes/probeRun';
 import { throwIfCancelled, type CancelToken, type ProgressSink } from '../progress';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import { answerItem, answeringModel, type ItemAnswer } from './answerItems';
-
-export const VARIANTS_SCHEMA = 'frankenlens.variants/1';
+import { VARIANTS_SCHEMA } from './variantComparison';
+import { compareWithBaseline, paperMetrics, type ComparisonSettings, type ScoredConditions, type SweepRow } from './variantMetrics';
 
 /** One model of the sweep: a checkpoint folder, or a merge plan run from its sources' weights. */
 export type SweepModel = { name: string; dir: string } | { name: string; plan: MergePlan };
@@ -38,26 +41,27 @@ export type SweepModel = { name: string; dir: string } | { name: string; plan: M
 export interface SweepSettings {
   maxNewTokens: number;
   style: PromptStyle;
+  /** In CONDITIONS order, `real` first (conditionsFor checks and orders them). */
+  conditions: Condition[];
 }
 
 export interface SweepAnswer extends ItemAnswer {
-  /** JSON of [model name, item id]: what a resumed run skips. */
+  /** JSON of [model name, condition, item id]: what a resumed run skips. */
   key: string;
   model: string;
-}
-
-export interface SweepRow {
-  model: string;
-  kind: 'checkpoint' | MergePlan['kind'];
-  summary: ScoreSummary;
+  condition: Condition;
 }
 
 export interface VariantSweepOptions {
   models: readonly SweepModel[];
   items: readonly BenchmarkItem[];
-  /** The item file, for the record. */
+  /** The item file, for the record and for errors. */
   itemsFile: string;
   settings: SweepSettings;
+  /** Who describes images for black+description (default: the items' description field). */
+  describer?: Describer;
+  /** The paired bootstrap against the first model (default 10000 resamples, seed 0). */
+  bootstrap?: { resamples?: number; seed?: number };
   outDir: string;
   runtime?: RuntimeOptions;
   resume?: boolean;
@@ -68,17 +72,57 @@ export interface VariantSweepOptions {
 export interface VariantSweepResult {
   summaryPath: string;
   rows: SweepRow[];
+  comparison: ComparisonSettings;
   /** Answers found in the output folder and not generated again. */
   resumed: number;
+  /** Answers generated by this call. */
+  generated: number;
 }
 
-const answerKey = (model: string, id: string) => JSON.stringify([model, id]);
+const answerKey = (model: string, condition: Condition, id: string) => JSON.stringify([model, condition, id]);
+const hasImages = (item: BenchmarkItem) => item.images.length > 0;
+
+/**
+ * The conditions a sweep runs when none are asked for: all three when every item with images has
+ * a description, else real and black (and only real when no item has an image); `skipped` says why
+ * a condition was left out.
+ */
+export function defaultConditions(items: readonly BenchmarkItem[], describer: Describer = itemDescriber): { conditions: Condition[]; skipped: string[] } {
+  const withImages = items.filter(hasImages);
+  if (withImages.length === 0) return { conditions: ['real'], skipped: ['black and black+description: no item has an image'] };
+  const undescribed = describer === itemDescriber ? withImages.filter((item) => !item.description?.trim()) : [];
+  if (undescribed.length > 0) return { conditions: ['real', 'black'], skipped: [`black+description: ${undescribed.length} of ${withImages.length} items with an image lack a description`] };
+  return { conditions: [...CONDITIONS], skipped: [] };
+}
+
+/** Checks asked-for conditions against the items and returns them in CONDITIONS order. */
+export function conditionsFor(asked: readonly Condition[], items: readonly BenchmarkItem[], itemsFile: string, describer: Describer = itemDescriber): Condition[] {
+  const unknown = asked.filter((condition) => !CONDITIONS.includes(condition));
+  if (unknown.length > 0) throw new FrankenlensError('InvalidArgument', `unknown condition "${unknown[0]}" (conditions: ${CONDITIONS.join(', ')})`);
+  if (!asked.includes('real')) throw new FrankenlensError('InvalidArgument', 'the conditions must include real: accuracy, the paper\'s metrics and the comparison with IN are all paired with it');
+  const withImages = items.filter(hasImages);
+  if (asked.some((condition) => condition !== 'real') && withImages.length === 0) throw new FrankenlensError('InvalidBenchmarkItem', `${itemsFile}: no item has an image, so the black conditions have nothing to replace`, itemsFile);
+  if (asked.includes('black+description') && describer === itemDescriber) {
+    const undescribed = withImages.filter((item) => !item.description?.trim());
+    if (undescribed.length > 0) {
+      const shown = undescribed.slice(0, 5).map((item) => `"${item.id}"`).join(', ');
+      throw new FrankenlensError('InvalidBenchmarkItem', `${itemsFile}: black+description needs a "description" for every item with an image; ${undescribed.length} of ${withImages.length} have none (${shown}${undescribed.length > 5 ? ', …' : ''})`, itemsFile);
+    }
+  }
+  return CONDITIONS.filter((condition) => asked.includes(condition));
+}
+
+/** Whether the sweep answers an item under a condition: every item with the real image, those with images under the black ones. */
+const covers = (condition: Condition, item: BenchmarkItem) => condition === 'real' || hasImages(item);
 
 export async function runVariantSweep(options: VariantSweepOptions): Promise<VariantSweepResult> {
   const { models, items, outDir } = options;
+  const describer = options.describer ?? itemDescriber;
   const names = models.map((model) => model.name);
   const duplicate = names.find((name, index) => names.indexOf(name) !== index);
   if (duplicate !== undefined) throw new FrankenlensError('InvalidArgument', `two models of the sweep are both called "${duplicate}"`);
+  if (items.length === 0) throw new FrankenlensError('InvalidBenchmarkItem', `${options.itemsFile}: no items`, options.itemsFile);
+  const conditions = conditionsFor(options.settings.conditions, items, options.itemsFile, describer);
   // Open every model first (cheap: sessions start on first use), so a plan that cannot run fails before anything is written.
   const described = models.map((model) => ({
     model,
@@ -88,30 +132,39 @@ export async function runVariantSweep(options: VariantSweepOptions): Promise<Var
   mkdirSync(outDir, { recursive: true });
   const answersPath = join(outDir, 'variants.jsonl');
   const runPath = join(outDir, 'variants.run.json');
-  const settings = { ...options.settings, itemsFile: options.itemsFile, items: items.map((item) => item.id), models };
+  const summaryPath = join(outDir, 'variants.summary.json');
+  const settings = { ...options.settings, conditions, describer: describer.name, itemsFile: options.itemsFile, items: items.map((item) => item.id), models };
   const finished = new Map<string, SweepAnswer>();
   if (existsSync(answersPath) || existsSync(runPath)) {
     if (!options.resume) throw new FrankenlensError('FileExists', `${outDir}: already holds a variant sweep; resume it (--resume) or choose another output folder`, outDir);
     const saved = existsSync(runPath) ? JSON.stringify((JSON.parse(readFileSync(runPath, 'utf8')) as { settings: unknown }).settings) : null;
-    if (saved !== null && saved !== JSON.stringify(settings)) throw new FrankenlensError('PlanMismatch', `${runPath}: the saved sweep used other settings (models, plans, items or token budget); resume with the same ones or choose another output folder`, runPath);
-    for (const answer of readRecords<SweepAnswer>(answersPath)) finished.set(answer.key, answer);
+    if (saved !== null && saved !== JSON.stringify(settings)) throw new FrankenlensError('PlanMismatch', `${runPath}: the saved sweep used other settings (models, plans, items, conditions, describer, prompt or token budget); resume with the same ones or choose another output folder`, runPath);
+    for (const answer of readRecords<SweepAnswer>(answersPath)) {
+      if (typeof answer.condition !== 'string') throw new FrankenlensError('InvalidResponses', `${answersPath}: answers without a condition, written by an earlier Frankenlens (real images only); start the sweep again in another folder`, answersPath);
+      finished.set(answer.key, answer);
+    }
   }
   writeJsonAtomic(runPath, { settings });
 
-  const total = models.length * items.length;
-  const resumed = models.reduce((count, model) => count + items.filter((item) => finished.has(answerKey(model.name, item.id))).length, 0);
+  const planned = models.flatMap((model) => items.flatMap((item) => conditions.filter((condition) => covers(condition, item)).map((condition) => answerKey(model.name, condition, item.id))));
+  const resumed = planned.filter((key) => finished.has(key)).length;
   let done = resumed;
+  let generated = 0;
   for (const { model, opened } of described) {
     try {
       for (const item of items) {
-        const key = answerKey(model.name, item.id);
-        if (finished.has(key)) continue;
-        throwIfCancelled(options.cancel);
-        options.progress?.report({ fraction: done / total, message: `${model.name}: ${item.id} (${done + 1}/${total})` });
-        const answer: SweepAnswer = { key, model: model.name, ...(await answerItem(opened, item, options.settings.maxNewTokens, options.settings.style, options.cancel)) };
-        appendFileSync(answersPath, `${JSON.stringify(answer)}\n`);
-        finished.set(key, answer);
-        done++;
+        for (const condition of conditions) {
+          const key = answerKey(model.name, condition, item.id);
+          if (finished.has(key) || !covers(condition, item)) continue;
+          throwIfCancelled(options.cancel);
+          options.progress?.report({ fraction: done / planned.length, message: `${model.name}: ${item.id}, ${condition} (${done + 1}/${planned.length})` });
+          const answer = await answerItem(opened, item, options.settings.maxNewTokens, { condition, style: options.settings.style, describer }, options.cancel);
+          const record: SweepAnswer = { key, model: model.name, condition, ...answer };
+          appendFileSync(answersPath, `${JSON.stringify(record)}\n`);
+          finished.set(key, record);
+          done++;
+          generated++;
+        }
       }
     } finally {
       await opened.runtime.unload();
@@ -119,21 +172,41 @@ export async function runVariantSweep(options: VariantSweepOptions): Promise<Var
   }
   options.progress?.report({ fraction: 1, message: 'scoring' });
 
-  const rows: SweepRow[] = models.map((model) => {
-    const responses = new Map(items.map((item) => [item.id, finished.get(answerKey(model.name, item.id))!]));
-    return { model: model.name, kind: 'plan' in model ? model.plan.kind : 'checkpoint', summary: scoreResponses(items, responses, { responsesFile: answersPath }).summary };
-  });
-  const summaryPath = join(outDir, 'variants.summary.json');
+  const comparison: ComparisonSettings = { baseline: models[0]!.name, condition: 'real', mcnemar: 'exact', bootstrap: { resamples: options.bootstrap?.resamples ?? 10_000, seed: options.bootstrap?.seed ?? 0, confidence: 0.95 } };
+  const textOnly = new Set(items.filter((item) => !hasImages(item)).map((item) => item.id));
+  const scored = models.map((model) => scoreConditions(model.name, items, conditions, finished, answersPath));
+  const rows: SweepRow[] = models.map((model, index) => ({
+    model: model.name,
+    kind: 'plan' in model ? model.plan.kind : 'checkpoint',
+    conditions: Object.fromEntries(conditions.map((condition) => [condition, scored[index]!.summaries[condition]!])),
+    metrics: paperMetrics(scored[index]!.results, textOnly),
+    ...(index === 0 ? {} : { versusBaseline: compareWithBaseline(scored[0]!.results.real!, scored[index]!.results.real!, comparison) }),
+  }));
   writeJsonAtomic(summaryPath, {
     schema: VARIANTS_SCHEMA,
     tool: { name: TOOL_NAME, version: TOOL_VERSION, node: process.version },
     created: new Date().toISOString(),
     settings,
+    comparison,
     models: described.map(({ model, opened, fingerprints }) => ({ name: model.name, ...('plan' in model ? { plan: model.plan } : { dir: model.dir }), sources: fingerprints, generation: opened.generation })),
     items: items.length,
     rows,
   });
-  return { summaryPath, rows, resumed };
+  return { summaryPath, rows, comparison, resumed, generated };
+}
+
+/** One model's answers scored per condition with src/core/bench's extraction and checking. */
+function scoreConditions(model: string, items: readonly BenchmarkItem[], conditions: readonly Condition[], answers: ReadonlyMap<string, SweepAnswer>, answersPath: string): { results: ScoredConditions; summaries: Partial<Record<Condition, ScoreSummary>> } {
+  const results: Partial<Record<Condition, ScoredResponse[]>> = {};
+  const summaries: Partial<Record<Condition, ScoreSummary>> = {};
+  for (const condition of conditions) {
+    const covered = items.filter((item) => covers(condition, item));
+    const responses = new Map(covered.map((item) => [item.id, answers.get(answerKey(model, condition, item.id))!]));
+    const scored = scoreResponses(covered, responses, { responsesFile: answersPath });
+    results[condition] = scored.results;
+    summaries[condition] = scored.summary;
+  }
+  return { results, summaries };
 }
 
 /** Every source folder's weight-file fingerprints, by folder: a changed checkpoint shows in the record. */

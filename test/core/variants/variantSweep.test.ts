@@ -1,10 +1,12 @@
 /**
- * The variant sweep on the tiny model: every (model, item) answered once, a variant's answers and
- * accuracy equal those of its merged copy answered independently, resuming generates only what is
- * missing (a torn last line included), and a sweep with other settings is refused.
+ * The variant sweep on the tiny model: every (model, condition, item) answered once, a variant's
+ * answers equal those of its merged copy answered independently under each condition, the summary's
+ * per-condition accuracies, paper metrics and paired comparison match counts made here from the
+ * re-scored answers, resuming generates only what is missing (a torn last line included), and a
+ * sweep with other settings, old answer files and unusable conditions are refused.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { readBenchmarkItems } from '../../../src/core/bench/benchmarkItems';
@@ -13,10 +15,12 @@ import { freezePlan, thirdsVariants } from '../../../src/core/merge/presets';
 import { resolveMerge } from '../../../src/core/merge/resolveMerge';
 import { writeMerge } from '../../../src/core/merge/writeMerge';
 import { ModelRuntime } from '../../../src/core/model/modelRuntime';
+import { scoreResponses } from '../../../src/core/bench/scoreResponses';
+import { CONDITIONS, type Condition } from '../../../src/core/probes/conditions';
 import { wilsonInterval } from '../../../src/core/stats/wilson';
 import { writeSyntheticBenchmark } from '../../../src/core/synthetic/syntheticBenchmark';
 import { answerItem, answeringModel } from '../../../src/core/variants/answerItems';
-import { runVariantSweep, type SweepAnswer, type SweepModel } from '../../../src/core/variants/variantSweep';
+import { defaultConditions, runVariantSweep, type SweepAnswer, type SweepModel } from '../../../src/core/variants/variantSweep';
 import { perturbedTinyModel } from '../../helpers/perturbedTinyModel';
 import { tempDir } from '../../helpers/tempDir';
 
@@ -29,18 +33,18 @@ const runtime = { cacheDir: join(root, 'graphs'), intraOpThreads: 1 };
 const pair = { in: IN_DIR, rl: RL_DIR };
 const variant = thirdsVariants(pair, 4)[1]!;
 const models: SweepModel[] = [{ name: 'IN', dir: IN_DIR }, { name: 'RL', dir: RL_DIR }, { name: variant.name, plan: variant }, { name: 'freeze 1-2', plan: freezePlan(pair, 4, [1, 3]) }];
-const settings = { maxNewTokens: 6, style: {} };
+const settings = { maxNewTokens: 6, style: {}, conditions: [...CONDITIONS] };
 const sweep = (outDir: string, resume = false, options: Partial<Parameters<typeof runVariantSweep>[0]> = {}) => runVariantSweep({ models, items, itemsFile, settings, outDir, runtime, resume, ...options });
 const answers = (outDir: string) => readFileSync(join(outDir, 'variants.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as SweepAnswer);
 
 describe('variant sweep', () => {
   const outDir = join(root, 'sweep');
 
-  it('answers every item with every model; a variant scores as its merged copy', async () => {
+  it('answers every item with every model under every condition; a variant answers as its merged copy', async () => {
     const { rows, resumed, summaryPath } = await sweep(outDir);
     assert.equal(resumed, 0);
     const written = answers(outDir);
-    assert.equal(written.length, models.length * items.length);
+    assert.equal(written.length, models.length * CONDITIONS.length * items.length);
     assert.deepEqual(new Set(written.map((answer) => answer.key)).size, written.length);
 
     const mergedDir = join(root, 'merged');
@@ -48,26 +52,62 @@ describe('variant sweep', () => {
     const merged = answeringModel('merged', ModelRuntime.open(mergedDir, runtime));
     try {
       for (const item of items) {
-        const expected = await answerItem(merged, item, settings.maxNewTokens);
-        const actual = written.find((answer) => answer.model === variant.name && answer.id === item.id)!;
-        assert.equal(actual.response, expected.response);
-        assert.equal(actual.tokens, expected.tokens);
+        for (const condition of CONDITIONS) {
+          const expected = await answerItem(merged, item, settings.maxNewTokens, { condition });
+          const actual = written.find((answer) => answer.model === variant.name && answer.condition === condition && answer.id === item.id)!;
+          assert.equal(actual.response, expected.response);
+          assert.equal(actual.tokens, expected.tokens);
+        }
       }
     } finally {
       await merged.runtime.unload();
     }
     const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
-    assert.equal(summary.schema, 'frankenlens.variants/1');
+    assert.equal(summary.schema, 'frankenlens.variants/2');
     assert.deepEqual(summary.rows.map((row: { model: string }) => row.model), models.map((model) => model.name));
+    assert.deepEqual(summary.comparison, { baseline: 'IN', condition: 'real', mcnemar: 'exact', bootstrap: { resamples: 10_000, seed: 0, confidence: 0.95 } });
+    // Independent counts from the answers as written: re-scored here, tallied by plain loops.
+    const right = (model: string, condition: Condition) => {
+      const responses = new Map(written.filter((answer) => answer.model === model && answer.condition === condition).map((answer) => [answer.id, answer]));
+      return new Map(scoreResponses(items, responses).results.map((result) => [result.id, result.correct]));
+    };
     for (const row of rows) {
-      const { correct, total, accuracy, interval } = row.summary.overall;
-      assert.equal(total, items.length);
-      assert.equal(accuracy, correct / total);
-      assert.deepEqual(interval, wilsonInterval(correct, total));
+      for (const condition of CONDITIONS) {
+        const { correct, total, accuracy, interval } = row.conditions[condition]!.overall;
+        assert.equal(total, items.length);
+        assert.equal(correct, [...right(row.model, condition).values()].filter(Boolean).length);
+        assert.equal(accuracy, correct / total);
+        assert.deepEqual(interval, wilsonInterval(correct, total));
+      }
+      let [realNotBlack, realAndDescribed] = [0, 0];
+      for (const item of items) {
+        if (right(row.model, 'real').get(item.id) && !right(row.model, 'black').get(item.id)) realNotBlack++;
+        if (right(row.model, 'real').get(item.id) && right(row.model, 'black+description').get(item.id)) realAndDescribed++;
+      }
+      assert.deepEqual([row.metrics.M_vis!.count, row.metrics.M_vis!.n, row.metrics.M_vis!.value], [realNotBlack, items.length, realNotBlack / items.length]);
+      assert.deepEqual([row.metrics.M_v2r!.count, row.metrics.M_v2r!.n], [realAndDescribed, items.length]);
+      assert.equal(row.metrics.M_rea, undefined, 'no text-only items');
+      if (row.model === 'IN') {
+        assert.equal(row.versusBaseline, undefined);
+        continue;
+      }
+      let [onlyIn, onlyModel] = [0, 0];
+      for (const item of items) {
+        const [a, b] = [right('IN', 'real').get(item.id), right(row.model, 'real').get(item.id)];
+        if (a && !b) onlyIn++;
+        if (b && !a) onlyModel++;
+      }
+      const versus = row.versusBaseline!;
+      assert.deepEqual([versus.mcnemar.onlyFirst, versus.mcnemar.onlySecond, versus.mcnemar.method], [onlyIn, onlyModel, 'exact']);
+      assert.equal(versus.difference, (onlyModel - onlyIn) / items.length);
+      assert.equal(versus.bootstrap.seed, 0);
     }
     // IN, RL and the variant are different models, so their answers should not all agree.
     const responses = (name: string) => written.filter((answer) => answer.model === name).map((answer) => answer.response).join('\n');
     assert.ok(new Set(['IN', 'RL', variant.name].map(responses)).size > 1, 'the three models answered identically');
+    // The black image changes what a model sees, so its answers should differ from the real image's somewhere.
+    const under = (condition: Condition) => written.filter((answer) => answer.condition === condition).map((answer) => answer.response).join('\n');
+    assert.notEqual(under('real'), under('black'));
   });
 
   it('resumes: generates only the missing answers and drops a torn line', async () => {
@@ -75,7 +115,7 @@ describe('variant sweep', () => {
     const kept = lines.slice(0, lines.length - 2);
     writeFileSync(join(outDir, 'variants.jsonl'), `${kept.join('\n')}\n${lines.at(-2)!.slice(0, 20)}`);
     const { resumed } = await sweep(outDir, true);
-    assert.equal(resumed, models.length * items.length - 2);
+    assert.equal(resumed, models.length * CONDITIONS.length * items.length - 2);
     const again = answers(outDir);
     assert.equal(again.length, lines.length);
     assert.deepEqual(again.map((answer) => answer.response), lines.map((line) => (JSON.parse(line) as SweepAnswer).response));
@@ -84,6 +124,28 @@ describe('variant sweep', () => {
   it('refuses to overwrite a sweep or to resume it with other settings', async () => {
     await assert.rejects(sweep(outDir), (error: unknown) => error instanceof FrankenlensError && error.code === 'FileExists');
     await assert.rejects(sweep(outDir, true, { settings: { ...settings, maxNewTokens: 7 } }), (error: unknown) => error instanceof FrankenlensError && error.code === 'PlanMismatch');
+  });
+
+  it('refuses an answer file of the first version, which kept no condition per answer', async () => {
+    const old = join(root, 'old');
+    await sweep(old, false, { models: [models[0]!], settings: { ...settings, conditions: ['real'] } });
+    const lines = readFileSync(join(old, 'variants.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    writeFileSync(join(old, 'variants.jsonl'), lines.map(({ condition: _dropped, ...rest }) => `${JSON.stringify(rest)}\n`).join(''));
+    await assert.rejects(sweep(old, true, { models: [models[0]!], settings: { ...settings, conditions: ['real'] } }), (error: unknown) => error instanceof FrankenlensError && error.code === 'InvalidResponses' && error.message.startsWith(join(old, 'variants.jsonl')) && /earlier Frankenlens/.test(error.message));
+  });
+
+  it('chooses conditions the items allow, and refuses ones they do not', async () => {
+    assert.deepEqual(defaultConditions(items), { conditions: ['real', 'black', 'black+description'], skipped: [] });
+    const undescribed = items.map((item, index) => (index === 0 ? { ...item, description: undefined } : item));
+    assert.deepEqual(defaultConditions(undescribed).conditions, ['real', 'black']);
+    assert.match(defaultConditions(undescribed).skipped[0]!, /1 of 3 items with an image lack a description/);
+    const textOnly = items.map((item) => ({ ...item, images: [] }));
+    assert.deepEqual(defaultConditions(textOnly).conditions, ['real']);
+    const refused = (options: Partial<Parameters<typeof runVariantSweep>[0]>, pattern: RegExp) => assert.rejects(sweep(join(root, 'refused'), false, options), pattern);
+    await assert.rejects(sweep(join(root, 'refused'), false, { items: undescribed }), (error: unknown) => error instanceof FrankenlensError && error.file === itemsFile && error.message === `${itemsFile}: black+description needs a "description" for every item with an image; 1 of 3 have none ("${items[0]!.id}")`);
+    await refused({ settings: { ...settings, conditions: ['black'] } }, /must include real/);
+    await refused({ items: textOnly, settings: { ...settings, conditions: ['real', 'black'] } }, /no item has an image/);
+    assert.ok(!existsSync(join(root, 'refused')), 'nothing is written before the conditions are checked');
   });
 
   it('refuses two models with one name', async () => {
