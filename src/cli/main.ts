@@ -88,8 +88,8 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     case 'variants': {
-      const { summaryPath, rows, resumed } = await variantsCommand(rest, cancel);
-      process.stdout.write(`${describeSweep(rows)}\n${resumed > 0 ? `(${resumed} answers resumed) ` : ''}wrote ${summaryPath}\n`);
+      const { summaryPath, rows, comparison, resumed } = await variantsCommand(rest, cancel);
+      process.stdout.write(`${describeSweep(rows, comparison)}\n${resumed > 0 ? `(${resumed} answers resumed) ` : ''}wrote ${summaryPath}\n`);
       return EXIT.ok;
     }
     default:
