@@ -50,7 +50,7 @@ export async function run(): Promise<void> {
   const variantsFile = join(workspace, '.frankenlens', 'variants-in-vs-rl', 'variants.summary.json');
   assert.ok(existsSync(variantsFile), `${variantsFile} was written`);
   const variants = JSON.parse(readFileSync(variantsFile, 'utf8'));
-  assert.equal(variants.schema, 'frankenlens.variants/1');
+  assert.equal(variants.schema, 'frankenlens.variants/2');
   assert.equal(variants.rows.length, 8, 'IN, RL and the six thirds variants');
   await eventually('the panel shows the variant scores', () =>
     vscode.window.tabGroups.all.flatMap((group) => group.tabs).some((tab) => tab.input instanceof vscode.TabInputWebview && tab.label === 'Variants: variants-in-vs-rl'),
