@@ -15,7 +15,7 @@ export function reportFailure(error: unknown): number {
     // The extension runs the CLI as a job and rebuilds the error from this line (code, file, tensor).
     if (process.env[PROGRESS_JSON_ENV] === 'json') process.stderr.write(`${JSON.stringify({ error: error.toJSON() })}\n`);
     if (error.code === 'Cancelled') {
-      process.stderr.write('frankenlens: cancelled; nothing was written\n');
+      process.stderr.write('frankenlens: cancelled; no result was written (a probe or variant run keeps its finished answers for --resume)\n');
       return EXIT.cancelled;
     }
     process.stderr.write(`frankenlens: error: ${error.message}\n`);
