@@ -19,7 +19,7 @@ import { writeMerge } from '../src/core/merge/writeMerge';
 import { writeSyntheticCheckpoint, type SyntheticShape } from '../src/core/synthetic/syntheticQwenVl';
 import { spectralBench, spectralBenchChild } from './spectralBench';
 import { runModelBench } from './modelBench';
-import { runProbeBench } from './probeBench';
+import { probeBenchChild, runProbeBench } from './probeBench';
 
 const BENCH_DIR = resolve(process.env.FRANKENLENS_BENCH_DIR ?? '.bench');
 const REPEATS = Number(process.env.FRANKENLENS_BENCH_REPEATS ?? 3);
@@ -136,6 +136,7 @@ async function main() {
     return;
   }
   if (args[0] === '--measure-spectral') return spectralBenchChild(args.slice(1));
+  if (args[0] === '--measure-probes') return probeBenchChild(args.slice(1));
   if (args[0] === 'spectral') {
     const spectral = await spectralBench(BENCH_DIR);
     writeFileSync(join(BENCH_DIR, 'spectral-results.json'), JSON.stringify({ date: new Date().toISOString(), ...spectral }, null, 2));

@@ -1,54 +1,172 @@
 /**
- * `npm run bench -- probes`: the visual-swap sweep with reuse (vision encodings, clean and source
- * runs once per pair, every swapped prefill started from the clean cache before the image) against
- * L separate full runs (each encoding the images, answering cleanly, running the source and
- * prefilling the whole prompt), on the tiny fixture model and the fixture pairs. Both give the same
- * answers (checked); medians of REPEATS runs.
+ * `npm run bench -- probes`: the visual-swap sweep (every L, suffix and single, corrected and
+ * compat) on the tiny fixture model and on a generated bigger Qwen2.5-VL, at each reuse level:
+ * - 'layers' (the default): swapped prefills from the first visual token and from layer L only, one
+ *   prefill for both decodings;
+ * - 'visual-prefix': every layer from the first visual token, one prefill per decoding;
+ * - 'none': the whole prompt per run (the encodings, clean and source runs still once per pair);
+ * against L separate full runs (each encoding the images, answering cleanly, running the source and
+ * prefilling the whole prompt). All give the same answers (checked); medians of REPEATS rounds, the
+ * four alternating within a round. On the bigger model, peak RSS of one sweep per slice-session
+ * budget, each in its own process (so the figure belongs to that sweep alone).
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { openProbeModel } from '../src/core/probes/probeModel';
-import { readVisionPairs } from '../src/core/probes/visionPairs';
-import { swapPair, type SwapRun, type SwapSettings } from '../src/core/probes/visualSwap';
+import { decoderWeightBytes } from '../src/core/model/decoderGraph';
+import { ModelRuntime } from '../src/core/model/modelRuntime';
+import { openProbeModel, type ProbeModel } from '../src/core/probes/probeModel';
+import { readVisionPairs, type VisionPair } from '../src/core/probes/visionPairs';
+import { swapPair, type SwapReuse, type SwapRun, type SwapSettings } from '../src/core/probes/visualSwap';
+import { qwenProcessorFiles, qwenSpecialTokenIds } from '../src/core/synthetic/qwenProcessorFiles';
+import { writeSyntheticCheckpoint, type SyntheticShape } from '../src/core/synthetic/syntheticQwenVl';
 
 const REPEATS = Number(process.env.FRANKENLENS_BENCH_REPEATS ?? 3);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const FIXTURES = join(__dirname, '..', 'test', 'fixtures');
 
-export async function runProbeBench(benchDir: string): Promise<Record<string, unknown>> {
-  const fixtures = join(__dirname, '..', 'test', 'fixtures');
-  const model = openProbeModel('in', join(fixtures, 'qwen2_5_vl_tiny'), { cacheDir: join(benchDir, 'graphs') });
-  const pairs = readVisionPairs(join(fixtures, 'vision_functionality'), { rowsPerTask: 1 });
+/**
+ * ~35M parameters (Qwen2.5-VL's layout; 8 decoder layers of width 512), images unresized as in the
+ * paper (187 visual tokens for a counting pair: a 200-token prompt), answers of at most 4 tokens
+ * (real answers are a digit or a word and a stop token; a random model never stops). Small enough
+ * for the whole bench to take about two minutes on two cores.
+ */
+const BIGGER_SHAPE: SyntheticShape = {
+  hiddenSize: 512, intermediateSize: 1536, llmLayers: 8, attentionHeads: 8, keyValueHeads: 2, vocabSize: 4096,
+  visionDepth: 4, visionHidden: 128, visionIntermediate: 320, visionHeads: 4, fullAttentionBlocks: [3],
+};
+
+interface BenchCase {
+  name: string;
+  dir: string;
+  pairs: VisionPair[];
+  maxNewTokens: number;
+}
+
+function ensureBiggerModel(benchDir: string): string {
+  const dir = join(benchDir, 'probe-swap-model');
+  if (!existsSync(join(dir, 'complete.json'))) {
+    console.log(`generating a random bf16 Qwen2.5-VL (~35M parameters) in ${dir} ...`);
+    const seed = 13;
+    const extraFiles = qwenProcessorFiles({ specialTokenIds: qwenSpecialTokenIds(BIGGER_SHAPE.vocabSize), seed, minPixels: 3136, maxPixels: 1280 * 28 * 28 });
+    writeSyntheticCheckpoint(dir, { shape: BIGGER_SHAPE, seed, dtype: 'BF16', overwrite: true, extraFiles });
+    writeFileSync(join(dir, 'complete.json'), '{}');
+  }
+  return dir;
+}
+
+function benchCases(benchDir: string): BenchCase[] {
+  const pairsDir = join(FIXTURES, 'vision_functionality');
+  return [
+    { name: 'tiny Qwen2.5-VL (fixture: 4 layers, width 64)', dir: join(FIXTURES, 'qwen2_5_vl_tiny'), pairs: readVisionPairs(pairsDir, { rowsPerTask: 1 }), maxNewTokens: 4 },
+    { name: 'random Qwen2.5-VL (8 layers, width 512, bf16)', dir: ensureBiggerModel(benchDir), pairs: readVisionPairs(pairsDir, { rowsPerTask: 1, tasks: ['counting'] }), maxNewTokens: 4 },
+  ];
+}
+
+type Scheme = SwapReuse | 'separate';
+const SCHEMES: readonly Scheme[] = ['layers', 'visual-prefix', 'none', 'separate'];
+
+/** Every pair swept at every L with the scheme; the answers of every run, in a fixed order. */
+async function sweep(model: ProbeModel, pairs: readonly VisionPair[], scheme: Scheme, maxNewTokens: number): Promise<string> {
   const layers = Array.from({ length: model.runtime.config.decoder.layers }, (_, layer) => layer);
-  const base: Omit<SwapSettings, 'layers'> = { modes: ['suffix'], decodings: ['corrected'], maxNewTokens: 16 };
-  const answers = (runs: SwapRun[]) => runs.map((run) => run.tokens.join(',')).join('|');
+  const settings: Omit<SwapSettings, 'layers'> = { modes: ['suffix', 'single'], decodings: ['corrected', 'compat'], maxNewTokens };
+  const answers: string[] = [];
+  for (const pair of pairs) {
+    const runs: SwapRun[] = [];
+    if (scheme !== 'separate') runs.push(...(await swapPair(model, pair, { ...settings, layers, reuse: scheme })).runs);
+    else for (const layer of layers) runs.push(...(await swapPair(model, pair, { ...settings, layers: [layer], reuse: 'none' })).runs);
+    for (const mode of settings.modes) for (const layer of layers) for (const decoding of settings.decodings) answers.push(runs.find((run) => run.mode === mode && run.layer === layer && run.decoding === decoding)!.tokens.join(','));
+  }
+  return answers.join('|');
+}
+
+async function timeSchemes(benchCase: BenchCase, benchDir: string): Promise<Record<string, unknown>> {
+  const model = openProbeModel('in', benchCase.dir, { cacheDir: join(benchDir, 'graphs'), intraOpThreads: 1 });
+  const layers = model.runtime.config.decoder.layers;
+  const seconds = new Map(SCHEMES.map((scheme) => [scheme, [] as number[]]));
   try {
-    for (const pair of pairs) await swapPair(model, pair, { ...base, layers }); // warm-up: sessions started, graphs built
-    const sweep: number[] = [];
-    const separate: number[] = [];
+    for (const scheme of ['layers', 'none'] as const) await sweep(model, benchCase.pairs.slice(0, 1), scheme, 2); // graphs built, sessions started
     for (let repeat = 0; repeat < REPEATS; repeat++) {
-      let started = performance.now();
-      const swept: string[] = [];
-      for (const pair of pairs) swept.push(answers((await swapPair(model, pair, { ...base, layers })).runs));
-      sweep.push((performance.now() - started) / 1000);
-      started = performance.now();
-      const single: string[] = [];
-      for (const pair of pairs) {
-        const runs: SwapRun[] = [];
-        for (const layer of layers) runs.push(...(await swapPair(model, pair, { ...base, layers: [layer], reuse: 'none' })).runs);
-        single.push(answers(runs));
+      const answers = new Map<Scheme, string>();
+      for (const scheme of SCHEMES) {
+        const started = performance.now();
+        answers.set(scheme, await sweep(model, benchCase.pairs, scheme, benchCase.maxNewTokens));
+        seconds.get(scheme)!.push((performance.now() - started) / 1000);
       }
-      separate.push((performance.now() - started) / 1000);
-      if (swept.join() !== single.join()) throw new Error('the reusing sweep and the separate runs gave different answers');
+      for (const scheme of SCHEMES) if (answers.get(scheme) !== answers.get('separate')) throw new Error(`${benchCase.name}: reuse "${scheme}" and the separate runs gave different answers`);
     }
-    const row = {
-      model: `tiny Qwen2.5-VL (${layers.length} layers), ${pairs.length} pairs, suffix swap at every L, ≤16 new tokens`,
-      'sweep s': +median(sweep).toFixed(3),
-      'L × full run s': +median(separate).toFixed(3),
-      'speed-up': +(median(separate) / median(sweep)).toFixed(2),
-    };
-    console.log(`\nvisual K/V swap sweep with reuse vs L separate full runs (medians of ${REPEATS})`);
-    console.table([row]);
-    return row;
   } finally {
     await model.runtime.unload();
   }
+  const [reused, prefixOnly, none, separate] = SCHEMES.map((scheme) => median(seconds.get(scheme)!)) as [number, number, number, number];
+  const saved = separate - reused;
+  const share = (from: number, to: number) => `${Math.round((100 * (from - to)) / saved)}%`;
+  return {
+    model: benchCase.name,
+    sweep: `${benchCase.pairs.length} pairs × ${layers} L × 2 modes × 2 decodings, ≤${benchCase.maxNewTokens} new tokens`,
+    'L × full run s': +separate.toFixed(2),
+    'sweep s (reuse: none)': +none.toFixed(2),
+    'sweep s (visual prefix)': +prefixOnly.toFixed(2),
+    'sweep s (layer L + shared prefill)': +reused.toFixed(2),
+    'speed-up': +(separate / reused).toFixed(2),
+    'saved by: per-pair runs': share(separate, none),
+    'visual prefix': share(none, prefixOnly),
+    'layer L + shared prefill': share(prefixOnly, reused),
+  };
+}
+
+interface MemoryCase {
+  label: string;
+  reuse: SwapReuse;
+  sliceSessionBytes?: number;
+}
+
+/** Child mode: one sweep of the bigger model's pairs with these settings; prints time and peak RSS as JSON. */
+export async function probeBenchChild(args: string[]): Promise<void> {
+  const [benchDir, json] = args as [string, string];
+  const memoryCase = JSON.parse(json) as MemoryCase & { sliceSessionBytes: number | null };
+  const benchCase = benchCases(benchDir)[1]!;
+  const model = openProbeModel('in', benchCase.dir, { cacheDir: join(benchDir, 'graphs'), intraOpThreads: 1, sliceSessionBytes: memoryCase.sliceSessionBytes ?? Infinity });
+  const started = performance.now();
+  await sweep(model, benchCase.pairs, memoryCase.reuse, benchCase.maxNewTokens);
+  const seconds = (performance.now() - started) / 1000;
+  const graphs = model.runtime.loadedGraphs().length;
+  const endRssMiB = process.memoryUsage().rss / 2 ** 20;
+  await model.runtime.unload();
+  console.log(JSON.stringify({ seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, endRssMiB, graphs }));
+}
+
+/** Peak RSS and time of one sweep (session starts included) per slice-session budget, each in a fresh process. */
+function memoryRows(benchDir: string): Record<string, unknown>[] {
+  const dir = benchCases(benchDir)[1]!.dir;
+  const decoder = ModelRuntime.open(dir).config.decoder;
+  const full = decoderWeightBytes(decoder);
+  const cases: MemoryCase[] = [
+    { label: 'reuse none (whole-decoder sessions only)', reuse: 'none' },
+    { label: 'layer L, budget 0 (each slice loaded while it is used)', reuse: 'layers', sliceSessionBytes: 0 },
+    { label: 'layer L, budget = decoder weights', reuse: 'layers', sliceSessionBytes: full },
+    { label: 'layer L, unbounded (every slice kept)', reuse: 'layers' },
+  ];
+  const slicesTotal = Array.from({ length: decoder.layers - 1 }, (_, index) => decoderWeightBytes(decoder, index + 1)).reduce((a, b) => a + b, 0);
+  console.log(`\ndecoder weights ${(full / 2 ** 20).toFixed(0)} MiB as float32; all ${decoder.layers - 1} slices together ${(slicesTotal / 2 ** 20).toFixed(0)} MiB`);
+  return cases.map((memoryCase) => {
+    const output = execFileSync(process.execPath, [process.argv[1]!, '--measure-probes', benchDir, JSON.stringify({ ...memoryCase, sliceSessionBytes: memoryCase.sliceSessionBytes ?? null })], { encoding: 'utf8' });
+    const measured = JSON.parse(output.trim().split('\n').at(-1)!) as { seconds: number; peakRssMiB: number; endRssMiB: number; graphs: number };
+    return {
+      sessions: memoryCase.label, 'one sweep s (session starts included)': +measured.seconds.toFixed(2), 'peak RSS MiB': Math.round(measured.peakRssMiB),
+      'sessions loaded at the end': measured.graphs, 'RSS at the end MiB': Math.round(measured.endRssMiB),
+    };
+  });
+}
+
+export async function runProbeBench(benchDir: string): Promise<Record<string, unknown>> {
+  const speed: Record<string, unknown>[] = [];
+  for (const benchCase of benchCases(benchDir)) speed.push(await timeSchemes(benchCase, benchDir));
+  console.log(`\nvisual K/V swap sweep: reuse vs L separate full runs, onnxruntime CPU, one intra-op thread, medians of ${REPEATS} rounds, ${process.version}, ${availableParallelism()} cores; answers equal in every scheme`);
+  console.table(speed);
+  const memory = memoryRows(benchDir);
+  console.log('\nbigger model: one sweep per slice-session budget, each in a fresh process');
+  console.table(memory);
+  return { speed, memory };
 }

@@ -27,7 +27,8 @@ export interface RuntimeOptions extends SessionSettings {
    * Float32 weight bytes (decoderWeightBytes) that layer-slice sessions (fromLayer > 0) keep loaded
    * together, first come first kept. A slice that does not fit stays loaded only until the next
    * slice starts. Default: the whole decoder's weight bytes, so slices at most double the weight
-   * memory of one full graph (plus the one slice that did not fit). 0 keeps no slice.
+   * memory of one full graph (plus the one slice that did not fit), and at least 1 GiB, so a small
+   * model keeps every slice instead of restarting sessions. 0 keeps no slice.
    */
   sliceSessionBytes?: number;
 }
@@ -156,7 +157,7 @@ export class ModelRuntime {
     const passing = this.passingSlice;
     this.passingSlice = undefined;
     if (passing !== undefined) await this.unloadNamed(passing);
-    const budget = this.options.sliceSessionBytes ?? decoderWeightBytes(this.config.decoder);
+    const budget = this.options.sliceSessionBytes ?? Math.max(decoderWeightBytes(this.config.decoder), 2 ** 30);
     const bytes = decoderWeightBytes(this.config.decoder, fromLayer);
     const kept = [...this.keptSlices.values()].reduce((total, size) => total + size, 0);
     if (kept + bytes <= budget) this.keptSlices.set(name, bytes);
