@@ -67,21 +67,28 @@ async function userFlow(browser) {
     assert.ok(legend.includes('IN') && legend.includes('RL'), `IN and RL overlaid: ${legend}`);
     await page.screenshot({ path: join(artifacts, 'probe-panel-dark.png') });
 
-    // The variant sweep the CLI wrote: the comparison table, one model's items, CSV export.
+    // The variant sweep the CLI wrote (real, black and black+description): the comparison table with
+    // the paper's metrics and the paired tests against IN, one model's items, CSV export, the charts.
     // The Frankenlens view is still open (clicking its icon again would close the side bar).
     await pane(page, 'Analyses').locator('.monaco-list-row', { hasText: 'variants-in-vs-rl' }).click();
     await panel.locator('.diff-header', { hasText: 'Frankenstein variants' }).waitFor({ timeout: 60_000 });
-    await allChartsDrawn(panel);
+    assert.equal(await allChartsDrawn(panel), 3, 'accuracy, every measure, accuracy per category');
+    await panel.locator('.charts figure', { hasText: 'M_v2r' }).waitFor();
     const models = await panel.locator('.analysis-table > .tensor-table-scroll tbody th').allInnerTexts();
     assert.equal(models.length, 8, `IN, RL and six variants: ${models.join(' | ')}`);
+    const headers = await panel.locator('.analysis-table > .tensor-table-scroll thead th').allInnerTexts();
+    for (const header of ['black+description accuracy', 'M_vis', 'M_v2r N', 'Δ vs IN', 'McNemar exact p']) assert.ok(headers.includes(header), `column ${header}: ${headers.join(' | ')}`);
     await panel.locator('.analysis-table button.row-pick', { hasText: /^RL$/ }).focus();
     await page.keyboard.press('Enter');
     await panel.locator('.analysis-details[data-row="RL"] tbody tr').first().waitFor();
-    assert.equal(await panel.locator('.analysis-details tbody tr').count(), 12, 'one row per item');
+    assert.equal(await panel.locator('.analysis-details tbody tr').count(), 36, 'one row per item and condition');
     await panel.locator('.analysis-table > .chart-export .chart-export-button[data-format="csv"]').click();
     const csvPath = await acceptSaveDialog(page, 'Export chart "variant-scores"');
     await waitFor(csvPath, () => existsSync(csvPath));
-    assert.match(readFileSync(csvPath, 'utf8'), /^model,kind,correct,scored,accuracy,lower 95%,upper 95%\r\nIN,checkpoint,/);
+    const csv = readFileSync(csvPath, 'utf8').split('\r\n');
+    assert.match(csv[0], /^model,kind,correct,scored,accuracy,lower 95%,upper 95%,black accuracy,.*,M_vis,.*,Δ vs IN,Δ lower 95%,Δ upper 95%,b \(only IN\),c \(only model\),McNemar exact p$/);
+    assert.match(csv[1], /^IN,checkpoint,\d+,12,/);
+    assert.match(csv[2], /^RL,checkpoint,.*,-?\d\.\d{4},-?\d\.\d{4},-?\d\.\d{4},\d+,\d+,\d\.\d{4}$/, 'RL against IN: Δ with bounds, b, c, p');
     await page.screenshot({ path: join(artifacts, 'variants-panel-dark.png') });
 
     await selectColorTheme(page, 'Light Modern');

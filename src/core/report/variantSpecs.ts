@@ -44,6 +44,8 @@ export interface MeasurePoint {
   detail: string;
 }
 
+const differenceMeasure = (baseline: string) => `Δ accuracy vs ${baseline}`;
+
 export function variantMeasurePoints(summary: VariantsSummary): MeasurePoint[] {
   const { baseline } = summary.comparison;
   return summary.rows.flatMap(({ model, kind, conditions, metrics, versusBaseline }) => {
@@ -57,36 +59,35 @@ export function variantMeasurePoints(summary: VariantsSummary): MeasurePoint[] {
     }
     if (versusBaseline) {
       const { difference, bootstrap, mcnemar } = versusBaseline;
-      points.push({ model, kind, measure: `Δ accuracy vs ${baseline}`, value: difference, lower: bootstrap.interval.lower, upper: bootstrap.interval.upper, detail: `b ${mcnemar.onlyFirst}, c ${mcnemar.onlySecond}, McNemar exact p ${mcnemar.pValue.toFixed(4)}` });
+      points.push({ model, kind, measure: differenceMeasure(baseline), value: difference, lower: bootstrap.interval.lower, upper: bootstrap.interval.upper, detail: `b ${mcnemar.onlyFirst}, c ${mcnemar.onlySecond}, McNemar exact p ${mcnemar.pValue.toFixed(4)}` });
     }
     return points;
   });
 }
 
-/** Every model × measure, one panel per measure (x scales independent: Δ runs from −1 to 1). */
-function measuresSpec(points: readonly MeasurePoint[], order: readonly string[], options: ChartOptions): TopLevelSpec {
+/**
+ * Every model × measure: one panel per proportion (accuracy per condition, M_*) on [0, 1], and
+ * below them the paired differences from the baseline on [−1, 1] with a rule at 0.
+ */
+function measuresSpec(points: readonly MeasurePoint[], order: readonly string[], differenceMeasure: string, options: ChartOptions): TopLevelSpec {
   const y = { field: 'model', type: 'nominal' as const, sort: [...order], title: null };
-  const x = { field: 'value', type: 'quantitative' as const, title: null };
   const color = { field: 'kind', type: 'nominal' as const, title: null };
-  const layer = [
-    { mark: { type: 'rule' }, encoding: { y, x: { field: 'lower', type: 'quantitative' }, x2: { field: 'upper' }, color } },
+  const marks = (domain: [number, number]) => [
+    { mark: { type: 'rule' }, encoding: { y, x: { field: 'lower', type: 'quantitative', scale: { domain } }, x2: { field: 'upper' }, color } },
     {
       mark: { type: 'point', filled: true, size: 60 },
-      encoding: { y, x, color, tooltip: [{ field: 'model' }, { field: 'measure' }, { field: 'value', format: '.4f' }, { field: 'lower', format: '.4f' }, { field: 'upper', format: '.4f' }, { field: 'detail' }] },
+      encoding: { y, x: { field: 'value', type: 'quantitative', scale: { domain }, title: null }, color, tooltip: [{ field: 'model' }, { field: 'measure' }, { field: 'value', format: '.4f' }, { field: 'lower', format: '.4f' }, { field: 'upper', format: '.4f' }, { field: 'detail' }] },
     },
   ];
-  const measures = [...new Set(points.map((point) => point.measure))];
-  return {
-    $schema: VEGA_LITE_SCHEMA,
-    title: 'Every measure per model (95% intervals)',
-    datasets: { points },
-    data: { name: 'points' },
-    config: chartConfig(options.config),
-    facet: { field: 'measure', type: 'nominal', title: null, sort: measures },
-    columns: 3,
-    spec: { width: 200, height: { step: 18 }, layer },
-    resolve: { scale: { x: 'independent', y: 'shared' } },
-  } as unknown as TopLevelSpec;
+  const isDifference = { field: 'measure', equal: differenceMeasure };
+  const proportions = [...new Set(points.filter((point) => point.measure !== differenceMeasure).map((point) => point.measure))];
+  const panels: object[] = [
+    { transform: [{ filter: { not: isDifference } }], facet: { field: 'measure', type: 'nominal', title: null, sort: proportions }, columns: 3, spec: { width: 200, height: { step: 18 }, layer: marks([0, 1]) } },
+  ];
+  if (points.some((point) => point.measure === differenceMeasure)) {
+    panels.push({ transform: [{ filter: isDifference }], title: { text: `${differenceMeasure} (paired bootstrap 95%)`, fontSize: 12 }, width: 420, height: { step: 18 }, layer: [{ mark: { type: 'rule', strokeDash: [4, 3] }, encoding: { x: { datum: 0, type: 'quantitative' } } }, ...marks([-1, 1])] });
+  }
+  return { $schema: VEGA_LITE_SCHEMA, title: 'Every measure per model (95% intervals)', datasets: { points }, data: { name: 'points' }, config: chartConfig(options.config), vconcat: panels } as unknown as TopLevelSpec;
 }
 
 function accuracySpec(title: string, points: readonly VariantPoint[], order: readonly string[], options: ChartOptions, facet: boolean): TopLevelSpec {
@@ -118,7 +119,7 @@ export function variantCharts(summary: VariantsSummary, options: ChartOptions = 
       id: 'variant-measures',
       title: 'Every measure per model',
       description: `Accuracy per input condition and the paper's M_vis, M_v2r, M_rea (Wilson 95%), and the accuracy difference from ${summary.comparison.baseline} on the same items (paired bootstrap 95%, seed ${summary.comparison.bootstrap.seed}).`,
-      spec: measuresSpec(variantMeasurePoints(summary), order, options),
+      spec: measuresSpec(variantMeasurePoints(summary), order, differenceMeasure(summary.comparison.baseline), options),
     },
   ];
   if (new Set(byCategory.map((point) => point.category)).size > 1) {
