@@ -91,6 +91,9 @@ describe('frankenlens variants', () => {
     const noReal = frankenlens('--items', items, '--out', join(root, 'z'), '--conditions', 'black');
     assert.equal(noReal.status, 3, noReal.stderr);
     assert.match(noReal.stderr, /must include real/);
+    const unnamed = frankenlens('--items', items, '--out', join(root, 'w'), '--describer-url', 'http://localhost:9/v1');
+    assert.equal(unnamed.status, 2);
+    assert.match(unnamed.stderr, /--describer-url needs --describer-name MODEL/);
     const blend = join(root, 'blend.json');
     writeFileSync(blend, JSON.stringify({ name: 'half', models: { in: IN_DIR, rl: RL_DIR }, slices: [{ start: 0, end: 4, source: 'in', interpolate: { with: 'rl', alpha: 0.5 } }] }));
     const refused = frankenlens('--items', items, '--plan', blend, '--out', join(root, 'blend-out'));

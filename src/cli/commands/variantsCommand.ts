@@ -11,6 +11,7 @@ import type { ComparisonSettings, SweepRow } from '../../core/variants/variantMe
 import { defaultConditions, runVariantSweep, type SweepModel, type VariantSweepResult } from '../../core/variants/variantSweep';
 import { listOf } from '../choiceArguments';
 import { UsageError } from '../cliErrors';
+import { DESCRIBER_OPTIONS, DESCRIBER_USAGE, openDescriber } from '../describerArguments';
 import { parseCuts } from '../cutsArgument';
 import { terminalProgress } from '../terminalProgress';
 import { wholeNumber } from '../wholeNumberArgument';
@@ -31,9 +32,11 @@ the accuracy difference.
   --plan FILE            a merge plan (.json or .yaml, from "frankenlens plan"); repeatable;
                          plans that interpolate (alpha strictly between 0 and 1) must be merged first
   --conditions C,…       real, black (a black image of the same size), black+description (the
-                         black image with the item's "description" before the question); real
-                         is required (default: all three when every item with an image has a
-                         description, else real,black; black ones only for items with images)
+                         black image with a description of the real one before the question);
+                         real is required (default: all three when every item with an image has
+                         a "description" or a describer is given, else real,black; the black
+                         ones cover the items with images)
+${DESCRIBER_USAGE}
   --seed N               seed of the paired bootstrap (default 0; 10000 resamples)
   --max-new-tokens N     at most N new tokens per answer (default 2048)
   --system TEXT          system prompt (default none: the chat template's default turn)
@@ -47,7 +50,7 @@ export async function variantsCommand(argv: string[], cancel: CancelToken): Prom
     args: argv,
     options: {
       in: { type: 'string' }, rl: { type: 'string' }, items: { type: 'string' }, out: { type: 'string' },
-      thirds: { type: 'boolean', default: false }, cuts: { type: 'string' }, plan: { type: 'string', multiple: true }, conditions: { type: 'string' }, seed: { type: 'string', default: '0' },
+      thirds: { type: 'boolean', default: false }, cuts: { type: 'string' }, plan: { type: 'string', multiple: true }, conditions: { type: 'string' }, seed: { type: 'string', default: '0' }, ...DESCRIBER_OPTIONS,
       'max-new-tokens': { type: 'string', default: '2048' }, system: { type: 'string' }, prefix: { type: 'string' },
       resume: { type: 'boolean', default: false }, device: { type: 'string', default: 'auto' }, threads: { type: 'string', default: '0' }, 'cache-dir': { type: 'string' }, quiet: { type: 'boolean', default: false },
     },
@@ -67,13 +70,16 @@ export async function variantsCommand(argv: string[], cancel: CancelToken): Prom
   }
   const models: SweepModel[] = [{ name: 'IN', dir: pair.in }, { name: 'RL', dir: pair.rl }, ...plans.map((plan) => ({ name: plan.name, plan }))];
   const items = readBenchmarkItems(values.items!);
+  const outDir = resolve(values.out!);
+  const runtime = { executionProvider: values.device as ExecutionProviderChoice, intraOpThreads: wholeNumber('--threads', values.threads!), cacheDir: values['cache-dir'] };
   let conditions = values.conditions === undefined ? undefined : listOf('--conditions', values.conditions, CONDITIONS);
+  const seed = wholeNumber('--seed', values.seed!);
+  const { describer, unload } = openDescriber(values, outDir, runtime);
   if (conditions === undefined) {
-    const chosen = defaultConditions(items);
+    const chosen = defaultConditions(items, describer);
     conditions = chosen.conditions;
     if (chosen.skipped.length > 0) process.stderr.write(`variants: conditions ${conditions.join(', ')} (not run: ${chosen.skipped.join('; ')}; --conditions chooses)\n`);
   }
-  const seed = wholeNumber('--seed', values.seed!);
   const progress = terminalProgress('variants', values.quiet!);
   try {
     return await runVariantSweep({
@@ -82,14 +88,17 @@ export async function variantsCommand(argv: string[], cancel: CancelToken): Prom
       itemsFile: resolve(values.items!),
       settings: { maxNewTokens: wholeNumber('--max-new-tokens', values['max-new-tokens']!), style: { system: values.system, prefix: values.prefix }, conditions },
       bootstrap: { seed },
-      outDir: resolve(values.out!),
-      runtime: { executionProvider: values.device as ExecutionProviderChoice, intraOpThreads: wholeNumber('--threads', values.threads!), cacheDir: values['cache-dir'] },
+      describer,
+      releaseDescriber: unload,
+      outDir,
+      runtime,
       resume: values.resume,
       progress,
       cancel,
     });
   } finally {
     progress.done();
+    await unload();
   }
 }
 

@@ -31,6 +31,7 @@ import { CONDITIONS, itemDescriber, type Condition, type Describer, type PromptS
 import { readRecords, writeJsonAtomic } from '../probes/probeRun';
 import { throwIfCancelled, type CancelToken, type ProgressSink } from '../progress';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
+import { readImageFile } from '../vision/imageDecode';
 import { answerItem, answeringModel, type ItemAnswer } from './answerItems';
 import { VARIANTS_SCHEMA } from './variantComparison';
 import { compareWithBaseline, paperMetrics, type ComparisonSettings, type ScoredConditions, type SweepRow } from './variantMetrics';
@@ -60,6 +61,8 @@ export interface VariantSweepOptions {
   settings: SweepSettings;
   /** Who describes images for black+description (default: the items' description field). */
   describer?: Describer;
+  /** Called once the descriptions are made, before any model runs: a local describer model can leave memory. */
+  releaseDescriber?: () => Promise<void>;
   /** The paired bootstrap against the first model (default 10000 resamples, seed 0). */
   bootstrap?: { resamples?: number; seed?: number };
   outDir: string;
@@ -124,7 +127,7 @@ export async function runVariantSweep(options: VariantSweepOptions): Promise<Var
   if (items.length === 0) throw new FrankenlensError('InvalidBenchmarkItem', `${options.itemsFile}: no items`, options.itemsFile);
   const conditions = conditionsFor(options.settings.conditions, items, options.itemsFile, describer);
   // Open every model first (cheap: sessions start on first use), so a plan that cannot run fails before anything is written.
-  const described = models.map((model) => ({
+  const sweepModels = models.map((model) => ({
     model,
     opened: answeringModel(model.name, 'plan' in model ? openVariantRuntime(model.plan, options.runtime) : ModelRuntime.open(model.dir, options.runtime)),
     fingerprints: sourceFingerprints(model),
@@ -146,11 +149,13 @@ export async function runVariantSweep(options: VariantSweepOptions): Promise<Var
   }
   writeJsonAtomic(runPath, { settings });
 
+  const needsDescription = (item: BenchmarkItem) => conditions.includes('black+description') && hasImages(item) && models.some((model) => !finished.has(answerKey(model.name, 'black+description', item.id)));
+  const described = await describeOnce(describer, items.filter(needsDescription), options);
   const planned = models.flatMap((model) => items.flatMap((item) => conditions.filter((condition) => covers(condition, item)).map((condition) => answerKey(model.name, condition, item.id))));
   const resumed = planned.filter((key) => finished.has(key)).length;
   let done = resumed;
   let generated = 0;
-  for (const { model, opened } of described) {
+  for (const { model, opened } of sweepModels) {
     try {
       for (const item of items) {
         for (const condition of conditions) {
@@ -158,7 +163,7 @@ export async function runVariantSweep(options: VariantSweepOptions): Promise<Var
           if (finished.has(key) || !covers(condition, item)) continue;
           throwIfCancelled(options.cancel);
           options.progress?.report({ fraction: done / planned.length, message: `${model.name}: ${item.id}, ${condition} (${done + 1}/${planned.length})` });
-          const answer = await answerItem(opened, item, options.settings.maxNewTokens, { condition, style: options.settings.style, describer }, options.cancel);
+          const answer = await answerItem(opened, item, options.settings.maxNewTokens, { condition, style: options.settings.style, describer: described }, options.cancel);
           const record: SweepAnswer = { key, model: model.name, condition, ...answer };
           appendFileSync(answersPath, `${JSON.stringify(record)}\n`);
           finished.set(key, record);
@@ -188,11 +193,29 @@ export async function runVariantSweep(options: VariantSweepOptions): Promise<Var
     created: new Date().toISOString(),
     settings,
     comparison,
-    models: described.map(({ model, opened, fingerprints }) => ({ name: model.name, ...('plan' in model ? { plan: model.plan } : { dir: model.dir }), sources: fingerprints, generation: opened.generation })),
+    models: sweepModels.map(({ model, opened, fingerprints }) => ({ name: model.name, ...('plan' in model ? { plan: model.plan } : { dir: model.dir }), sources: fingerprints, generation: opened.generation })),
     items: items.length,
     rows,
   });
   return { summaryPath, rows, comparison, resumed, generated };
+}
+
+/**
+ * Every description the sweep still needs, made once before any model runs (a describer that is a
+ * model is then done and released), and a describer that hands them to every model.
+ */
+async function describeOnce(describer: Describer, items: readonly BenchmarkItem[], options: Pick<VariantSweepOptions, 'releaseDescriber' | 'progress' | 'cancel'>): Promise<Describer> {
+  const descriptions = new Map<string, string>();
+  try {
+    for (const [index, item] of items.entries()) {
+      throwIfCancelled(options.cancel);
+      options.progress?.report({ fraction: 0, message: `describing ${item.id} (${index + 1}/${items.length})` });
+      descriptions.set(item.id, await describer.describe(item, item.images.map((path) => ({ path, image: readImageFile(path) }))));
+    }
+  } finally {
+    await options.releaseDescriber?.();
+  }
+  return { name: describer.name, describe: async (item) => descriptions.get(item.id)! };
 }
 
 /** One model's answers scored per condition with src/core/bench's extraction and checking. */

@@ -16,7 +16,7 @@ import { resolveMerge } from '../../../src/core/merge/resolveMerge';
 import { writeMerge } from '../../../src/core/merge/writeMerge';
 import { ModelRuntime } from '../../../src/core/model/modelRuntime';
 import { scoreResponses } from '../../../src/core/bench/scoreResponses';
-import { CONDITIONS, type Condition } from '../../../src/core/probes/conditions';
+import { CONDITIONS, type Condition, type Describer } from '../../../src/core/probes/conditions';
 import { wilsonInterval } from '../../../src/core/stats/wilson';
 import { writeSyntheticBenchmark } from '../../../src/core/synthetic/syntheticBenchmark';
 import { answerItem, answeringModel } from '../../../src/core/variants/answerItems';
@@ -146,6 +146,30 @@ describe('variant sweep', () => {
     await refused({ settings: { ...settings, conditions: ['black'] } }, /must include real/);
     await refused({ items: textOnly, settings: { ...settings, conditions: ['real', 'black'] } }, /no item has an image/);
     assert.ok(!existsSync(join(root, 'refused')), 'nothing is written before the conditions are checked');
+  });
+
+  it('describes each image once for every model with any describer, and not again on resume', async () => {
+    const calls: string[] = [];
+    let released = 0;
+    const describer: Describer = { name: 'test describer', describe: async (item, images) => (calls.push(`${item.id}:${images.length}`), `A drawing for ${item.id}.`) };
+    const undescribed = items.map((item) => ({ ...item, description: undefined }));
+    assert.deepEqual(defaultConditions(undescribed, describer).conditions, [...CONDITIONS], 'a describer makes black+description possible');
+    const out = join(root, 'described');
+    const options = { models: models.slice(0, 2), items: undescribed, describer, releaseDescriber: async () => void released++ };
+    await sweep(out, false, options);
+    assert.deepEqual(calls, undescribed.map((item) => `${item.id}:1`));
+    assert.equal(released, 1);
+    assert.equal(JSON.parse(readFileSync(join(out, 'variants.run.json'), 'utf8')).settings.describer, 'test describer');
+    const rl = answeringModel('RL', ModelRuntime.open(RL_DIR, runtime));
+    try {
+      const expected = await answerItem(rl, undescribed[0]!, settings.maxNewTokens, { condition: 'black+description', describer });
+      assert.equal(answers(out).find((answer) => answer.model === 'RL' && answer.condition === 'black+description' && answer.id === undescribed[0]!.id)!.response, expected.response);
+    } finally {
+      await rl.runtime.unload();
+    }
+    calls.length = 0;
+    await sweep(out, true, options);
+    assert.deepEqual(calls, [], 'every black+description answer was there');
   });
 
   it('refuses two models with one name', async () => {
