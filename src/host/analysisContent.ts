@@ -110,7 +110,7 @@ function variantsContent(summary: VariantsSummary, file: string): AnalysisConten
     { label: vscode.l10n.t('Paired tests'), value: vscode.l10n.t('against {0} on the real images: McNemar exact, paired bootstrap ({1} resamples, seed {2})', summary.comparison.baseline, String(summary.comparison.bootstrap.resamples), String(summary.comparison.bootstrap.seed)) },
     { label: vscode.l10n.t('Result'), value: file },
   ];
-  const caption = vscode.l10n.t('Every model × measure: accuracy per condition and M_vis, M_v2r, M_rea with Wilson 95% bounds; Δ vs {0} with paired bootstrap 95% bounds; b, c: items only {0} or only the model got right', summary.comparison.baseline);
+  const caption = vscode.l10n.t('Every model × measure, 95% bounds (Wilson; Δ vs {0}: paired bootstrap)', summary.comparison.baseline);
   const table = { id: 'variant-scores', caption, ...variantScoreTable(summary), details: variantItemTables(summary, dirname(file)) };
   return {
     title: vscode.l10n.t('Variants: {0}', basename(dirname(file))),

@@ -114,7 +114,7 @@ export async function demoCommand(argv: string[], cancel: CancelToken): Promise<
           summary: 'Each variant takes early, mid or late decoder layers from RL into IN (or the reverse) and runs from the two checkpoints\' weights in place. Every model answers with the real image, a black image of the same size and the black image with the item\'s description: accuracy per condition and the paper\'s M_vis and M_v2r with Wilson intervals, and against IN McNemar\'s exact test and a paired bootstrap interval of the accuracy difference.',
           links: [link('variants.summary.json', summaryPath), link('variants.jsonl', join(outDir, 'variants.jsonl'))],
           charts,
-          tables: [{ caption: 'Every model × measure (Wilson 95% bounds; Δ with paired bootstrap 95% bounds; b, c: items only IN or only the model got right)', ...variantScoreTable(summary) }],
+          tables: [{ caption: 'Every model × measure, 95% bounds (Wilson; Δ vs IN: paired bootstrap)', ...variantScoreTable(summary) }],
         },
       };
     });
