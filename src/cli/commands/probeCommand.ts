@@ -4,15 +4,15 @@ import { parseArgs } from 'node:util';
 import { readBenchmarkItems } from '../../core/bench/benchmarkItems';
 import type { CancelToken } from '../../core/progress';
 import { runAttentionProbe, type ReasoningScope } from '../../core/probes/attentionToVision';
-import { CONDITIONS, itemDescriber, modelDescriber, type Describer } from '../../core/probes/conditions';
-import { endpointDescriber } from '../../core/probes/describer';
+import { CONDITIONS } from '../../core/probes/conditions';
 import { runAblationProbe } from '../../core/probes/layerAblation';
-import { openProbeModel, type ProbeModel } from '../../core/probes/probeModel';
+import { openProbeModel } from '../../core/probes/probeModel';
 import { readVisionPairs, VISION_TASKS } from '../../core/probes/visionPairs';
 import { runSwapProbe, SWAP_DECODINGS, SWAP_MODES } from '../../core/probes/visualSwap';
 import { ablationCharts, attentionCharts, swapCharts, type ProbeChart } from '../../core/report/probeSpecs';
 import { executionProvider, listOf, oneOf } from '../choiceArgument';
 import { UsageError } from '../cliErrors';
+import { DESCRIBER_OPTIONS, DESCRIBER_USAGE, openDescriber, type OpenedDescriber } from '../describerArguments';
 import { wholeNumber } from '../wholeNumberArgument';
 import { terminalProgress } from '../terminalProgress';
 
@@ -31,9 +31,7 @@ Options:
   --layers A-B|A,B,…     decoder layers, HF 0-based (default all)
   --max-new-tokens N     default: attention 1024, ablation 2048, swap 64 (the paper's)
   --condition C          attention/ablation: real, black or black+description (default real)
-  --describer-model DIR  describe images with this local model (default: the item's description)
-  --describer-url URL    or an OpenAI-compatible endpoint (…/v1), with --describer-name MODEL,
-                         --describer-key-env VAR (API key from that variable) and --describer-cache DIR
+${DESCRIBER_USAGE}
   --system TEXT          system prompt (default none: the chat template's default turn)
   --prefix TEXT          instruction before the question, followed by a blank line
   --scope S              attention: response or think (tokens inside <think>…</think>; default response)
@@ -53,7 +51,7 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
     options: {
       in: { type: 'string' }, rl: { type: 'string' }, items: { type: 'string' }, out: { type: 'string' },
       layers: { type: 'string' }, 'max-new-tokens': { type: 'string' }, condition: { type: 'string', default: 'real' },
-      'describer-model': { type: 'string' }, 'describer-url': { type: 'string' }, 'describer-name': { type: 'string' }, 'describer-key-env': { type: 'string' }, 'describer-cache': { type: 'string' },
+      ...DESCRIBER_OPTIONS,
       system: { type: 'string' }, prefix: { type: 'string' }, scope: { type: 'string', default: 'response' }, shared: { type: 'string', default: 'in' },
       tasks: { type: 'string' }, rows: { type: 'string', default: '50' }, modes: { type: 'string' }, decodings: { type: 'string' },
       resume: { type: 'boolean', default: false }, device: { type: 'string', default: 'auto' }, threads: { type: 'string', default: '0' }, 'cache-dir': { type: 'string' }, quiet: { type: 'boolean', default: false },
@@ -73,7 +71,7 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
   const outDir = values.out!;
   const progress = terminalProgress(`probe ${probe}`, values.quiet!);
   const common = { outDir, resume: values.resume, progress, cancel };
-  let describerModel: ProbeModel | undefined;
+  let describer: OpenedDescriber | undefined;
   try {
     let summaryPath: string;
     let charts: ProbeChart[];
@@ -87,22 +85,15 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
       charts = swapCharts(result.rows);
     } else {
       const items = readBenchmarkItems(values.items!);
-      let describer: Describer = itemDescriber;
-      if (values['describer-url']) {
-        if (!values['describer-name']) throw new UsageError('--describer-url needs --describer-name MODEL');
-        describer = endpointDescriber({ baseUrl: values['describer-url'], model: values['describer-name'], apiKey: values['describer-key-env'] ? process.env[values['describer-key-env']] : undefined, cacheDir: values['describer-cache'] ?? join(outDir, 'description-cache') });
-      } else if (values['describer-model']) {
-        describerModel = openProbeModel('in', values['describer-model'], runtimeOptions);
-        describer = modelDescriber(describerModel, 512);
-      }
+      describer = openDescriber(values, outDir, runtimeOptions);
       if (probe === 'ablation') {
-        const result = await runAblationProbe({ ...common, models: [models.in, models.rl], items, settings: { layers, maxNewTokens, condition, style }, describer });
+        const result = await runAblationProbe({ ...common, models: [models.in, models.rl], items, settings: { layers, maxNewTokens, condition, style }, describer: describer.describer });
         summaryPath = result.summaryPath;
         charts = ablationCharts(result.rows);
       } else {
         const scope = oneOf<ReasoningScope>('--scope', values.scope!, ['response', 'think']);
         const sharedFrom = oneOf<'in' | 'rl'>('--shared', values.shared!, ['in', 'rl']);
-        const result = await runAttentionProbe({ ...common, models, items, settings: { maxNewTokens, condition, style, scope, sharedFrom }, describer });
+        const result = await runAttentionProbe({ ...common, models, items, settings: { maxNewTokens, condition, style, scope, sharedFrom }, describer: describer.describer });
         summaryPath = result.summaryPath;
         charts = attentionCharts(result.rows);
       }
@@ -115,7 +106,7 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
     return { summaryPath, files: [summaryPath, ...files] };
   } finally {
     progress.done();
-    await Promise.all([models.in.runtime.unload(), models.rl.runtime.unload(), describerModel?.runtime.unload()]);
+    await Promise.all([models.in.runtime.unload(), models.rl.runtime.unload(), describer?.unload()]);
   }
 }
 
