@@ -23,7 +23,7 @@ import { chooseGemmKernel } from '../src/core/linalg/gemmKernel';
 import { jsGemmKernel } from '../src/core/linalg/jsGemm';
 import { createOnnxGemmKernel } from '../src/core/linalg/onnxGemm';
 import { analyseMatrix, readDifference, runSpectral } from '../src/core/spectral/runSpectral';
-import { seededRandom } from '../src/core/synthetic/syntheticQwenVl';
+import { seededRandom } from '../src/core/seededRandom';
 
 const LAYERS = 28;
 const ROWS = 3584;

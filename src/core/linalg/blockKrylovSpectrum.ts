@@ -11,7 +11,7 @@
  * products of the n×d basis in float64 (float32 sums would bury the small directions under the
  * large ones). The d×d eigenproblems run in float64 on the calling thread.
  */
-import { seededRandom } from '../synthetic/syntheticQwenVl';
+import { seededRandom } from '../seededRandom';
 import type { GemmKernel, Matrix } from './gemmKernel';
 import { symmetricEigen } from './symmetricEigen';
 

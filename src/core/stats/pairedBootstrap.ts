@@ -1,4 +1,4 @@
-import { seededRandom } from '../synthetic/syntheticQwenVl';
+import { seededRandom } from '../seededRandom';
 
 export interface BootstrapOptions {
   /** Bootstrap resamples (default 10000). */

@@ -3,7 +3,7 @@
  * so synthetic checkpoints get a real tokenizer whose merges fire on ordinary prompts.
  */
 import { FrankenlensError } from '../errors';
-import { seededRandom } from './syntheticQwenVl';
+import { seededRandom } from '../seededRandom';
 
 /**
  * GPT-2's reversible byte → printable character map, in its id order: printable Latin-1 bytes map to

@@ -8,7 +8,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { benchmarkItemLine, type BenchmarkItem } from '../bench/benchmarkItems';
-import { seededRandom } from './syntheticQwenVl';
+import { seededRandom } from '../seededRandom';
 
 export const SHAPE_COLOURS = { red: [220, 38, 38], green: [22, 163, 74], blue: [37, 99, 235], yellow: [234, 179, 8] } as const;
 export type ShapeColour = keyof typeof SHAPE_COLOURS;

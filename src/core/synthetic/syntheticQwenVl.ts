@@ -9,6 +9,7 @@
 import type { Dtype } from '../checkpoint/dtypes';
 import { writeCheckpointFolder, type TensorToWrite } from '../checkpoint/safetensorsWriter';
 import { encodeFloats } from '../checkpoint/floatEncode';
+import { seededRandom } from '../seededRandom';
 
 export interface SyntheticShape {
   hiddenSize: number;
@@ -132,21 +133,6 @@ export function renameForScheme(legacyName: string, naming: NamingSchemeChoice):
   if (legacyName.startsWith('visual.')) return `model.${legacyName}`;
   if (legacyName.startsWith('model.')) return `model.language_model.${legacyName.slice('model.'.length)}`;
   return legacyName;
-}
-
-/** xorshift32 seeded by a string hash: fast and reproducible across platforms. */
-export function seededRandom(seed: number, key: string): () => number {
-  let state = (seed ^ 0x9e3779b9) >>> 0;
-  for (let i = 0; i < key.length; i++) state = Math.imul(state ^ key.charCodeAt(i), 0x01000193) >>> 0;
-  if (state === 0) state = 0x12345678;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 4294967296;
-  };
 }
 
 /** Uniform noise with unit variance: cheap, and all the analyses need is a known scale. */

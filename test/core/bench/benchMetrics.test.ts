@@ -4,7 +4,7 @@ import { accuracyOf, compareCheckpoints, mRea, mV2r, mVis, transitionStats } fro
 import { mcnemarTest } from '../../../src/core/stats/mcnemar';
 import { pairedBootstrap } from '../../../src/core/stats/pairedBootstrap';
 import { wilsonInterval } from '../../../src/core/stats/wilson';
-import { seededRandom } from '../../../src/core/synthetic/syntheticQwenVl';
+import { seededRandom } from '../../../src/core/seededRandom';
 
 const fromString = (marks: string, prefix = 'q') => new Map([...marks].map((mark, i) => [`${prefix}${i}`, mark === 'T']));
 

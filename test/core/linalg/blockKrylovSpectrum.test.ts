@@ -5,7 +5,7 @@ import { exactSingularValues } from '../../../src/core/linalg/exactSingularValue
 import type { GemmKernel } from '../../../src/core/linalg/gemmKernel';
 import { jsGemmKernel } from '../../../src/core/linalg/jsGemm';
 import { createOnnxGemmKernel } from '../../../src/core/linalg/onnxGemm';
-import { seededRandom } from '../../../src/core/synthetic/syntheticQwenVl';
+import { seededRandom } from '../../../src/core/seededRandom';
 import { relativeError } from '../../helpers/spectralGoldens';
 
 /** rows×cols: Gaussian-like noise plus a planted rank-r part with decaying strengths. */

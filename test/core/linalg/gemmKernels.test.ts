@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { chooseGemmKernel, type Matrix } from '../../../src/core/linalg/gemmKernel';
 import { jsGemm, jsGemmKernel } from '../../../src/core/linalg/jsGemm';
 import { createOnnxGemmKernel } from '../../../src/core/linalg/onnxGemm';
-import { seededRandom } from '../../../src/core/synthetic/syntheticQwenVl';
+import { seededRandom } from '../../../src/core/seededRandom';
 
 function randomMatrix<D extends Float32Array | Float64Array>(rows: number, cols: number, like: D, seed: string): Matrix<D> {
   const random = seededRandom(9, seed);

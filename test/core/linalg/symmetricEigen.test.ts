@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { symmetricEigen } from '../../../src/core/linalg/symmetricEigen';
-import { seededRandom } from '../../../src/core/synthetic/syntheticQwenVl';
+import { seededRandom } from '../../../src/core/seededRandom';
 
 describe('symmetricEigen', () => {
   it('gives the closed-form spectrum of the second-difference matrix (2 − 2cos(kπ/(n+1)))', () => {

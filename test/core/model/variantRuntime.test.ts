@@ -21,7 +21,8 @@ import { generateGreedy } from '../../../src/core/model/generate';
 import { ModelRuntime } from '../../../src/core/model/modelRuntime';
 import { embedPrompt } from '../../../src/core/model/promptEmbedding';
 import { openVariantRuntime } from '../../../src/core/model/variantRuntime';
-import { renameForScheme, seededRandom } from '../../../src/core/synthetic/syntheticQwenVl';
+import { renameForScheme } from '../../../src/core/synthetic/syntheticQwenVl';
+import { seededRandom } from '../../../src/core/seededRandom';
 import { tempDir } from '../../helpers/tempDir';
 
 const IN_DIR = join(__dirname, '..', '..', 'test', 'fixtures', 'qwen2_5_vl_tiny');

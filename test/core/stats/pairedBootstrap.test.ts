@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pairedBootstrap } from '../../../src/core/stats/pairedBootstrap';
-import { seededRandom } from '../../../src/core/synthetic/syntheticQwenVl';
+import { seededRandom } from '../../../src/core/seededRandom';
 
 function normalSampler(seed: number): () => number {
   const random = seededRandom(seed, 'test-normal');

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ScoredResponse } from '../../../src/core/bench/scoreResponses';
-import { seededRandom } from '../../../src/core/synthetic/syntheticQwenVl';
+import { seededRandom } from '../../../src/core/seededRandom';
 import { compareWithBaseline, paperMetrics, type ComparisonSettings } from '../../../src/core/variants/variantMetrics';
 
 /** "TF-T" → [T, F, missing, T] as scored answers of items a, b, c, d, … ("-": not answered). */
