@@ -14,7 +14,6 @@
  * - math_verify is replaced by a local numeric equivalence check (mathEquivalence.ts); it is not a
  *   full symbolic checker.
  */
-import type { AnswerType } from './benchmarkItems';
 import type { Extraction } from './answerExtraction';
 import { comparisonText, plainNumber } from './answerNormalization';
 import { CHOICE_LETTERS, findChoiceLetter } from './choiceLetters';
@@ -36,6 +35,17 @@ export interface CheckResult {
   /** One sentence a person can check: what was compared with what. */
   detail: string;
 }
+
+/**
+ * How an item's answer is checked, by its type:
+ * - choice: multiple choice; `choices` lists the texts (letters A, B, … in order) and the answer is a
+ *   letter or one of the texts;
+ * - number: a plain number (units, %, ° allowed), checked with the numeric tolerance;
+ * - expression: a math answer (LaTeX), checked by exact match and math equivalence too;
+ * - text: free text, checked by exact match and containment only.
+ */
+export const ANSWER_TYPES = ['choice', 'number', 'expression', 'text'] as const;
+export type AnswerType = (typeof ANSWER_TYPES)[number];
 
 export interface GoldAnswer {
   answer: string;

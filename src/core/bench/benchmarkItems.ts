@@ -9,20 +9,10 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { goldChoiceIndex } from './answerCheck';
+import { ANSWER_TYPES, goldChoiceIndex, type AnswerType } from './answerCheck';
 import { plainNumber } from './answerNormalization';
 import { CHOICE_LETTERS } from './choiceLetters';
 import { lineError, readJsonLines } from './jsonLines';
-
-/**
- * - choice: multiple choice; `choices` lists the texts (letters A, B, … in order) and the answer is a
- *   letter or one of the texts;
- * - number: a plain number (units, %, ° allowed), checked with the numeric tolerance;
- * - expression: a math answer (LaTeX), checked by exact match and math equivalence too;
- * - text: free text, checked by exact match and containment only.
- */
-export const ANSWER_TYPES = ['choice', 'number', 'expression', 'text'] as const;
-export type AnswerType = (typeof ANSWER_TYPES)[number];
 
 export interface BenchmarkItem {
   id: string;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkAnswer, type CheckRule } from '../../../src/core/bench/answerCheck';
 import { extractAnswer, type ExtractionRule, type ScoringProtocol } from '../../../src/core/bench/answerExtraction';
-import type { AnswerType } from '../../../src/core/bench/benchmarkItems';
+import type { AnswerType } from '../../../src/core/bench/answerCheck';
 import { mathEquivalent } from '../../../src/core/bench/mathEquivalence';
 
 interface Case {
