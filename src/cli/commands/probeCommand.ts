@@ -39,6 +39,8 @@ ${DESCRIBER_USAGE}
   --tasks T,…            swap: tasks (default all four); --rows N: first N rows per task (default 50)
   --modes M,…            swap: suffix (layers ≥ L, the paper's), single (default both)
   --decodings D,…        swap: corrected (swap in the prefill only), compat (the paper's duplication) (default both)
+  --batch N              ablation: runs of one item decoded together as one batch (default 8; the
+                         answers do not depend on it, so it is not part of the run's settings)
   --resume               continue the run in --out
   --device D, --threads N, --cache-dir DIR   as for generate
   --quiet                no progress on stderr`;
@@ -53,7 +55,7 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
       layers: { type: 'string' }, 'max-new-tokens': { type: 'string' }, condition: { type: 'string', default: 'real' },
       ...DESCRIBER_OPTIONS,
       system: { type: 'string' }, prefix: { type: 'string' }, scope: { type: 'string', default: 'response' }, shared: { type: 'string', default: 'in' },
-      tasks: { type: 'string' }, rows: { type: 'string', default: '50' }, modes: { type: 'string' }, decodings: { type: 'string' },
+      tasks: { type: 'string' }, rows: { type: 'string', default: '50' }, modes: { type: 'string' }, decodings: { type: 'string' }, batch: { type: 'string' },
       resume: { type: 'boolean', default: false }, device: { type: 'string', default: 'auto' }, threads: { type: 'string', default: '0' }, 'cache-dir': { type: 'string' }, quiet: { type: 'boolean', default: false },
     },
     allowPositionals: false,
@@ -87,7 +89,9 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
       const items = readBenchmarkItems(values.items!);
       describer = openDescriber(values, outDir, runtimeOptions);
       if (probe === 'ablation') {
-        const result = await runAblationProbe({ ...common, models: [models.in, models.rl], items, settings: { layers, maxNewTokens, condition, style }, describer: describer.describer });
+        const batch = values.batch === undefined ? undefined : wholeNumber('--batch', values.batch);
+        if (batch === 0) throw new UsageError('--batch must be at least 1');
+        const result = await runAblationProbe({ ...common, models: [models.in, models.rl], items, settings: { layers, maxNewTokens, condition, style, batch }, describer: describer.describer });
         summaryPath = result.summaryPath;
         charts = ablationCharts(result.rows);
       } else {

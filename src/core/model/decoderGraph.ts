@@ -58,7 +58,8 @@ export function buildDecoderGraph(b: GraphBuilder, config: DecoderConfig, weight
   // Key-mass weights as [batch, 1, total, 1], so one MatMul sums each probability row over chosen keys.
   const massColumn = taps.attentionMass ? b.input(TAP_NAMES.massKeys, 'float', ['batch', 1, 'total_sequence', 1]) : null;
   // Per-layer tap inputs are split once, before the layers, so each layer costs one op per tap.
-  const gates = taps.gates ? b.opMulti('Split', [b.input(TAP_NAMES.gates, 'float', [2 * layers])], 2 * layers, { axis: 0, num_outputs: 2 * layers }, 'layer_gate') : null;
+  // Gates are per row ([batch, 2·layers]): each branch gets a [batch, 1, 1] multiplier.
+  const gates = taps.gates ? b.opMulti('Split', [b.op('Unsqueeze', [b.input(TAP_NAMES.gates, 'float', ['batch', 2 * layers]), b.int64s([2])])], 2 * layers, { axis: 1, num_outputs: 2 * layers }, 'layer_gate') : null;
   const override = taps.kvOverride ? kvOverrideInputs(b, config) : null;
   const maskBias = causalMaskBias(b, embeds, pastKeyName(fromLayer), attentionMask);
   const layerBiases = taps.keyBias ? keyBiasPerLayer(b, b.input(TAP_NAMES.keyBias, 'float', [layers, 'batch', 1, 1, 'total_sequence']), maskBias, layers) : null;

@@ -1,7 +1,8 @@
 /**
  * A runnable checkpoint: its config, weights and graph cache, with onnxruntime sessions started on
- * first use and released on demand. Every call runs one prompt (batch 1); each graph variant (tap
- * set, logits mode, first layer) has its own session so a plain run never pays for a tap.
+ * first use and released on demand. A decoder call runs one prompt, or several rows of the same
+ * length decoded together (a batch without padding: see batchedGenerate.ts); each graph variant
+ * (tap set, logits mode, first layer) has its own session so a plain run never pays for a tap.
  *
  * Each session holds its own float32 copy of its weights, so layer slices (graphs from layer L, one
  * per L) could hold up to N/2 models' worth of weights: they share a byte budget (sliceSessionBytes).
@@ -47,23 +48,25 @@ export interface KvCache {
 export interface TapInputs {
   /** [total] 1 at the key positions whose attention mass is measured. Default: none. */
   massKeys?: Float32Array;
-  /** [layers · 2] attention and MLP multipliers per layer. Default: all 1. */
+  /** [rows · layers · 2] attention and MLP multipliers per layer, row after row. Default: all 1. */
   gates?: Float32Array;
   /**
    * Replacement K/V at absolute `positions`, which must be among this step's new positions:
-   * `keys`/`values` are [layers, 1, kv_heads, positions.length, head_dim]. Default: none.
+   * `keys`/`values` are [layers, 1, kv_heads, positions.length, head_dim]. Default: none. One row only.
    */
   kvOverride?: { positions: readonly number[]; keys: Float32Array; values: Float32Array; layers: readonly boolean[] };
-  /** [layers · total] added to each layer's attention scores at every key position. Default: all 0. */
+  /** [layers · rows · total] added to each layer's attention scores at every key position. Default: all 0. */
   keyBias?: Float32Array;
 }
 
 export interface DecoderStep {
-  /** [sequence · hidden] embeddings of the new positions; for a layer slice, the residual stream entering its first layer. */
+  /** Rows decoded together (default 1): every row has the same past and new lengths, nothing is padded. */
+  rows?: number;
+  /** [rows · sequence · hidden] embeddings of the new positions; for a layer slice, the residual stream entering its first layer. */
   embeds: Float32Array;
-  /** [3 · sequence] M-RoPE positions (t row, h row, w row). */
+  /** [3 · rows · sequence] M-RoPE positions (t rows, h rows, w rows). */
   positions: BigInt64Array;
-  /** The past positions' K/V (a layer slice reads only its own layers'). */
+  /** The past positions' K/V, batch dimension = rows (a layer slice reads only its own layers'). */
   cache: KvCache;
   taps?: TapInputs;
   /**
@@ -75,7 +78,7 @@ export interface DecoderStep {
 }
 
 export interface DecoderResult {
-  /** [1 or sequence, vocab] */
+  /** [rows, 1 or sequence, vocab] */
   logits: Float32Array;
   cache: KvCache;
   /** [layers − fromLayer, sequence] when the attentionMass tap is on. */
@@ -192,21 +195,25 @@ export class ModelRuntime {
 
   async decode(step: DecoderStep, graph: DecoderGraphOptions): Promise<DecoderResult> {
     const { hiddenSize, layers, kvHeads, headDim } = this.config.decoder;
-    const sequence = step.embeds.length / hiddenSize;
-    if (!Number.isInteger(sequence) || step.positions.length !== 3 * sequence) {
-      throw new FrankenlensError('InvalidArgument', `decoder step: ${step.embeds.length} embedding values and ${step.positions.length} position ids do not describe one sequence of hidden size ${hiddenSize}`);
+    const rows = step.rows ?? 1;
+    const sequence = step.embeds.length / (rows * hiddenSize);
+    if (!Number.isInteger(sequence) || step.positions.length !== 3 * rows * sequence) {
+      throw new FrankenlensError('InvalidArgument', `decoder step: ${step.embeds.length} embedding values and ${step.positions.length} position ids do not describe ${rows} row(s) of one sequence of hidden size ${hiddenSize}`);
     }
     const total = step.cache.length + sequence;
     const fromLayer = graph.fromLayer ?? 0;
+    const cacheRows = step.cache.keys[fromLayer]!.dims[0];
+    if (cacheRows !== rows) throw new FrankenlensError('InvalidArgument', `decoder step of ${rows} row(s): the cache holds ${cacheRows}`);
+    if (rows > 1 && step.taps?.kvOverride) throw new FrankenlensError('InvalidArgument', `decoder step of ${rows} rows: a K/V override applies to one row only`);
     const lowerLayers = step.lowerLayers;
     if (fromLayer > 0 && lowerLayers?.length !== total) {
       throw new FrankenlensError('InvalidArgument', `decoder step from layer ${fromLayer}: the K/V of layers 0..${fromLayer - 1} must cover all ${total} positions, got ${lowerLayers ? lowerLayers.length : 'none'}`);
     }
     const { session } = await this.session(graph);
     const feeds: Record<string, ort.Tensor> = {
-      [decoderInputName(fromLayer)]: new ort.Tensor('float32', step.embeds, [1, sequence, hiddenSize]),
-      position_ids: new ort.Tensor('int64', step.positions, [3, 1, sequence]),
-      attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
+      [decoderInputName(fromLayer)]: new ort.Tensor('float32', step.embeds, [rows, sequence, hiddenSize]),
+      position_ids: new ort.Tensor('int64', step.positions, [3, rows, sequence]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(rows * total).fill(1n), [rows, total]),
     };
     for (let layer = fromLayer; layer < layers; layer++) {
       feeds[pastKeyName(layer)] = step.cache.keys[layer]!;
@@ -214,14 +221,14 @@ export class ModelRuntime {
     }
     const taps = step.taps ?? {};
     if (graph.taps.attentionMass) feeds[TAP_NAMES.massKeys] = new ort.Tensor('float32', taps.massKeys ?? new Float32Array(total), [1, 1, total, 1]);
-    if (graph.taps.gates) feeds[TAP_NAMES.gates] = new ort.Tensor('float32', taps.gates ?? new Float32Array(layers * 2).fill(1), [layers * 2]);
+    if (graph.taps.gates) feeds[TAP_NAMES.gates] = new ort.Tensor('float32', taps.gates ?? new Float32Array(rows * layers * 2).fill(1), [rows, layers * 2]);
     if (graph.taps.kvOverride) {
       const { mask, keys, values } = denseKvOverride(taps.kvOverride, step.cache.length, sequence, this.config.decoder);
       feeds[TAP_NAMES.overrideMask] = new ort.Tensor('bool', mask, [layers, 1, sequence, 1]);
       feeds[TAP_NAMES.overrideKeys] = new ort.Tensor('float32', keys, [layers, kvHeads, sequence, headDim]);
       feeds[TAP_NAMES.overrideValues] = new ort.Tensor('float32', values, [layers, kvHeads, sequence, headDim]);
     }
-    if (graph.taps.keyBias) feeds[TAP_NAMES.keyBias] = new ort.Tensor('float32', taps.keyBias ?? new Float32Array(layers * total), [layers, 1, 1, 1, total]);
+    if (graph.taps.keyBias) feeds[TAP_NAMES.keyBias] = new ort.Tensor('float32', taps.keyBias ?? new Float32Array(layers * rows * total), [layers, rows, 1, 1, total]);
     const out = await session.run(feeds);
     const result: DecoderResult = {
       logits: out.logits!.data as Float32Array,

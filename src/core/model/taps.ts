@@ -8,8 +8,9 @@
  *   output `attention_mass` [layers, batch, sequence]: for every query row of this step, the
  *   softmax probability summed over the chosen keys, averaged over heads. Callers average the rows
  *   they care about (e.g. reasoning tokens), so no full attention map ever leaves the graph.
- * - gates: input `layer_gates` [layers · 2] multiplying each layer's attention and MLP residual
- *   contributions (attention of layer l at 2l, MLP at 2l + 1; 1 = unchanged, 0 = zero-ablated).
+ * - gates: input `layer_gates` [batch, layers · 2] multiplying each layer's attention and MLP residual
+ *   contributions (attention of layer l at 2l, MLP at 2l + 1; 1 = unchanged, 0 = zero-ablated),
+ *   per row, so rows of one batch can ablate different layers.
  * - kvOverride: inputs `kv_override_mask` [layers, 1, sequence, 1] bool and `kv_override_keys`,
  *   `kv_override_values` [layers · batch, kv_heads, sequence, head_dim] (post-rotary, as `present.*`
  *   returns them): where the mask is true, that layer takes the given K/V at that new position

@@ -1,0 +1,135 @@
+/**
+ * Greedy decoding of several runs of one prompt together, as rows of one batch: the runs share the
+ * prompt, so their caches have the same length and every step the same positions (no padding);
+ * only their tap inputs (e.g. gates) and their tokens differ. Each row keeps its own repetition
+ * penalty and stop tokens, exactly as generateGreedy would apply them to that run alone.
+ *
+ * Rows are computed independently inside every op of the decoder, so a row's logits are those of
+ * its run alone up to float rounding in the batched MatMuls (onnxruntime's CPU kernels give the
+ * same bits for a row whatever the batch: see test/core/model/batchedGenerate.test.ts).
+ *
+ * A finished row either leaves the batch at once, its cache rows copied out ('compact', the
+ * default: measured faster in `npm run bench -- probes`), or keeps being computed and ignored
+ * until every row has finished ('mask').
+ */
+import * as ort from 'onnxruntime-node';
+import { FrankenlensError } from '../errors';
+import type { CancelToken } from '../progress';
+import { throwIfCancelled } from '../progress';
+import { chooseGreedy, stepGraph, type Generation, type GreedySettings } from './generate';
+import type { DecoderResult, KvCache, ModelRuntime, TapInputs } from './modelRuntime';
+import type { EmbeddedPrompt } from './promptEmbedding';
+import { decodePositionIds } from './ropeIndex';
+import type { DecoderTaps } from './taps';
+
+export interface GreedyRow {
+  /** The run's prefill over the whole prompt (batch 1): its last logits and its cache. */
+  prefilled: DecoderResult;
+  /** The run's tap inputs at every decode step, for one row (e.g. its gates). Default: none (neutral). */
+  taps?: Pick<TapInputs, 'gates'>;
+}
+
+export type FinishedRows = 'compact' | 'mask';
+
+export interface GreedyRowsOptions {
+  /** Decoder taps the steps run with; a tap no row gives an input for is left out (stepGraph). */
+  taps?: DecoderTaps;
+  finishedRows?: FinishedRows;
+  cancel?: CancelToken;
+}
+
+interface RowState {
+  row: number;
+  tokens: number[];
+  seen: Set<number>;
+  stoppedBy?: Generation['stoppedBy'];
+  decodeSeconds: number;
+}
+
+/** One Generation per row, in row order, each as generateGreedy gives for that run alone (prefillSeconds 0: the caller prefilled). */
+export async function generateGreedyRows(runtime: ModelRuntime, promptIds: readonly number[], prompt: EmbeddedPrompt, rows: readonly GreedyRow[], settings: GreedySettings, options: GreedyRowsOptions = {}): Promise<Generation[]> {
+  const { layers } = runtime.config.decoder;
+  const promptLength = promptIds.length;
+  for (const [index, { prefilled }] of rows.entries()) {
+    if (prefilled.cache.length !== promptLength || prefilled.cache.keys[0]!.dims[0] !== 1) {
+      throw new FrankenlensError('InvalidArgument', `batched decoding: row ${index}'s prefill must be one row over the ${promptLength}-token prompt, got ${prefilled.cache.keys[0]!.dims[0]} row(s) of ${prefilled.cache.length}`);
+    }
+  }
+  const finishedRows = options.finishedRows ?? 'compact';
+  const vocab = runtime.config.decoder.vocabSize;
+  const started = performance.now();
+  const states: RowState[] = rows.map((_, row) => ({ row, tokens: [], seen: new Set(promptIds), decodeSeconds: 0, stoppedBy: settings.maxNewTokens > 0 ? undefined : 'max-new-tokens' }));
+  if (states.every((state) => state.stoppedBy)) return states.map((state) => generation(state, settings));
+  /** The rows in the batch, in batch order, and each one's logits for its next choice. */
+  let batch = states;
+  let logits = rows.map(({ prefilled }) => prefilled.logits);
+  let cache = stackRows(rows.map(({ prefilled }) => prefilled.cache));
+  for (;;) {
+    batch.forEach((state, slot) => {
+      if (state.stoppedBy) return;
+      const token = chooseGreedy(logits[slot]!, state.seen, settings.repetitionPenalty);
+      state.tokens.push(token);
+      state.seen.add(token);
+      if (settings.eosTokenIds.includes(token)) state.stoppedBy = 'eos';
+      else if (state.tokens.length === settings.maxNewTokens) state.stoppedBy = 'max-new-tokens';
+      if (state.stoppedBy) state.decodeSeconds = (performance.now() - started) / 1000;
+    });
+    if (batch.every((state) => state.stoppedBy)) break;
+    if (finishedRows === 'compact' && batch.some((state) => state.stoppedBy)) {
+      const kept = batch.flatMap((state, slot) => (state.stoppedBy ? [] : [slot]));
+      cache = keepRows(cache, kept);
+      batch = kept.map((slot) => batch[slot]!);
+    }
+    throwIfCancelled(options.cancel);
+    const count = batch.length;
+    const rowTaps = stackGates(batch.map((state) => rows[state.row]!.taps?.gates), layers);
+    // Text positions after the prompt: the same in all three M-RoPE rows and in every batch row.
+    const positions = new BigInt64Array(3 * count).fill(BigInt(decodePositionIds(cache.length, 1, prompt.ropeDelta)[0]!));
+    const embeds = await runtime.embed(batch.map((state) => state.tokens.at(-1)!));
+    const result = await runtime.decode({ rows: count, embeds, positions, cache, taps: rowTaps }, stepGraph(options.taps ?? {}, rowTaps));
+    cache = result.cache;
+    logits = batch.map((_, slot) => result.logits.subarray(slot * vocab, (slot + 1) * vocab));
+  }
+  return states.map((state) => generation(state, settings));
+}
+
+function generation(state: RowState, settings: GreedySettings): Generation {
+  return { tokens: state.tokens, stoppedBy: state.stoppedBy!, settings: { ...settings, decoding: 'greedy', kvCache: true }, prefillSeconds: 0, decodeSeconds: state.decodeSeconds };
+}
+
+/** The rows' gates one after another (neutral ones for a row without); undefined when no row has any. */
+function stackGates(gates: readonly (Float32Array | undefined)[], layers: number): Pick<TapInputs, 'gates'> | undefined {
+  if (gates.every((rowGates) => rowGates === undefined)) return undefined;
+  const stacked = new Float32Array(gates.length * 2 * layers).fill(1);
+  gates.forEach((rowGates, row) => rowGates && stacked.set(rowGates, row * 2 * layers));
+  return { gates: stacked };
+}
+
+/** One cache whose batch rows are the given one-row caches, in order. */
+export function stackRows(caches: readonly KvCache[]): KvCache {
+  const stack = (tensors: ort.Tensor[]) => {
+    const [, heads, total, headDim] = tensors[0]!.dims as number[];
+    const data = new Float32Array(tensors.length * heads! * total! * headDim!);
+    tensors.forEach((tensor, row) => data.set(tensor.data as Float32Array, row * heads! * total! * headDim!));
+    return new ort.Tensor('float32', data, [tensors.length, heads!, total!, headDim!]);
+  };
+  const layers = caches[0]!.keys.length;
+  return {
+    length: caches[0]!.length,
+    keys: Array.from({ length: layers }, (_, layer) => stack(caches.map((cache) => cache.keys[layer]!))),
+    values: Array.from({ length: layers }, (_, layer) => stack(caches.map((cache) => cache.values[layer]!))),
+  };
+}
+
+/** The cache of the given batch rows only, in that order (a copy). */
+export function keepRows(cache: KvCache, rows: readonly number[]): KvCache {
+  const keep = (tensor: ort.Tensor) => {
+    const [, heads, total, headDim] = tensor.dims as number[];
+    const size = heads! * total! * headDim!;
+    const data = tensor.data as Float32Array;
+    const out = new Float32Array(rows.length * size);
+    rows.forEach((row, slot) => out.set(data.subarray(row * size, (row + 1) * size), slot * size));
+    return new ort.Tensor('float32', out, [rows.length, heads!, total!, headDim!]);
+  };
+  return { length: cache.length, keys: cache.keys.map(keep), values: cache.values.map(keep) };
+}
