@@ -1,7 +1,7 @@
 /**
  * Greedy decoding of several runs of one prompt together, as rows of one batch: the runs share the
  * prompt, so their caches have the same length and every step the same positions (no padding);
- * only their tap inputs (e.g. gates) and their tokens differ. Each row keeps its own repetition
+ * only their tap inputs (gates, key bias) and their tokens differ. Each row keeps its own repetition
  * penalty and stop tokens, exactly as generateGreedy would apply them to that run alone.
  *
  * Rows are computed independently inside every op of the decoder, so a row's logits are those of
@@ -22,12 +22,21 @@ import type { EmbeddedPrompt } from './promptEmbedding';
 import { decodePositionIds } from './ropeIndex';
 import type { DecoderTaps } from './taps';
 
+/**
+ * Rows per batch when a probe is not told: PLACEHOLDER. Each row holds its own cache (a 7B
+ * Qwen2.5-VL: ~115 KB per token as float32), so more rows cost memory.
+ */
+export const DEFAULT_BATCH_ROWS = 8;
+
 export interface GreedyRow {
   /** The run's prefill over the whole prompt (batch 1): its last logits and its cache. */
   prefilled: DecoderResult;
-  /** The run's tap inputs at every decode step, for one row (e.g. its gates). Default: none (neutral). */
-  taps?: Pick<TapInputs, 'gates'>;
+  /** The run's tap inputs for one row at the decode step after `cacheLength` positions. Default: none (neutral). */
+  stepTaps?: (cacheLength: number) => RowTaps | undefined;
 }
+
+/** The tap inputs a row of a batch can have: gates [layers · 2] and key bias [layers · total]. */
+export type RowTaps = Pick<TapInputs, 'gates' | 'keyBias'>;
 
 export type FinishedRows = 'compact' | 'mask';
 
@@ -82,7 +91,7 @@ export async function generateGreedyRows(runtime: ModelRuntime, promptIds: reado
     }
     throwIfCancelled(options.cancel);
     const count = batch.length;
-    const rowTaps = stackGates(batch.map((state) => rows[state.row]!.taps?.gates), layers);
+    const rowTaps = stackTaps(batch.map((state) => rows[state.row]!.stepTaps?.(cache.length)), layers, cache.length + 1);
     // Text positions after the prompt: the same in all three M-RoPE rows and in every batch row.
     const positions = new BigInt64Array(3 * count).fill(BigInt(decodePositionIds(cache.length, 1, prompt.ropeDelta)[0]!));
     const embeds = await runtime.embed(batch.map((state) => state.tokens.at(-1)!));
@@ -97,12 +106,26 @@ function generation(state: RowState, settings: GreedySettings): Generation {
   return { tokens: state.tokens, stoppedBy: state.stoppedBy!, settings: { ...settings, decoding: 'greedy', kvCache: true }, prefillSeconds: 0, decodeSeconds: state.decodeSeconds };
 }
 
-/** The rows' gates one after another (neutral ones for a row without); undefined when no row has any. */
-function stackGates(gates: readonly (Float32Array | undefined)[], layers: number): Pick<TapInputs, 'gates'> | undefined {
-  if (gates.every((rowGates) => rowGates === undefined)) return undefined;
-  const stacked = new Float32Array(gates.length * 2 * layers).fill(1);
-  gates.forEach((rowGates, row) => rowGates && stacked.set(rowGates, row * 2 * layers));
-  return { gates: stacked };
+/**
+ * The rows' tap inputs in the batch's layouts: gates [rows, layers · 2], key bias [layers, rows, total];
+ * a row without one gets the neutral value (gates 1, bias 0), and a tap no row gives is left out.
+ */
+function stackTaps(rowTaps: readonly (RowTaps | undefined)[], layers: number, total: number): RowTaps {
+  const rows = rowTaps.length;
+  const stacked: RowTaps = {};
+  if (rowTaps.some((taps) => taps?.gates)) {
+    stacked.gates = new Float32Array(rows * 2 * layers).fill(1);
+    rowTaps.forEach((taps, row) => taps?.gates && stacked.gates!.set(taps.gates, row * 2 * layers));
+  }
+  if (rowTaps.some((taps) => taps?.keyBias)) {
+    const keyBias = new Float32Array(layers * rows * total);
+    rowTaps.forEach((taps, row) => {
+      if (!taps?.keyBias) return;
+      for (let layer = 0; layer < layers; layer++) keyBias.set(taps.keyBias.subarray(layer * total, (layer + 1) * total), (layer * rows + row) * total);
+    });
+    stacked.keyBias = keyBias;
+  }
+  return stacked;
 }
 
 /** One cache whose batch rows are the given one-row caches, in order. */

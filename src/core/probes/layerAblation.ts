@@ -17,7 +17,7 @@ import { checkAnswer } from '../bench/answerCheck';
 import { extractAnswer } from '../bench/answerExtraction';
 import type { BenchmarkItem } from '../bench/benchmarkItems';
 import { FrankenlensError } from '../errors';
-import { generateGreedyRows, type FinishedRows, type GreedyRow } from '../model/batchedGenerate';
+import { DEFAULT_BATCH_ROWS, generateGreedyRows, type FinishedRows, type GreedyRow } from '../model/batchedGenerate';
 import type { Generation } from '../model/generate';
 import type { DecoderResult } from '../model/modelRuntime';
 import type { CancelToken, ProgressSink } from '../progress';
@@ -32,7 +32,7 @@ export interface AblationSettings {
   maxNewTokens: number;
   condition: Condition;
   style: PromptStyle;
-  /** Runs of one item (baseline and ablated layers) decoded together; default DEFAULT_ABLATION_BATCH. */
+  /** Runs of one item (baseline and ablated layers) decoded together; default DEFAULT_BATCH_ROWS. */
   batch?: number;
   /** 'layers' (default): ablated prefills from layer L on; 'none': every prefill over the whole decoder. */
   reuse?: AblationReuse;
@@ -41,12 +41,6 @@ export interface AblationSettings {
 }
 
 export type AblationReuse = 'layers' | 'none';
-
-/**
- * Rows per batch when not given: on two CPU cores the 8-layer bench model decodes 9 rows together
- * about as fast per row as 8, and each row holds its own cache (a 7B model: ~115 KB per token).
- */
-export const DEFAULT_ABLATION_BATCH = 8;
 
 /** The settings that decide the answers (what a run records and a resume compares). */
 function ablationRecordedSettings(settings: AblationSettings): Omit<AblationSettings, 'batch' | 'reuse' | 'finishedRows'> {
@@ -101,7 +95,7 @@ export async function ablationGenerations(model: ProbeModel, prepared: PreparedP
   for (const layer of settings.layers) {
     if (!Number.isInteger(layer) || layer < 0 || layer >= layers) throw new FrankenlensError('InvalidArgument', `ablation layer ${layer} is outside the decoder's layers 0..${layers - 1}`);
   }
-  const batch = settings.batch ?? DEFAULT_ABLATION_BATCH;
+  const batch = settings.batch ?? DEFAULT_BATCH_ROWS;
   if (!(Number.isInteger(batch) && batch >= 1)) throw new FrankenlensError('InvalidArgument', `ablation batch ${batch}: must be a whole number of runs, at least 1`);
   const greedy = greedySettings(model, settings.maxNewTokens);
   const { embeds, positions } = prepared.embedded;
@@ -120,7 +114,8 @@ export async function ablationGenerations(model: ProbeModel, prepared: PreparedP
   for (let first = 0; first < configurations.length; first += batch) {
     const rows: GreedyRow[] = [];
     for (const layer of configurations.slice(first, first + batch)) {
-      rows.push(layer === BASELINE ? { prefilled: clean } : { prefilled: await ablatedPrefill(layer), taps: { gates: ablationGates(layers, layer) } });
+      const taps = { gates: ablationGates(layers, layer) };
+      rows.push(layer === BASELINE ? { prefilled: clean } : { prefilled: await ablatedPrefill(layer), stepTaps: () => taps });
     }
     generations.push(...(await generateGreedyRows(runtime, prepared.ids, prepared.embedded, rows, greedy, { taps: { gates: true }, finishedRows: settings.finishedRows, cancel })));
   }

@@ -16,8 +16,14 @@
  * starting from the clean prefill's residual stream entering L, with the clean K/V below L. The
  * corrected and compat decodings differ only from the second token on and share that prefill, and
  * a single swap at the last layer is the suffix swap there (computed once).
+ *
+ * Batching (settings.batch): the swapped decodings of one pair share the prompt, so up to `batch` of
+ * them decode together as rows of one batch (batchedGenerate.ts), compat rows with their own key
+ * bias. The prefills stay one per swap: each starts at its own layer slice. Neither reuse nor
+ * batching changes an answer, so neither is part of the recorded settings.
  */
 import { FrankenlensError } from '../errors';
+import { DEFAULT_BATCH_ROWS, generateGreedyRows, type GreedyRow } from '../model/batchedGenerate';
 import { generateGreedy, type Generation } from '../model/generate';
 import type { DecoderResult, KvCache, TapInputs } from '../model/modelRuntime';
 import { kvOverrideFrom } from '../model/modelRuntime';
@@ -53,6 +59,8 @@ export interface SwapSettings {
   maxNewTokens: number;
   /** Default 'layers'. */
   reuse?: SwapReuse;
+  /** Swapped decodings of one pair decoded together; default DEFAULT_BATCH_ROWS. */
+  batch?: number;
 }
 
 export interface SwapRun {
@@ -105,6 +113,8 @@ export async function swapPair(model: ProbeModel, pair: VisionPair, settings: Sw
   const originalAnswer = answerText(model, clean.tokens);
 
   const reuse = settings.reuse ?? 'layers';
+  const batch = settings.batch ?? DEFAULT_BATCH_ROWS;
+  if (!(Number.isInteger(batch) && batch >= 1)) throw new FrankenlensError('InvalidArgument', `swap batch ${batch}: must be a whole number of decodings, at least 1`);
   const prefix = reuse === 'none' ? runtime.emptyCache() : cachePrefix(cleanPrefill.cache, visual[0]!);
   const { hiddenSize } = runtime.config.decoder;
   const swappedPrefill = (kvOverride: SwapOverride, layer: number): Promise<DecoderResult> => {
@@ -114,35 +124,56 @@ export async function swapPair(model: ProbeModel, pair: VisionPair, settings: Sw
     return runtime.decode({ embeds: stream, positions, cache: prefix, taps: { kvOverride }, lowerLayers: cleanPrefill.cache }, { taps: { kvOverride: true }, logits: 'last', fromLayer: layer });
   };
 
-  const runs = new Map(settings.modes.map((mode) => [mode, [] as SwapRun[]]));
-  /** Generations by swapped layer set, when reused (a single swap at the last layer is the suffix swap there). */
-  const bySelection = new Map<string, Map<SwapDecoding, Generation>>();
-  // Layer-major, so each layer slice serves both modes while it is loaded.
+  // One decoding per swapped layer set and decoding, layer-major so each layer slice serves both
+  // modes while it is loaded; with reuse, a swap's decodings share one prefill (computed when the
+  // first of them is batched, kept until the next swap's) and a repeated layer set is decoded once.
+  const decodings: SwapDecodingJob[] = [];
+  const jobOf = new Map<string, number>();
+  const runOrder: { mode: SwapMode; layer: number; decoding: SwapDecoding; job: number }[] = [];
+  let shared: { key: string; prefill: Promise<DecoderResult> } | undefined;
   for (const layer of settings.layers) {
     for (const mode of settings.modes) {
       const selected = swappedLayers(mode, layer, layers);
-      const kvOverride = kvOverrideFrom(sourceRun.cache, visual, selected);
-      let generations = reuse === 'layers' ? bySelection.get(selected.join()) : undefined;
-      if (!generations) {
-        generations = new Map();
-        const shared = reuse === 'layers' ? await swappedPrefill(kvOverride, layer) : undefined;
-        for (const decoding of settings.decodings) {
-          const prefilled = shared ?? (await swappedPrefill(kvOverride, layer));
-          generations.set(decoding, await swappedDecoding(model, target, prefilled, selected, decoding, greedy, cancel));
-        }
-        bySelection.set(selected.join(), generations);
-      }
+      const key = selected.join();
       for (const decoding of settings.decodings) {
-        const { tokens } = generations.get(decoding)!;
-        const answer = answerText(model, tokens);
-        runs.get(mode)!.push({ mode, decoding, layer, answer, tokens, changed: answerChanged(originalAnswer, answer), adoptsSource: adoptsSource(pair, answer) });
+        const jobKey = reuse === 'layers' ? `${key}|${decoding}` : `${mode}|${layer}|${decoding}`;
+        if (!jobOf.has(jobKey)) {
+          const prefill = () => {
+            const kvOverride = kvOverrideFrom(sourceRun.cache, visual, selected);
+            if (reuse !== 'layers') return swappedPrefill(kvOverride, layer);
+            if (shared?.key !== key) shared = { key, prefill: swappedPrefill(kvOverride, layer) };
+            return shared.prefill;
+          };
+          jobOf.set(jobKey, decodings.length);
+          decodings.push({ selected, decoding, prefill });
+        }
+        runOrder.push({ mode, layer, decoding, job: jobOf.get(jobKey)! });
       }
     }
   }
+  const generations: Generation[] = [];
+  for (let first = 0; first < decodings.length; first += batch) {
+    const rows: GreedyRow[] = [];
+    for (const job of decodings.slice(first, first + batch)) rows.push({ prefilled: await job.prefill(), stepTaps: job.decoding === 'compat' ? compatStepTaps(target, job.selected) : undefined });
+    generations.push(...(await generateGreedyRows(runtime, target.ids, target.embedded, rows, greedy, { taps: { keyBias: true }, cancel })));
+  }
+
+  const runs = settings.modes.flatMap((mode) => runOrder.filter((run) => run.mode === mode).map(({ layer, decoding, job }): SwapRun => {
+    const { tokens } = generations[job]!;
+    const answer = answerText(model, tokens);
+    return { mode, decoding, layer, answer, tokens, changed: answerChanged(originalAnswer, answer), adoptsSource: adoptsSource(pair, answer) };
+  }));
   return {
     key: `${model.role}:${pair.id}`, model: model.role, id: pair.id, task: pair.task, originalAnswer, originalTokens: clean.tokens,
-    targetAnswer: pair.targetAnswer, sourceAnswer: pair.sourceAnswer, visualTokens: visual.length, runs: [...runs.values()].flat(),
+    targetAnswer: pair.targetAnswer, sourceAnswer: pair.sourceAnswer, visualTokens: visual.length, runs,
   };
+}
+
+/** One swapped decoding: the layers it swaps, corrected or compat, and the prefill it starts from. */
+interface SwapDecodingJob {
+  selected: boolean[];
+  decoding: SwapDecoding;
+  prefill: () => Promise<DecoderResult>;
 }
 
 type SwapOverride = NonNullable<TapInputs['kvOverride']>;
@@ -153,18 +184,12 @@ function streamEntering(prefill: DecoderResult, layer: number, start: number, hi
   return prefill.hiddenStates!.subarray((layer * length + start) * hiddenSize, (layer + 1) * length * hiddenSize);
 }
 
-/** Greedy decoding after a swapped prefill; compat adds the paper code's duplicated visual K/V from the second token on. */
-function swappedDecoding(model: ProbeModel, target: PreparedPrompt, prefilled: DecoderResult, selected: readonly boolean[], decoding: SwapDecoding, greedy: ReturnType<typeof greedySettings>, cancel: CancelToken | undefined): Promise<Generation> {
-  const compat = decoding === 'compat';
+/** Compat's key bias at each decode step: the paper code's duplicated visual K/V from the second token on. */
+function compatStepTaps(target: PreparedPrompt, selected: readonly boolean[]): (cacheLength: number) => { keyBias: Float32Array } {
   const promptLength = target.ids.length;
   const visual = target.embedded.imageTokenPositions;
-  return generateGreedy(model.runtime, target.ids, target.embedded, greedy, {
-    cancel,
-    prefilled,
-    taps: { keyBias: compat },
-    // Decode step k (k = 1 for the token after the first) sees k appended copies besides the swapped span.
-    stepTaps: compat ? (cacheLength) => ({ keyBias: duplicationBias(selected, visual, cacheLength + 1, Math.log(2 + cacheLength - promptLength)) }) : undefined,
-  });
+  // Decode step k (k = 1 for the token after the first) sees k appended copies besides the swapped span.
+  return (cacheLength) => ({ keyBias: duplicationBias(selected, visual, cacheLength + 1, Math.log(2 + cacheLength - promptLength)) });
 }
 
 /** [layers · total]: `bias` at the visual keys of the selected layers, 0 elsewhere. */
@@ -200,7 +225,8 @@ export interface SwapProbeOptions {
 export async function runSwapProbe(options: SwapProbeOptions): Promise<{ summaryPath: string; rows: SwapRow[]; resumed: number }> {
   const { models, pairs, settings } = options;
   const units = models.flatMap((model) => pairs.map((pair) => ({ key: `${model.role}:${pair.id}`, label: `${model.role.toUpperCase()} ${pair.id}`, run: () => swapPair(model, pair, settings, options.cancel) })));
-  const recorded = { ...settings, pairs: pairs.map((pair) => pair.id), models: models.map((model) => ({ role: model.role, dir: model.dir })) };
+  const { reuse: _reuse, batch: _batch, ...defining } = settings;
+  const recorded = { ...defining, pairs: pairs.map((pair) => pair.id), models: models.map((model) => ({ role: model.role, dir: model.dir })) };
   const { records, resumed } = await runProbeUnits<SwapItem>({ probe: 'swap', outDir: options.outDir, settings: recorded, units, resume: options.resume, progress: options.progress, cancel: options.cancel });
   const rows = swapRows(records);
   const { path } = writeProbeSummary(options.outDir, 'swap', { settings: recorded, models: models.map(modelRecord), layers: models[0]!.runtime.config.decoder.layers, items: pairs.length, rows });

@@ -46,7 +46,7 @@ describe('batched greedy decoding', async () => {
   };
   const rows = async (): Promise<GreedyRow[]> => {
     const result: GreedyRow[] = [];
-    for (const gates of rowGates) result.push({ prefilled: await prefill(gates), taps: gates && { gates } });
+    for (const gates of rowGates) result.push({ prefilled: await prefill(gates), stepTaps: () => gates && { gates } });
     return result;
   };
 

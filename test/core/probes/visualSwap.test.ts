@@ -3,8 +3,8 @@
  * decoding through the float64 reference forward, recomputing the whole sequence each step, with
  * the source run's K/V written over the visual span in the swapped layers and (compat) the visual
  * keys counted 1 + k times in the row of the k-th token after the first. The probe runs with its
- * default reuse (layer slices from L, one prefill for both decodings); the other reuse levels must
- * give the same runs.
+ * default reuse (layer slices from L, one prefill for both decodings) and batching; the other reuse
+ * levels and batch sizes must give the same runs.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -73,6 +73,14 @@ describe('visual K/V swap probe', () => {
   it('reusing less (the visual prefix only, or nothing) gives the same runs', async () => {
     for (const [index, pair] of pairs.entries()) {
       for (const reuse of ['visual-prefix', 'none'] as const) assert.deepEqual(await swapPair(model, pair, { ...settings, reuse }), items[index], reuse);
+    }
+  });
+
+  it('decoding one, three or all ten swapped decodings of a pair together gives the same runs', async () => {
+    for (const [index, pair] of pairs.entries()) {
+      for (const batch of [1, 3, 10]) {
+        for (const reuse of ['layers', 'none'] as const) assert.deepEqual(await swapPair(model, pair, { ...settings, reuse, batch }), items[index], `batch ${batch}, reuse ${reuse}`);
+      }
     }
   });
 
