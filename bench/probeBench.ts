@@ -1,14 +1,16 @@
 /**
  * `npm run bench -- probes`: the visual-swap sweep (every L, suffix and single, corrected and
  * compat) on the tiny fixture model and on a generated bigger Qwen2.5-VL, at each reuse level:
- * - 'layers' (the default): swapped prefills from the first visual token and from layer L only, one
- *   prefill for both decodings;
+ * - 'batched' (the default): 'layers', with the pair's swapped decodings decoded together;
+ * - 'layers': swapped prefills from the first visual token and from layer L only, one prefill for
+ *   both decodings, one decoding at a time (as the other levels);
  * - 'visual-prefix': every layer from the first visual token, one prefill per decoding;
  * - 'none': the whole prompt per run (the encodings, clean and source runs still once per pair);
  * against L separate full runs (each encoding the images, answering cleanly, running the source and
  * prefilling the whole prompt). All give the same answers (checked); medians of REPEATS rounds, the
- * four alternating within a round. On the bigger model, peak RSS of one sweep per slice-session
- * budget, each in its own process (so the figure belongs to that sweep alone).
+ * five alternating within a round. On the bigger model, peak RSS of one sweep per slice-session
+ * budget, each in its own process (so the figure belongs to that sweep alone). Then the layer-ablation
+ * sweep on the same two models (./ablationBench.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -21,6 +23,7 @@ import { readVisionPairs, type VisionPair } from '../src/core/probes/visionPairs
 import { swapPair, type SwapReuse, type SwapRun, type SwapSettings } from '../src/core/probes/visualSwap';
 import { qwenProcessorFiles, qwenSpecialTokenIds } from '../src/core/synthetic/qwenProcessorFiles';
 import { writeSyntheticCheckpoint, type SyntheticShape } from '../src/core/synthetic/syntheticQwenVl';
+import { ablationBenchChild, ablationMemory, stepTimePerRow, timeAblation, type AblationBenchCase } from './ablationBench';
 
 const REPEATS = Number(process.env.FRANKENLENS_BENCH_REPEATS ?? 3);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -64,8 +67,9 @@ function benchCases(benchDir: string): BenchCase[] {
   ];
 }
 
-type Scheme = SwapReuse | 'separate';
-const SCHEMES: readonly Scheme[] = ['layers', 'visual-prefix', 'none', 'separate'];
+/** The reuse levels decode one swap at a time; 'batched' adds batched decoding (the probe's default) to 'layers'. */
+type Scheme = SwapReuse | 'batched' | 'separate';
+const SCHEMES: readonly Scheme[] = ['batched', 'layers', 'visual-prefix', 'none', 'separate'];
 
 /** Every pair swept at every L with the scheme; the answers of every run, in a fixed order. */
 async function sweep(model: ProbeModel, pairs: readonly VisionPair[], scheme: Scheme, maxNewTokens: number): Promise<string> {
@@ -74,8 +78,9 @@ async function sweep(model: ProbeModel, pairs: readonly VisionPair[], scheme: Sc
   const answers: string[] = [];
   for (const pair of pairs) {
     const runs: SwapRun[] = [];
-    if (scheme !== 'separate') runs.push(...(await swapPair(model, pair, { ...settings, layers, reuse: scheme })).runs);
-    else for (const layer of layers) runs.push(...(await swapPair(model, pair, { ...settings, layers: [layer], reuse: 'none' })).runs);
+    if (scheme === 'batched') runs.push(...(await swapPair(model, pair, { ...settings, layers, reuse: 'layers' })).runs);
+    else if (scheme !== 'separate') runs.push(...(await swapPair(model, pair, { ...settings, layers, reuse: scheme, batch: 1 })).runs);
+    else for (const layer of layers) runs.push(...(await swapPair(model, pair, { ...settings, layers: [layer], reuse: 'none', batch: 1 })).runs);
     for (const mode of settings.modes) for (const layer of layers) for (const decoding of settings.decodings) answers.push(runs.find((run) => run.mode === mode && run.layer === layer && run.decoding === decoding)!.tokens.join(','));
   }
   return answers.join('|');
@@ -86,7 +91,7 @@ async function timeSchemes(benchCase: BenchCase, benchDir: string): Promise<Reco
   const layers = model.runtime.config.decoder.layers;
   const seconds = new Map(SCHEMES.map((scheme) => [scheme, [] as number[]]));
   try {
-    for (const scheme of ['layers', 'none'] as const) await sweep(model, benchCase.pairs.slice(0, 1), scheme, 2); // graphs built, sessions started
+    for (const scheme of ['batched', 'layers', 'none'] as const) await sweep(model, benchCase.pairs.slice(0, 1), scheme, 2); // graphs built, sessions started
     for (let repeat = 0; repeat < REPEATS; repeat++) {
       const answers = new Map<Scheme, string>();
       for (const scheme of SCHEMES) {
@@ -99,8 +104,8 @@ async function timeSchemes(benchCase: BenchCase, benchDir: string): Promise<Reco
   } finally {
     await model.runtime.unload();
   }
-  const [reused, prefixOnly, none, separate] = SCHEMES.map((scheme) => median(seconds.get(scheme)!)) as [number, number, number, number];
-  const saved = separate - reused;
+  const [batched, reused, prefixOnly, none, separate] = SCHEMES.map((scheme) => median(seconds.get(scheme)!)) as [number, number, number, number, number];
+  const saved = separate - batched;
   const share = (from: number, to: number) => `${Math.round((100 * (from - to)) / saved)}%`;
   return {
     model: benchCase.name,
@@ -109,10 +114,12 @@ async function timeSchemes(benchCase: BenchCase, benchDir: string): Promise<Reco
     'sweep s (reuse: none)': +none.toFixed(2),
     'sweep s (visual prefix)': +prefixOnly.toFixed(2),
     'sweep s (layer L + shared prefill)': +reused.toFixed(2),
-    'speed-up': +(separate / reused).toFixed(2),
+    'sweep s (+ batched decoding)': +batched.toFixed(2),
+    'speed-up': +(separate / batched).toFixed(2),
     'saved by: per-pair runs': share(separate, none),
     'visual prefix': share(none, prefixOnly),
     'layer L + shared prefill': share(prefixOnly, reused),
+    'batched decoding': share(reused, batched),
   };
 }
 
@@ -122,10 +129,12 @@ interface MemoryCase {
   sliceSessionBytes?: number;
 }
 
-/** Child mode: one sweep of the bigger model's pairs with these settings; prints time and peak RSS as JSON. */
+/** Child mode: one sweep on the bigger model (a swap sweep with these settings, or an ablation sweep); prints time and peak RSS as JSON. */
 export async function probeBenchChild(args: string[]): Promise<void> {
   const [benchDir, json] = args as [string, string];
-  const memoryCase = JSON.parse(json) as MemoryCase & { sliceSessionBytes: number | null };
+  const parsed = JSON.parse(json) as (MemoryCase & { sliceSessionBytes: number | null }) | { ablation: string; eosTokenIds: number[] };
+  if ('ablation' in parsed) return ablationBenchChild(ablationCases(benchDir)[1]!, join(benchDir, 'graphs'), parsed.ablation, parsed.eosTokenIds);
+  const memoryCase = parsed;
   const benchCase = benchCases(benchDir)[1]!;
   const model = openProbeModel('in', benchCase.dir, { cacheDir: join(benchDir, 'graphs'), intraOpThreads: 1, sliceSessionBytes: memoryCase.sliceSessionBytes ?? Infinity });
   const started = performance.now();
@@ -160,6 +169,11 @@ function memoryRows(benchDir: string): Record<string, unknown>[] {
   });
 }
 
+/** The ablation sweep's cases: the swap bench's two models, ≤ 32 new tokens. */
+function ablationCases(benchDir: string): AblationBenchCase[] {
+  return benchCases(benchDir).map(({ name, dir }) => ({ name, dir, maxNewTokens: 32 }));
+}
+
 export async function runProbeBench(benchDir: string): Promise<Record<string, unknown>> {
   const speed: Record<string, unknown>[] = [];
   for (const benchCase of benchCases(benchDir)) speed.push(await timeSchemes(benchCase, benchDir));
@@ -168,5 +182,18 @@ export async function runProbeBench(benchDir: string): Promise<Record<string, un
   const memory = memoryRows(benchDir);
   console.log('\nbigger model: one sweep per slice-session budget, each in a fresh process');
   console.table(memory);
-  return { speed, memory };
+
+  const graphs = join(benchDir, 'graphs');
+  const ablation: Record<string, unknown>[] = [];
+  for (const benchCase of ablationCases(benchDir)) ablation.push(await timeAblation(benchCase, graphs));
+  console.log(`\nlayer-ablation sweep (one text item, nothing ablated then each layer): plain 1 + L runs vs prefill reuse and batched decoding, medians of ${REPEATS} rounds; answers equal in every scheme`);
+  console.table(ablation);
+  const bigger = ablationCases(benchDir)[1]!;
+  const perRow = await stepTimePerRow(bigger, graphs);
+  console.log('\nbigger model: one decoder step (gates tap) per row against the rows decoded together');
+  console.table(perRow);
+  const ablationRss = await ablationMemory(bigger, graphs, (json) => [process.argv[1]!, '--measure-probes', benchDir, json]);
+  console.log('\nbigger model: one ablation sweep per scheme, each in a fresh process');
+  console.table(ablationRss);
+  return { speed, memory, ablation: { speed: ablation, perRow, memory: ablationRss } };
 }

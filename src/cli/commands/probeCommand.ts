@@ -39,8 +39,8 @@ ${DESCRIBER_USAGE}
   --tasks T,…            swap: tasks (default all four); --rows N: first N rows per task (default 50)
   --modes M,…            swap: suffix (layers ≥ L, the paper's), single (default both)
   --decodings D,…        swap: corrected (swap in the prefill only), compat (the paper's duplication) (default both)
-  --batch N              ablation: runs of one item decoded together as one batch (default 8; the
-                         answers do not depend on it, so it is not part of the run's settings)
+  --batch N              ablation and swap: runs of one item decoded together as one batch (default
+                         16; answers do not depend on it, so it is not part of the run's settings)
   --resume               continue the run in --out
   --device D, --threads N, --cache-dir DIR   as for generate
   --quiet                no progress on stderr`;
@@ -70,6 +70,8 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
   const maxNewTokens = values['max-new-tokens'] ? wholeNumber('--max-new-tokens', values['max-new-tokens']) : { attention: 1024, ablation: 2048, swap: 64 }[probe];
   const condition = oneOf('--condition', values.condition!, CONDITIONS);
   const style = { system: values.system, prefix: values.prefix };
+  const batch = values.batch === undefined ? undefined : wholeNumber('--batch', values.batch);
+  if (batch === 0) throw new UsageError('--batch must be at least 1');
   const outDir = values.out!;
   const progress = terminalProgress(`probe ${probe}`, values.quiet!);
   const common = { outDir, resume: values.resume, progress, cancel };
@@ -82,15 +84,13 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
       const pairs = readVisionPairs(values.items!, { tasks, rowsPerTask: wholeNumber('--rows', values.rows!) });
       const modes = values.modes ? listOf('--modes', values.modes, SWAP_MODES) : [...SWAP_MODES];
       const decodings = values.decodings ? listOf('--decodings', values.decodings, SWAP_DECODINGS) : [...SWAP_DECODINGS];
-      const result = await runSwapProbe({ ...common, models: [models.in, models.rl], pairs, settings: { layers, modes, decodings, maxNewTokens } });
+      const result = await runSwapProbe({ ...common, models: [models.in, models.rl], pairs, settings: { layers, modes, decodings, maxNewTokens, batch } });
       summaryPath = result.summaryPath;
       charts = swapCharts(result.rows);
     } else {
       const items = readBenchmarkItems(values.items!);
       describer = openDescriber(values, outDir, runtimeOptions);
       if (probe === 'ablation') {
-        const batch = values.batch === undefined ? undefined : wholeNumber('--batch', values.batch);
-        if (batch === 0) throw new UsageError('--batch must be at least 1');
         const result = await runAblationProbe({ ...common, models: [models.in, models.rl], items, settings: { layers, maxNewTokens, condition, style, batch }, describer: describer.describer });
         summaryPath = result.summaryPath;
         charts = ablationCharts(result.rows);

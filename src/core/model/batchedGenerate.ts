@@ -23,10 +23,13 @@ import { decodePositionIds } from './ropeIndex';
 import type { DecoderTaps } from './taps';
 
 /**
- * Rows per batch when a probe is not told: PLACEHOLDER. Each row holds its own cache (a 7B
- * Qwen2.5-VL: ~115 KB per token as float32), so more rows cost memory.
+ * Rows per batch when a probe is not told. On CPU a decoder step reads every weight once whatever
+ * the rows, so the time per row falls with more rows until the arithmetic dominates: on the bench's
+ * 8-layer model (`npm run bench -- probes`) 16 rows take a row ~5× less time than one, 32 only a
+ * few percent less than 16. Each row holds its own cache (a 7B Qwen2.5-VL: ~115 KB per token as
+ * float32, so 16 rows of 2,560 tokens ≈ 4.7 GB), which is why it is not larger.
  */
-export const DEFAULT_BATCH_ROWS = 8;
+export const DEFAULT_BATCH_ROWS = 16;
 
 export interface GreedyRow {
   /** The run's prefill over the whole prompt (batch 1): its last logits and its cache. */
@@ -72,7 +75,8 @@ export async function generateGreedyRows(runtime: ModelRuntime, promptIds: reado
   /** The rows in the batch, in batch order, and each one's logits for its next choice. */
   let batch = states;
   let logits = rows.map(({ prefilled }) => prefilled.logits);
-  let cache = stackRows(rows.map(({ prefilled }) => prefilled.cache));
+  // Built after the first choices, so rows that stop at once are never copied into it.
+  let cache: KvCache | undefined;
   for (;;) {
     batch.forEach((state, slot) => {
       if (state.stoppedBy) return;
@@ -86,16 +90,17 @@ export async function generateGreedyRows(runtime: ModelRuntime, promptIds: reado
     if (batch.every((state) => state.stoppedBy)) break;
     if (finishedRows === 'compact' && batch.some((state) => state.stoppedBy)) {
       const kept = batch.flatMap((state, slot) => (state.stoppedBy ? [] : [slot]));
-      cache = keepRows(cache, kept);
+      if (cache) cache = keepRows(cache, kept);
       batch = kept.map((slot) => batch[slot]!);
     }
+    const past = cache ?? stackRows(batch.map((state) => rows[state.row]!.prefilled.cache));
     throwIfCancelled(options.cancel);
     const count = batch.length;
-    const rowTaps = stackTaps(batch.map((state) => rows[state.row]!.stepTaps?.(cache.length)), layers, cache.length + 1);
+    const rowTaps = stackTaps(batch.map((state) => rows[state.row]!.stepTaps?.(past.length)), layers, past.length + 1);
     // Text positions after the prompt: the same in all three M-RoPE rows and in every batch row.
-    const positions = new BigInt64Array(3 * count).fill(BigInt(decodePositionIds(cache.length, 1, prompt.ropeDelta)[0]!));
+    const positions = new BigInt64Array(3 * count).fill(BigInt(decodePositionIds(past.length, 1, prompt.ropeDelta)[0]!));
     const embeds = await runtime.embed(batch.map((state) => state.tokens.at(-1)!));
-    const result = await runtime.decode({ rows: count, embeds, positions, cache, taps: rowTaps }, stepGraph(options.taps ?? {}, rowTaps));
+    const result = await runtime.decode({ rows: count, embeds, positions, cache: past, taps: rowTaps }, stepGraph(options.taps ?? {}, rowTaps));
     cache = result.cache;
     logits = batch.map((_, slot) => result.logits.subarray(slot * vocab, (slot + 1) * vocab));
   }

@@ -160,11 +160,23 @@ export class ModelRuntime {
     const passing = this.passingSlice;
     this.passingSlice = undefined;
     if (passing !== undefined) await this.unloadNamed(passing);
-    const budget = this.options.sliceSessionBytes ?? Math.max(decoderWeightBytes(this.config.decoder), 2 ** 30);
-    const bytes = decoderWeightBytes(this.config.decoder, fromLayer);
-    const kept = [...this.keptSlices.values()].reduce((total, size) => total + size, 0);
-    if (kept + bytes <= budget) this.keptSlices.set(name, bytes);
+    if (this.sliceFits(fromLayer)) this.keptSlices.set(name, decoderWeightBytes(this.config.decoder, fromLayer));
     else this.passingSlice = name;
+  }
+
+  private sliceFits(fromLayer: number): boolean {
+    const budget = this.options.sliceSessionBytes ?? Math.max(decoderWeightBytes(this.config.decoder), 2 ** 30);
+    const kept = [...this.keptSlices.values()].reduce((total, size) => total + size, 0);
+    return kept + decoderWeightBytes(this.config.decoder, fromLayer) <= budget;
+  }
+
+  /**
+   * Whether a layer slice's session is kept, or would be if it started now. A caller that can do
+   * without the slice (run the whole decoder instead) uses it only then, so that it does not start
+   * and release the same sessions item after item.
+   */
+  keepsSlice(graph: DecoderGraphOptions): boolean {
+    return this.keptSlices.has(graphName(graph)) || (!this.sessions.has(graphName(graph)) && this.sliceFits(graph.fromLayer ?? 0));
   }
 
   async embed(ids: readonly number[]): Promise<Float32Array> {

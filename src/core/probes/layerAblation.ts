@@ -8,7 +8,11 @@
  *
  * Reuse (settings.reuse, default 'layers'): ablating layer L leaves layers < L as in the clean run,
  * so the ablated prefill runs only layers L..N−1 (a layer slice with the gates tap) from the clean
- * prefill's residual stream entering L, with the clean K/V below L. Batching (settings.batch): the
+ * prefill's residual stream entering L, with the clean K/V below L. Each slice session holds its
+ * own weights, so a slice is used only while the runtime keeps it within its slice budget (else the
+ * whole decoder runs: starting a session per item costs more than the layers it saves), and the
+ * prefills go from the last layer down, so the budget keeps the slices that save the most layers
+ * per byte (a slice from L holds N − L layers and saves L). Batching (settings.batch): the
  * baseline and the ablated runs of one item share the prompt, so up to `batch` of them decode
  * together as rows of one batch, each with its own gates (batchedGenerate.ts). Neither changes an
  * answer, so neither is part of the recorded settings.
@@ -102,22 +106,25 @@ export async function ablationGenerations(model: ProbeModel, prepared: PreparedP
   const reuse = settings.reuse ?? 'layers';
   // The clean prefill: the baseline's, and with reuse the residual stream entering every layer.
   const clean = await runtime.decode({ embeds, positions, cache: runtime.emptyCache() }, { taps: { hiddenStates: reuse === 'layers' }, logits: 'last' });
-  const ablatedPrefill = (layer: number): Promise<DecoderResult> => {
-    const taps = { gates: ablationGates(layers, layer) };
-    if (reuse === 'none' || layer === 0) return runtime.decode({ embeds, positions, cache: runtime.emptyCache(), taps }, { taps: { gates: true }, logits: 'last' });
+  const ablatedPrefill = (layer: number, taps: { gates: Float32Array }): Promise<DecoderResult> => {
+    const slice = { taps: { gates: true }, logits: 'last', fromLayer: layer } as const;
+    if (reuse === 'none' || layer === 0 || !runtime.keepsSlice(slice)) return runtime.decode({ embeds, positions, cache: runtime.emptyCache(), taps }, { taps: { gates: true }, logits: 'last' });
     const stream = clean.hiddenStates!.subarray(layer * embeds.length, (layer + 1) * embeds.length);
-    return runtime.decode({ embeds: stream, positions, cache: runtime.emptyCache(), taps, lowerLayers: clean.cache }, { taps: { gates: true }, logits: 'last', fromLayer: layer });
+    return runtime.decode({ embeds: stream, positions, cache: runtime.emptyCache(), taps, lowerLayers: clean.cache }, slice);
   };
 
+  // The baseline, then the ablated layers from the last down (see the file comment).
+  const configurations = [BASELINE, ...settings.layers].map((layer, index) => ({ layer, index })).sort((a, b) => (a.layer === BASELINE ? -1 : b.layer === BASELINE ? 1 : b.layer - a.layer));
   const generations: Generation[] = [];
-  const configurations = [BASELINE, ...settings.layers];
   for (let first = 0; first < configurations.length; first += batch) {
+    const chunk = configurations.slice(first, first + batch);
     const rows: GreedyRow[] = [];
-    for (const layer of configurations.slice(first, first + batch)) {
+    for (const { layer } of chunk) {
       const taps = { gates: ablationGates(layers, layer) };
-      rows.push(layer === BASELINE ? { prefilled: clean } : { prefilled: await ablatedPrefill(layer), stepTaps: () => taps });
+      rows.push(layer === BASELINE ? { prefilled: clean } : { prefilled: await ablatedPrefill(layer, taps), stepTaps: () => taps });
     }
-    generations.push(...(await generateGreedyRows(runtime, prepared.ids, prepared.embedded, rows, greedy, { taps: { gates: true }, finishedRows: settings.finishedRows, cancel })));
+    const chunkGenerations = await generateGreedyRows(runtime, prepared.ids, prepared.embedded, rows, greedy, { taps: { gates: true }, finishedRows: settings.finishedRows, cancel });
+    chunk.forEach(({ index }, slot) => (generations[index] = chunkGenerations[slot]!));
   }
   return generations;
 }

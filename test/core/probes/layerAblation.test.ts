@@ -11,6 +11,7 @@ import { after, describe, it } from 'node:test';
 import type { BenchmarkItem } from '../../../src/core/bench/benchmarkItems';
 import { conditionMessages } from '../../../src/core/probes/conditions';
 import { generateGreedy } from '../../../src/core/model/generate';
+import { decoderWeightBytes } from '../../../src/core/model/decoderGraph';
 import { ablationGates, ablationGenerations, BASELINE, runAblationProbe, type AblationItem } from '../../../src/core/probes/layerAblation';
 import { answerText, greedySettings, openProbeModel, preparePrompt } from '../../../src/core/probes/probeModel';
 import { readRecords, itemsFile } from '../../../src/core/probes/probeRun';
@@ -21,7 +22,8 @@ import { tempDir } from '../../helpers/tempDir';
 
 const FIXTURES = join(__dirname, '..', '..', 'test', 'fixtures');
 const MODEL_DIR = join(FIXTURES, 'qwen2_5_vl_tiny');
-const model = openProbeModel('in', MODEL_DIR, { cacheDir: tempDir(), intraOpThreads: 1 });
+const CACHE_DIR = tempDir();
+const model = openProbeModel('in', MODEL_DIR, { cacheDir: CACHE_DIR, intraOpThreads: 1 });
 after(() => model.runtime.unload());
 const reference = loadReferenceModel(MODEL_DIR);
 const MAX_NEW = 5;
@@ -113,6 +115,24 @@ describe('ablation reuse and batching', async () => {
       }
     });
   }
+
+  it('uses a slice only while the runtime keeps it, the last layers first; the answers stay the same', async () => {
+    const expected = await Promise.all([BASELINE, 0, 1, 2, 3].map((layer) => plain(layer, model.generation.eosTokenIds)));
+    const bytes = (fromLayer: number) => decoderWeightBytes(model.runtime.config.decoder, fromLayer);
+    for (const [budget, slices] of [[0, []], [bytes(3) + bytes(2), [2, 3]], [Infinity, [1, 2, 3]]] as const) {
+      const budgeted = openProbeModel('in', MODEL_DIR, { cacheDir: CACHE_DIR, intraOpThreads: 1, sliceSessionBytes: budget });
+      try {
+        for (let item = 0; item < 2; item++) {
+          const generations = await ablationGenerations(budgeted, prepared, { layers: [0, 1, 2, 3], maxNewTokens });
+          generations.forEach((generation, index) => assert.deepEqual(generation.tokens, expected[index]!.tokens, `budget ${budget}, run ${index}`));
+        }
+        const loaded = budgeted.runtime.loadedGraphs().flatMap((name) => /-from(\d+)$/.exec(name)?.[1] ?? []).map(Number).sort();
+        assert.deepEqual(loaded, slices, `budget ${budget}`);
+      } finally {
+        await budgeted.runtime.unload();
+      }
+    }
+  });
 
   it('the runs finish at different steps, and EOS stops some', async () => {
     const runs = await Promise.all([BASELINE, 0, 1, 2, 3].map((layer) => plain(layer, eosTokenIds)));
