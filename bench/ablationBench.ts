@@ -116,7 +116,11 @@ export async function timeAblation(benchCase: AblationBenchCase, graphsDir: stri
   return row;
 }
 
-/** One decoder step's time per row against the rows decoded together (gates tap on), over the first 16 steps after the prompt. */
+/**
+ * One decoder step's time per row against the rows decoded together (gates tap on), over the first
+ * 16 steps after the prompt; and how far the first row's logits at the first step (same token, same
+ * cache in every batch) are from the same row decoded alone.
+ */
 export async function stepTimePerRow(benchCase: AblationBenchCase, graphsDir: string): Promise<Record<string, unknown>[]> {
   const prepared = await prepare(benchCase, graphsDir);
   const { runtime } = prepared.model;
@@ -127,21 +131,29 @@ export async function stepTimePerRow(benchCase: AblationBenchCase, graphsDir: st
     const prefill = await runtime.decode({ embeds: prepared.prompt.embedded.embeds, positions: prepared.prompt.embedded.positions, cache: runtime.emptyCache() }, { taps: {}, logits: 'last' });
     const result: Record<string, unknown>[] = [];
     let single = 0;
+    let alone: Float32Array | undefined;
     for (const rows of rowsTried) {
       const gates = new Float32Array(rows * 2 * layers).fill(1);
       const times: number[] = [];
+      let difference = 0;
       let current = stackRows(Array.from({ length: rows }, () => prefill.cache));
       for (let step = 0; step <= steps; step++) {
         const positions = new BigInt64Array(3 * rows).fill(BigInt(decodePositionIds(current.length, 1, prepared.prompt.embedded.ropeDelta)[0]!));
         const { ids } = prepared.prompt;
         const embeds = await runtime.embed(Array.from({ length: rows }, (_, row) => ids[(step + row) % ids.length]!));
         const started = performance.now();
-        current = (await runtime.decode({ rows, embeds, positions, cache: current, taps: { gates } }, { taps: { gates: true }, logits: 'last' })).cache;
+        const output = await runtime.decode({ rows, embeds, positions, cache: current, taps: { gates } }, { taps: { gates: true }, logits: 'last' });
         if (step > 0) times.push(performance.now() - started);
+        else {
+          const first = output.logits.slice(0, runtime.config.decoder.vocabSize);
+          alone ??= first;
+          difference = first.reduce((worst, value, index) => Math.max(worst, Math.abs(value - alone![index]!)), 0);
+        }
+        current = output.cache;
       }
       const perStep = median(times);
       if (rows === 1) single = perStep;
-      result.push({ rows, 'ms per step': +perStep.toFixed(2), 'ms per row': +(perStep / rows).toFixed(2), 'speed-up per row vs 1': +(single / (perStep / rows)).toFixed(2) });
+      result.push({ rows, 'ms per step': +perStep.toFixed(2), 'ms per row': +(perStep / rows).toFixed(2), 'speed-up per row vs 1': +(single / (perStep / rows)).toFixed(2), 'max |Δ logit| of row 0 vs alone': difference });
     }
     return result;
   } finally {
@@ -155,8 +167,9 @@ export async function ablationBenchChild(benchCase: AblationBenchCase, graphsDir
   const started = performance.now();
   await sweep(prepared, SCHEMES.find((scheme) => scheme.name === schemeName)!, benchCase.maxNewTokens);
   const seconds = (performance.now() - started) / 1000;
+  const endRssMiB = process.memoryUsage().rss / 2 ** 20;
   await prepared.model.runtime.unload();
-  console.log(JSON.stringify({ seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024 }));
+  console.log(JSON.stringify({ seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, endRssMiB }));
 }
 
 /** Peak RSS of one sweep per scheme, each in a fresh process (`childArgs` start this bench's child mode). */
@@ -164,7 +177,7 @@ export async function ablationMemory(benchCase: AblationBenchCase, graphsDir: st
   const eosTokenIds = await spreadStopTokens(benchCase, graphsDir);
   return SCHEMES.map((scheme) => {
     const output = execFileSync(process.execPath, childArgs(JSON.stringify({ ablation: scheme.name, eosTokenIds })), { encoding: 'utf8' });
-    const measured = JSON.parse(output.trim().split('\n').at(-1)!) as { seconds: number; peakRssMiB: number };
-    return { scheme: scheme.name, 'one sweep s (session starts included)': +measured.seconds.toFixed(2), 'peak RSS MiB': Math.round(measured.peakRssMiB) };
+    const measured = JSON.parse(output.trim().split('\n').at(-1)!) as { seconds: number; peakRssMiB: number; endRssMiB: number };
+    return { scheme: scheme.name, 'one sweep s (session starts included)': +measured.seconds.toFixed(2), 'peak RSS MiB': Math.round(measured.peakRssMiB), 'RSS at the end MiB': Math.round(measured.endRssMiB) };
   });
 }

@@ -5,8 +5,10 @@
  * penalty and stop tokens, exactly as generateGreedy would apply them to that run alone.
  *
  * Rows are computed independently inside every op of the decoder, so a row's logits are those of
- * its run alone up to float rounding in the batched MatMuls (onnxruntime's CPU kernels give the
- * same bits for a row whatever the batch: see test/core/model/batchedGenerate.test.ts).
+ * its run alone up to float rounding in the batched MatMuls. onnxruntime's CPU kernels give the same
+ * bits for a row whatever the batch (tested on the tiny fixture, measured on the bench's 8-layer
+ * model), so greedy answers cannot change; a GPU library may order a sum differently per batch
+ * size, and then a near-tie between two tokens could flip.
  *
  * A finished row either leaves the batch at once, its cache rows copied out ('compact', the
  * default: measured faster in `npm run bench -- probes`), or keeps being computed and ignored
@@ -24,10 +26,10 @@ import type { DecoderTaps } from './taps';
 
 /**
  * Rows per batch when a probe is not told. On CPU a decoder step reads every weight once whatever
- * the rows, so the time per row falls with more rows until the arithmetic dominates: on the bench's
- * 8-layer model (`npm run bench -- probes`) 16 rows take a row ~5× less time than one, 32 only a
- * few percent less than 16. Each row holds its own cache (a 7B Qwen2.5-VL: ~115 KB per token as
- * float32, so 16 rows of 2,560 tokens ≈ 4.7 GB), which is why it is not larger.
+ * the rows, so the time per row falls with more rows: on the bench's 8-layer model (`npm run bench
+ * -- probes`, one thread) 8 rows take a row ~4× less time than one, 16 ~5×, 32 ~6×. Each row holds
+ * its own cache (a 7B Qwen2.5-VL: ~115 KB per token as float32, so 16 rows of 2,560 tokens ≈ 4.7 GB,
+ * twice that while a step concatenates), so the last 1.3× of 32 rows is not worth its memory.
  */
 export const DEFAULT_BATCH_ROWS = 16;
 
