@@ -123,6 +123,29 @@ async function timeSchemes(benchCase: BenchCase, benchDir: string): Promise<Reco
   };
 }
 
+/** The swap sweep with the pair's decodings one at a time ('layers') and batched, at a longer answer cap (batching saves decode steps only). */
+async function timeSwapBatching(benchCase: BenchCase, benchDir: string, maxNewTokens: number): Promise<Record<string, unknown>> {
+  const model = openProbeModel('in', benchCase.dir, { cacheDir: join(benchDir, 'graphs'), intraOpThreads: 1 });
+  const schemes = ['layers', 'batched'] as const;
+  const seconds = new Map(schemes.map((scheme) => [scheme, [] as number[]]));
+  try {
+    for (const scheme of schemes) await sweep(model, benchCase.pairs, scheme, 2);
+    for (let repeat = 0; repeat < REPEATS; repeat++) {
+      const answers = new Map<Scheme, string>();
+      for (const scheme of schemes) {
+        const started = performance.now();
+        answers.set(scheme, await sweep(model, benchCase.pairs, scheme, maxNewTokens));
+        seconds.get(scheme)!.push((performance.now() - started) / 1000);
+      }
+      if (answers.get('layers') !== answers.get('batched')) throw new Error(`${benchCase.name}: batched and unbatched swap decodings gave different answers`);
+    }
+  } finally {
+    await model.runtime.unload();
+  }
+  const [single, batched] = schemes.map((scheme) => median(seconds.get(scheme)!)) as [number, number];
+  return { model: benchCase.name, 'new tokens': `≤${maxNewTokens}`, 'one decoding at a time s': +single.toFixed(2), 'batched s': +batched.toFixed(2), 'speed-up': +(single / batched).toFixed(2) };
+}
+
 interface MemoryCase {
   label: string;
   reuse: SwapReuse;
@@ -179,6 +202,9 @@ export async function runProbeBench(benchDir: string): Promise<Record<string, un
   for (const benchCase of benchCases(benchDir)) speed.push(await timeSchemes(benchCase, benchDir));
   console.log(`\nvisual K/V swap sweep: reuse vs L separate full runs, onnxruntime CPU, one intra-op thread, medians of ${REPEATS} rounds, ${process.version}, ${availableParallelism()} cores; answers equal in every scheme`);
   console.table(speed);
+  const batching = await timeSwapBatching(benchCases(benchDir)[1]!, benchDir, 16);
+  console.log('\nswap sweep, layer L reuse, the pair\'s decodings one at a time vs batched, answers capped at 16 tokens');
+  console.table([batching]);
   const memory = memoryRows(benchDir);
   console.log('\nbigger model: one sweep per slice-session budget, each in a fresh process');
   console.table(memory);
@@ -195,5 +221,5 @@ export async function runProbeBench(benchDir: string): Promise<Record<string, un
   const ablationRss = await ablationMemory(bigger, graphs, (json) => [process.argv[1]!, '--measure-probes', benchDir, json]);
   console.log('\nbigger model: one ablation sweep per scheme, each in a fresh process');
   console.table(ablationRss);
-  return { speed, memory, ablation: { speed: ablation, perRow, memory: ablationRss } };
+  return { speed, batching, memory, ablation: { speed: ablation, perRow, memory: ablationRss } };
 }
