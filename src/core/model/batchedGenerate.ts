@@ -11,8 +11,10 @@
  * size, and then a near-tie between two tokens could flip.
  *
  * A finished row either leaves the batch at once, its cache rows copied out ('compact', the
- * default: measured faster in `npm run bench -- probes`), or keeps being computed and ignored
- * until every row has finished ('mask').
+ * default), or keeps being computed and ignored until every row has finished ('mask'). In `npm run
+ * bench -- probes` the two were within noise of each other; compacting spares the rows that run on
+ * long after the others (an ablated early or last layer often runs to the token limit) the cost of
+ * the finished ones.
  */
 import * as ort from 'onnxruntime-node';
 import { FrankenlensError } from '../errors';

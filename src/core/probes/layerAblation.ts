@@ -120,8 +120,12 @@ export async function ablationGenerations(model: ProbeModel, prepared: PreparedP
     const chunk = configurations.slice(first, first + batch);
     const rows: GreedyRow[] = [];
     for (const { layer } of chunk) {
+      if (layer === BASELINE) {
+        rows.push({ prefilled: clean });
+        continue;
+      }
       const taps = { gates: ablationGates(layers, layer) };
-      rows.push(layer === BASELINE ? { prefilled: clean } : { prefilled: await ablatedPrefill(layer, taps), stepTaps: () => taps });
+      rows.push({ prefilled: await ablatedPrefill(layer, taps), stepTaps: () => taps });
     }
     const chunkGenerations = await generateGreedyRows(runtime, prepared.ids, prepared.embedded, rows, greedy, { taps: { gates: true }, finishedRows: settings.finishedRows, cancel });
     chunk.forEach(({ index }, slot) => (generations[index] = chunkGenerations[slot]!));
