@@ -1,6 +1,7 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeFileAtomic } from '../../core/atomicWrite';
 import type { ScoringProtocol } from '../../core/bench/answerExtraction';
 import { readBenchmarkItems } from '../../core/bench/benchmarkItems';
 import { importBenchmark } from '../../core/bench/importBenchmark';
@@ -55,10 +56,7 @@ export function scoreCommand(argv: string[]): string {
   const outDir = resolve(values.out ?? join('.frankenlens', `score-${basename(values.answers, extname(values.answers))}`));
   mkdirSync(outDir, { recursive: true });
   // summary.json is written last: when it is there, scores.jsonl is complete.
-  const write = (name: string, content: string) => {
-    writeFileSync(join(outDir, `${name}.partial`), content);
-    renameSync(join(outDir, `${name}.partial`), join(outDir, name));
-  };
+  const write = (name: string, content: string) => writeFileAtomic(join(outDir, name), content);
   write('scores.jsonl', results.map((result) => JSON.stringify(result) + '\n').join(''));
   write('summary.json', JSON.stringify({ items: resolve(values.items), answers: resolve(values.answers), ...summary }, null, 2) + '\n');
   const { overall } = summary;

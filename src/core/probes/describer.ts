@@ -11,7 +11,7 @@ import { PNG } from 'pngjs';
 import { FrankenlensError } from '../errors';
 import type { RgbImage } from '../vision/imageDecode';
 import { DESCRIBE_PROMPT, type Describer } from './conditions';
-import { writeJsonAtomic } from './probeRun';
+import { writeJsonAtomic } from '../atomicWrite';
 
 export const DESCRIBE_SYSTEM = 'You describe images for someone who cannot see them. Report only what is visible; do not solve or answer anything.';
 

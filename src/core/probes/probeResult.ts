@@ -6,12 +6,10 @@
  * (layer on x, IN and RL overlaid).
  */
 import { join } from 'node:path';
+import { writeJsonAtomic } from '../atomicWrite';
 import { wilsonInterval } from '../stats/wilson';
 import { TOOL_VERSION } from '../version';
-import type { ModelRole, modelRecord } from './probeModel';
-import { writeJsonAtomic } from './probeRun';
-import type { SwapDecoding, SwapItem, SwapMode } from './visualSwap';
-import type { VisionTask } from './visionPairs';
+import type { modelRecord } from './probeModel';
 
 export type ProbeName = 'attention' | 'ablation' | 'swap';
 export const probeSchema = (probe: ProbeName) => `frankenlens.probe.${probe}/1` as const;
@@ -61,37 +59,4 @@ export interface Proportion {
 export function proportion(successes: number, n: number): Proportion {
   const { lower, upper } = wilsonInterval(successes, n);
   return { successes, n, rate: n > 0 ? successes / n : 0, lower, upper };
-}
-
-export interface SwapRow {
-  model: ModelRole;
-  task: VisionTask;
-  mode: SwapMode;
-  decoding: SwapDecoding;
-  layer: number;
-  /** Swapped answers that differ from the model's own unswapped answer (the paper's change rate). */
-  change: Proportion;
-  /** Swapped answers that give the source image's answer, over the pairs where that can be told. */
-  adoption: Proportion;
-}
-
-export function swapRows(items: readonly SwapItem[]): SwapRow[] {
-  const groups = new Map<string, SwapRow & { changed: number; runs: number; adopted: number; decidable: number }>();
-  for (const item of items) {
-    for (const run of item.runs) {
-      const key = [item.model, item.task, run.mode, run.decoding, run.layer].join('|');
-      let group = groups.get(key);
-      if (!group) {
-        group = { model: item.model, task: item.task, mode: run.mode, decoding: run.decoding, layer: run.layer, change: proportion(0, 0), adoption: proportion(0, 0), changed: 0, runs: 0, adopted: 0, decidable: 0 };
-        groups.set(key, group);
-      }
-      group.runs++;
-      if (run.changed) group.changed++;
-      if (run.adoptsSource !== null) {
-        group.decidable++;
-        if (run.adoptsSource) group.adopted++;
-      }
-    }
-  }
-  return [...groups.values()].map(({ changed, runs, adopted, decidable, ...row }) => ({ ...row, change: proportion(changed, runs), adoption: proportion(adopted, decidable) }));
 }

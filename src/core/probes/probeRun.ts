@@ -7,8 +7,9 @@
  * from the units run in this session; cancellation is checked between units (and inside them by
  * the model calls).
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeJsonAtomic } from '../atomicWrite';
 import { FrankenlensError } from '../errors';
 import { throwIfCancelled, type CancelToken, type ProgressSink } from '../progress';
 import type { ProbeName } from './probeResult';
@@ -89,12 +90,6 @@ export function readRecords<R>(path: string): R[] {
       throw new FrankenlensError('InvalidArgument', `${path}:${index + 1}: not a JSON line; the results file was edited or damaged`, path);
     }
   });
-}
-
-/** Writes under a temporary name, then renames, so a half-written file never looks complete. */
-export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileSync(`${path}.partial`, `${JSON.stringify(value, null, 2)}\n`);
-  renameSync(`${path}.partial`, path);
 }
 
 function formatSeconds(seconds: number): string {

@@ -32,7 +32,7 @@ import type { CancelToken, ProgressSink } from '../progress';
 import { readImageFile } from '../vision/imageDecode';
 import * as ort from 'onnxruntime-node';
 import { answerText, greedySettings, modelRecord, preparePrompt, type ModelRole, type PreparedPrompt, type ProbeModel } from './probeModel';
-import { swapRows, writeProbeSummary, type SwapRow } from './probeResult';
+import { proportion, writeProbeSummary, type Proportion } from './probeResult';
 import { runProbeUnits } from './probeRun';
 import { adoptsSource, answerChanged } from './swapMetrics';
 import type { VisionPair, VisionTask } from './visionPairs';
@@ -209,6 +209,39 @@ export function cachePrefix(cache: KvCache, length: number): KvCache {
     return new ort.Tensor('float32', out, [batch!, heads!, length, headDim!]);
   };
   return { length, keys: cache.keys.map(cut), values: cache.values.map(cut) };
+}
+
+export interface SwapRow {
+  model: ModelRole;
+  task: VisionTask;
+  mode: SwapMode;
+  decoding: SwapDecoding;
+  layer: number;
+  /** Swapped answers that differ from the model's own unswapped answer (the paper's change rate). */
+  change: Proportion;
+  /** Swapped answers that give the source image's answer, over the pairs where that can be told. */
+  adoption: Proportion;
+}
+
+export function swapRows(items: readonly SwapItem[]): SwapRow[] {
+  const groups = new Map<string, SwapRow & { changed: number; runs: number; adopted: number; decidable: number }>();
+  for (const item of items) {
+    for (const run of item.runs) {
+      const key = [item.model, item.task, run.mode, run.decoding, run.layer].join('|');
+      let group = groups.get(key);
+      if (!group) {
+        group = { model: item.model, task: item.task, mode: run.mode, decoding: run.decoding, layer: run.layer, change: proportion(0, 0), adoption: proportion(0, 0), changed: 0, runs: 0, adopted: 0, decidable: 0 };
+        groups.set(key, group);
+      }
+      group.runs++;
+      if (run.changed) group.changed++;
+      if (run.adoptsSource !== null) {
+        group.decidable++;
+        if (run.adoptsSource) group.adopted++;
+      }
+    }
+  }
+  return [...groups.values()].map(({ changed, runs, adopted, decidable, ...row }) => ({ ...row, change: proportion(changed, runs), adoption: proportion(adopted, decidable) }));
 }
 
 export interface SwapProbeOptions {

@@ -6,7 +6,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { AblationRow } from '../probes/layerAblation';
 import type { AttentionRow } from '../probes/attentionToVision';
-import type { SwapRow } from '../probes/probeResult';
+import type { SwapRow } from '../probes/visualSwap';
 import { chartConfig } from './chartConfig';
 import type { ChartOptions } from './diffSpecs';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ablationRows, type AblationItem } from '../../../src/core/probes/layerAblation';
 import { attentionRows, type AttentionItem } from '../../../src/core/probes/attentionToVision';
-import { swapRows } from '../../../src/core/probes/probeResult';
+import { swapRows } from '../../../src/core/probes/visualSwap';
 import type { SwapItem } from '../../../src/core/probes/visualSwap';
 import { ablationCharts, attentionCharts, swapCharts, type ProbeChart, type ProbePoint } from '../../../src/core/report/probeSpecs';
 import { renderSvg } from '../../../src/core/report/renderReport';
