@@ -1,15 +1,19 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { planFolderName } from '../../core/merge/mergePlan';
+import { thirdsVariants } from '../../core/merge/presets';
 import { throwIfCancelled, type CancelToken } from '../../core/progress';
 import { renderSvg } from '../../core/report/renderReport';
 import { STUDY_INDEX_HTML, studyIndexHtml, type StudySection } from '../../core/report/studyReport';
 import { variantCharts } from '../../core/report/variantSpecs';
 import { variantScoreTable, type VariantsSummary } from '../../core/variants/variantComparison';
+import type { SweepRow } from '../../core/variants/variantMetrics';
 import { qwenProcessorFiles, qwenSpecialTokenIds } from '../../core/synthetic/qwenProcessorFiles';
 import { writeSyntheticBenchmark } from '../../core/synthetic/syntheticBenchmark';
 import { DEMO_SHAPE, writeSyntheticCheckpoint, type PlantedUpdate } from '../../core/synthetic/syntheticQwenVl';
 import { describeDiff, diffCommand } from './diffCommand';
+import { mergeCommand } from './mergeCommand';
 import { probeCommand } from './probeCommand';
 import { describeSpectral, spectralCommand } from './spectralCommand';
 import { variantsCommand } from './variantsCommand';
@@ -20,8 +24,8 @@ The whole study on built-in synthetic checkpoints, in a few minutes: generates a
 Base/IN/RL triple (random weights, the RL update planted in HF decoder layers 6–11 of 12; labelled
 synthetic in config.json, runnable: tokenizer and processor files included) and a generated
 benchmark of shape questions, then runs the weight diff, the spectral analysis, the layer-ablation
-and attention-to-vision probes and the six thirds variants' scores, and writes DIR/report/index.html
-linking every result.
+and attention-to-vision probes and the six thirds variants' scores, writes the best variant as a
+checkpoint (DIR/merges/), and writes DIR/report/index.html linking every result.
   --weights-only   stop after the diff (no model runs)`;
 
 /** Where the demo's RL update goes: HF layers 6..11 of 12, so the chart has a known answer. */
@@ -101,9 +105,11 @@ export async function demoCommand(argv: string[], cancel: CancelToken): Promise<
         return { summary: `${probe}: ${relative(dir, summaryPath)}`, section: { title, summary, links: [link(`${probe}.summary.json`, summaryPath)], charts } };
       });
     }
+    let variantRows: SweepRow[] = [];
     await step('variant scores', async () => {
       const outDir = join(report, 'variants');
       const { summaryPath, rows } = await variantsCommand(['--in', paths.in, '--rl', paths.rl, '--items', items, '--out', outDir, '--thirds', '--max-new-tokens', DEMO_MAX_NEW_TOKENS, '--quiet'], cancel);
+      variantRows = rows;
       const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as VariantsSummary;
       const charts = [];
       for (const chart of variantCharts(summary)) charts.push({ title: chart.title, svg: await renderSvg(chart.spec) });
@@ -115,6 +121,26 @@ export async function demoCommand(argv: string[], cancel: CancelToken): Promise<
           links: [link('variants.summary.json', summaryPath), link('variants.jsonl', join(outDir, 'variants.jsonl'))],
           charts,
           tables: [{ caption: 'Every model × measure, 95% bounds (Wilson; Δ vs IN: paired bootstrap)', ...variantScoreTable(summary) }],
+        },
+      };
+    });
+    await step('merge', async () => {
+      // The sweep ran every variant from IN's and RL's files; the best one (by real-image accuracy,
+      // the first on ties) is now written as an ordinary checkpoint by the merge writer.
+      const variants = variantRows.filter((row) => row.kind !== 'checkpoint');
+      const best = variants.reduce((top, row) => (row.conditions.real!.overall.accuracy > top.conditions.real!.overall.accuracy ? row : top));
+      const plan = thirdsVariants(paths, DEMO_SHAPE.llmLayers).find((candidate) => candidate.name === best.model)!;
+      const planFile = join(report, 'merge-plan.json');
+      writeFileSync(planFile, `${JSON.stringify(plan, null, 2)}\n`);
+      const outDir = join(dir, 'merges', planFolderName(plan));
+      const written = await mergeCommand(['--plan', planFile, '--out', outDir, '--overwrite', '--quiet'], cancel);
+      return {
+        summary: written,
+        section: {
+          title: 'The best variant, written as a checkpoint',
+          summary: `${plan.name} (real-image accuracy ${best.conditions.real!.overall.correct}/${best.conditions.real!.overall.total}, the first variant on ties) written by the merge writer from its plan: an ordinary Hugging Face folder to compare, probe or score like any other.`,
+          links: [link('merge-plan.json', planFile), link('config.json', join(outDir, 'config.json'))],
+          charts: [],
         },
       };
     });

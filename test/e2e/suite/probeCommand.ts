@@ -5,7 +5,7 @@
  * continued or started over.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 
@@ -59,9 +59,13 @@ export async function run(): Promise<void> {
   // The whole demo study from the palette command: every result lands in the results folder.
   await vscode.commands.executeCommand('frankenlens.runDemo');
   const report = join(workspace, '.frankenlens', 'demo', 'report');
-  for (const file of ['index.html', 'diff.json', 'spectral/spectral.json', 'probes/ablation.summary.json', 'probes/attention.summary.json', 'variants/variants.summary.json']) {
+  for (const file of ['index.html', 'diff.json', 'spectral/spectral.json', 'probes/ablation.summary.json', 'probes/attention.summary.json', 'variants/variants.summary.json', 'merge-plan.json']) {
     assert.ok(existsSync(join(report, file)), `the demo wrote ${file}`);
   }
+  const merges = join(workspace, '.frankenlens', 'demo', 'merges');
+  const written = readdirSync(merges);
+  assert.equal(written.length, 1, 'the demo wrote one variant as a checkpoint');
+  assert.ok(existsSync(join(merges, written[0]!, 'config.json')), `${written[0]} is a checkpoint folder`);
   await eventually('the panel shows the demo comparison', () =>
     vscode.window.tabGroups.all.flatMap((group) => group.tabs).some((tab) => tab.input instanceof vscode.TabInputWebview && tab.label === 'in vs rl'),
   );
