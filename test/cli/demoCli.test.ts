@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { readBenchmarkItems } from '../../src/core/bench/benchmarkItems';
@@ -28,5 +28,14 @@ describe('frankenlens demo --weights-only', () => {
     assert.match(index, /Synthetic checkpoints with random weights/);
     assert.match(index, /href="report.html"/);
     assert.match(run.stdout, /open the study: .*index\.html/);
+
+    // A second run replaces the study's results (a probe run left there would make the probe refuse the folder).
+    const leftover = join(dir, 'report', 'probes', 'ablation.run.json');
+    mkdirSync(join(dir, 'report', 'probes'), { recursive: true });
+    writeFileSync(leftover, '{}');
+    const again = spawnSync(process.execPath, [CLI, 'demo', '--weights-only', '--dir', dir], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(again.status, 0, again.stderr);
+    assert.ok(!existsSync(leftover), 'the earlier run\'s results are gone');
+    assert.ok(existsSync(join(dir, 'report', 'index.html')));
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { planFolderName } from '../../core/merge/mergePlan';
@@ -63,6 +63,9 @@ export async function demoCommand(argv: string[], cancel: CancelToken): Promise<
   const items = join(benchmark, 'items.jsonl');
 
   const report = join(dir, 'report');
+  // The study's results are the demo's own: a new run replaces them (the probes and the sweep refuse a folder holding a run).
+  rmSync(report, { recursive: true, force: true });
+  rmSync(join(dir, 'merges'), { recursive: true, force: true });
   const steps: DemoResult['steps'] = [];
   const sections: StudySection[] = [];
   const step = async (name: string, work: () => Promise<{ summary: string; section: StudySection }>) => {

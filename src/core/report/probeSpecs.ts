@@ -37,7 +37,8 @@ function layerBandSpec(title: string, axisTitle: string, points: readonly ProbeP
   // x per layer (not shared): the rules below carry their own data without a layer field.
   const x = { field: 'layer', type: 'quantitative' as const, title: 'decoder layer (HF index)', axis: { tickMinStep: 1 } };
   const layers: Record<string, unknown>[] = [
-    { mark: { type: 'area', opacity: 0.18 }, encoding: { x, y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' }, color } },
+    // fillOpacity, not opacity: the legend takes a mark's opacity and would draw the series as faint as the bands.
+    { mark: { type: 'area', fillOpacity: 0.18 }, encoding: { x, y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' }, color } },
     {
       mark: { type: 'line', point: true },
       encoding: {
