@@ -46,15 +46,12 @@ export async function runProbeUnits<R extends { key: string }>(options: ProbeRun
   mkdirSync(outDir, { recursive: true });
   const items = itemsFile(outDir, probe);
   const run = runFile(outDir, probe);
-  const settingsText = JSON.stringify(options.settings);
   const finished = new Map<string, R>();
-  if (existsSync(items) || existsSync(run)) {
-    if (!options.resume) throw new FrankenlensError('FileExists', `${outDir}: already holds a ${probe} run; resume it (--resume) or choose another output folder`, outDir);
-    const saved = existsSync(run) ? JSON.stringify((JSON.parse(readFileSync(run, 'utf8')) as { settings: unknown }).settings) : null;
-    if (saved !== null && saved !== settingsText) throw new FrankenlensError('PlanMismatch', `${run}: the saved run used other settings; resume with the same ones or choose another output folder`, run);
-    for (const record of readRecords<R>(items)) finished.set(record.key, record);
-  }
-  writeJsonAtomic(run, { probe, settings: options.settings });
+  const earlier = openResumableRun<R>({
+    outDir, recordsFile: items, runFile: run, kind: `a ${probe} run`, mismatch: 'the saved run used other settings',
+    settings: options.settings, record: { probe }, resume: options.resume,
+  });
+  for (const record of earlier) finished.set(record.key, record);
 
   const todo = units.filter((unit) => !finished.has(unit.key));
   const started = performance.now();
@@ -75,6 +72,39 @@ export async function runProbeUnits<R extends { key: string }>(options: ProbeRun
   }
   report(`${probe}: done`);
   return { records: units.map((unit) => finished.get(unit.key)!), resumed: units.length - todo.length };
+}
+
+export interface ResumableRunFiles {
+  outDir: string;
+  /** One finished record per line, appended as they finish. */
+  recordsFile: string;
+  /** The settings that define the results. */
+  runFile: string;
+  /** What the folder holds, for the refusal ("a swap run", "a variant sweep"). */
+  kind: string;
+  /** Why a resume is refused when the saved settings differ. */
+  mismatch: string;
+  settings: unknown;
+  /** Written to runFile before the settings. */
+  record?: Record<string, unknown>;
+  resume?: boolean;
+}
+
+/**
+ * Starts or continues a resumable run in its folder (probes and variant sweeps): a folder already
+ * holding a run is refused unless resuming, and a resume with other settings is refused; then the
+ * settings are saved and the records finished earlier returned.
+ */
+export function openResumableRun<R>(run: ResumableRunFiles): R[] {
+  let earlier: R[] = [];
+  if (existsSync(run.recordsFile) || existsSync(run.runFile)) {
+    if (!run.resume) throw new FrankenlensError('FileExists', `${run.outDir}: already holds ${run.kind}; resume it (--resume) or choose another output folder`, run.outDir);
+    const saved = existsSync(run.runFile) ? JSON.stringify((JSON.parse(readFileSync(run.runFile, 'utf8')) as { settings: unknown }).settings) : null;
+    if (saved !== null && saved !== JSON.stringify(run.settings)) throw new FrankenlensError('PlanMismatch', `${run.runFile}: ${run.mismatch}; resume with the same ones or choose another output folder`, run.runFile);
+    earlier = readRecords<R>(run.recordsFile);
+  }
+  writeJsonAtomic(run.runFile, { ...run.record, settings: run.settings });
+  return earlier;
 }
 
 /** The complete lines of a results file; a torn last line (no newline: the run stopped mid-write) is cut off. */

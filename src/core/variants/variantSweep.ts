@@ -17,7 +17,7 @@
  * another and each one's sessions are released before the next starts, so memory holds one model
  * at a time; within a model, items run in order with their conditions together.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchmarkItem } from '../bench/benchmarkItems';
 import { scoreResponses, type ScoreSummary, type ScoredResponse } from '../bench/scoreResponses';
@@ -29,7 +29,7 @@ import { ModelRuntime, type RuntimeOptions } from '../model/modelRuntime';
 import { openVariantRuntime } from '../model/variantRuntime';
 import { CONDITIONS, itemDescriber, type Condition, type Describer, type PromptStyle } from '../probes/conditions';
 import { writeJsonAtomic } from '../atomicWrite';
-import { readRecords } from '../probes/probeRun';
+import { openResumableRun } from '../probes/probeRun';
 import { throwIfCancelled, type CancelToken, type ProgressSink } from '../progress';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import { readImageFile } from '../vision/imageDecode';
@@ -139,16 +139,14 @@ export async function runVariantSweep(options: VariantSweepOptions): Promise<Var
   const summaryPath = join(outDir, 'variants.summary.json');
   const settings = { ...options.settings, conditions, describer: describer.name, itemsFile: options.itemsFile, items: items.map((item) => item.id), models };
   const finished = new Map<string, SweepAnswer>();
-  if (existsSync(answersPath) || existsSync(runPath)) {
-    if (!options.resume) throw new FrankenlensError('FileExists', `${outDir}: already holds a variant sweep; resume it (--resume) or choose another output folder`, outDir);
-    const saved = existsSync(runPath) ? JSON.stringify((JSON.parse(readFileSync(runPath, 'utf8')) as { settings: unknown }).settings) : null;
-    if (saved !== null && saved !== JSON.stringify(settings)) throw new FrankenlensError('PlanMismatch', `${runPath}: the saved sweep used other settings (models, plans, items, conditions, describer, prompt or token budget); resume with the same ones or choose another output folder`, runPath);
-    for (const answer of readRecords<SweepAnswer>(answersPath)) {
-      if (typeof answer.condition !== 'string') throw new FrankenlensError('InvalidResponses', `${answersPath}: answers without a condition, written by an earlier Frankenlens (real images only); start the sweep again in another folder`, answersPath);
-      finished.set(answer.key, answer);
-    }
+  const earlier = openResumableRun<SweepAnswer>({
+    outDir, recordsFile: answersPath, runFile: runPath, kind: 'a variant sweep',
+    mismatch: 'the saved sweep used other settings (models, plans, items, conditions, describer, prompt or token budget)', settings, resume: options.resume,
+  });
+  for (const answer of earlier) {
+    if (typeof answer.condition !== 'string') throw new FrankenlensError('InvalidResponses', `${answersPath}: answers without a condition, written by an earlier Frankenlens (real images only); start the sweep again in another folder`, answersPath);
+    finished.set(answer.key, answer);
   }
-  writeJsonAtomic(runPath, { settings });
 
   const needsDescription = (item: BenchmarkItem) => conditions.includes('black+description') && hasImages(item) && models.some((model) => !finished.has(answerKey(model.name, 'black+description', item.id)));
   const described = await describeOnce(describer, items.filter(needsDescription), options);
