@@ -87,6 +87,15 @@ export interface DecoderResult {
   hiddenStates?: Float32Array;
 }
 
+/**
+ * A whole-decoder, one-row result's residual stream entering `layer` (its hiddenStates tap) at the
+ * positions from `start` on: what a layer slice from `layer` takes as input.
+ */
+export function streamEntering(result: DecoderResult, layer: number, start: number, hiddenSize: number): Float32Array {
+  const length = result.cache.length;
+  return result.hiddenStates!.subarray((layer * length + start) * hiddenSize, (layer + 1) * length * hiddenSize);
+}
+
 /** Weights that need not all come from the runtime's checkpoint (a merge variant: see variantRuntime.ts). */
 export interface RuntimeWeights {
   weights: ModelWeights;

@@ -23,7 +23,7 @@ import type { BenchmarkItem } from '../bench/benchmarkItems';
 import { FrankenlensError } from '../errors';
 import { DEFAULT_BATCH_ROWS, generateGreedyRows, type FinishedRows, type GreedyRow } from '../model/batchedGenerate';
 import type { Generation } from '../model/generate';
-import type { DecoderResult } from '../model/modelRuntime';
+import { streamEntering, type DecoderResult } from '../model/modelRuntime';
 import type { CancelToken, ProgressSink } from '../progress';
 import { conditionMessages, type Condition, type Describer, type PromptStyle } from './conditions';
 import { answerText, greedySettings, modelRecord, preparePrompt, type ModelRole, type PreparedPrompt, type ProbeModel } from './probeModel';
@@ -109,7 +109,7 @@ export async function ablationGenerations(model: ProbeModel, prepared: PreparedP
   const ablatedPrefill = (layer: number, taps: { gates: Float32Array }): Promise<DecoderResult> => {
     const slice = { taps: { gates: true }, logits: 'last', fromLayer: layer } as const;
     if (reuse === 'none' || layer === 0 || !runtime.keepsSlice(slice)) return runtime.decode({ embeds, positions, cache: runtime.emptyCache(), taps }, { taps: { gates: true }, logits: 'last' });
-    const stream = clean.hiddenStates!.subarray(layer * embeds.length, (layer + 1) * embeds.length);
+    const stream = streamEntering(clean, layer, 0, runtime.config.decoder.hiddenSize);
     return runtime.decode({ embeds: stream, positions, cache: runtime.emptyCache(), taps, lowerLayers: clean.cache }, slice);
   };
 

@@ -26,7 +26,7 @@ import { FrankenlensError } from '../errors';
 import { DEFAULT_BATCH_ROWS, generateGreedyRows, type GreedyRow } from '../model/batchedGenerate';
 import { generateGreedy, type Generation } from '../model/generate';
 import type { DecoderResult, KvCache, TapInputs } from '../model/modelRuntime';
-import { kvOverrideFrom } from '../model/modelRuntime';
+import { kvOverrideFrom, streamEntering } from '../model/modelRuntime';
 import { promptFrom, type EmbeddedPrompt } from '../model/promptEmbedding';
 import type { CancelToken, ProgressSink } from '../progress';
 import { readImageFile } from '../vision/imageDecode';
@@ -177,12 +177,6 @@ interface SwapDecodingJob {
 }
 
 type SwapOverride = NonNullable<TapInputs['kvOverride']>;
-
-/** A whole-prompt prefill's residual stream entering `layer` (its hiddenStates tap) at the positions from `start` on. */
-function streamEntering(prefill: DecoderResult, layer: number, start: number, hiddenSize: number): Float32Array {
-  const length = prefill.cache.length;
-  return prefill.hiddenStates!.subarray((layer * length + start) * hiddenSize, (layer + 1) * length * hiddenSize);
-}
 
 /** Compat's key bias at each decode step: the paper code's duplicated visual K/V from the second token on. */
 function compatStepTaps(target: PreparedPrompt, selected: readonly boolean[]): (cacheLength: number) => { keyBias: Float32Array } {
