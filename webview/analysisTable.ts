@@ -5,6 +5,7 @@
  */
 import { tableCsv } from '../src/core/report/csv';
 import { element } from './dom';
+import { exportToolbar } from './exportToolbar';
 import type { AnalysisTable, ExportChartMessage, PanelStrings } from './protocol';
 
 type Grid = { columns: string[]; rows: string[][] };
@@ -12,20 +13,11 @@ type Grid = { columns: string[]; rows: string[][] };
 const NUMBER = /^-?\d+(\.\d+)?$/;
 
 function exportButtons(strings: PanelStrings, id: string, grid: () => Grid, onExport: (message: ExportChartMessage) => void): HTMLElement {
-  const toolbar = element('div', 'chart-export');
-  toolbar.setAttribute('role', 'toolbar');
-  for (const format of ['csv', 'data'] as const) {
-    const button = element('button', 'chart-export-button', strings.exportFormats[format]);
-    button.type = 'button';
-    button.dataset.format = format;
-    button.addEventListener('click', () => {
-      const { columns, rows } = grid();
-      const content = format === 'csv' ? tableCsv({ columns, rows }) : JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((column, i) => [column, row[i]]))), null, 2);
-      onExport({ type: 'exportChart', chartId: id, format, content });
-    });
-    toolbar.append(button);
-  }
-  return toolbar;
+  return exportToolbar(['csv', 'data'], strings.exportFormats, (format) => {
+    const { columns, rows } = grid();
+    const content = format === 'csv' ? tableCsv({ columns, rows }) : JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((column, i) => [column, row[i]]))), null, 2);
+    onExport({ type: 'exportChart', chartId: id, format, content });
+  });
 }
 
 function renderGrid(caption: string, grid: Grid, firstCell?: (value: string) => Node): HTMLTableElement {

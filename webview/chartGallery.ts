@@ -10,6 +10,7 @@ import type { Config, TopLevelSpec } from 'vega-lite';
 import { LAYER_BRUSH, type DiffChart } from '../src/core/report/diffSpecs';
 import { element } from './dom';
 import { declaresParam, layerRangeFromBrush, type LayerRange } from './layerBrush';
+import { exportToolbar } from './exportToolbar';
 import type { ChartExportFormat, ExportChartMessage } from './protocol';
 
 /** Brushing fires on every mouse move; the host hears about a range once the hand rests. */
@@ -63,19 +64,11 @@ export class ChartGallery {
     this.slots = charts.map((chart) => {
       const target = element('div', 'chart');
       const caption = element('figcaption', null, chart.description);
-      const toolbar = element('div', 'chart-export');
-      toolbar.setAttribute('role', 'toolbar');
+      const toolbar = exportToolbar(EXPORT_ORDER, options.exportFormats, (format) => void this.export(slot, format));
       const figure = element('figure', null, toolbar, target, caption);
       figure.id = `chart-${chart.id}`;
       container.append(figure);
       const slot: ChartSlot = { chart, figure, caption, toolbar, target };
-      for (const format of EXPORT_ORDER) {
-        const button = element('button', 'chart-export-button', options.exportFormats[format]);
-        button.type = 'button';
-        button.dataset.format = format;
-        button.addEventListener('click', () => void this.export(slot, format));
-        toolbar.append(button);
-      }
       this.label(slot);
       return slot;
     });
