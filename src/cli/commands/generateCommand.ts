@@ -78,7 +78,7 @@ export async function generateCommand(argv: string[], cancel: CancelToken): Prom
       text,
       stoppedBy: generation.stoppedBy,
       settings: { ...generation.settings, source: generationSettings.source, notApplied: generationSettings.notApplied },
-      executionProvider: await runtime.provider({ taps: {}, logits: 'last' }),
+      executionProvider: await runtime.provider(),
       prefillSeconds: generation.prefillSeconds,
       decodeSeconds: generation.decodeSeconds,
       decodeTokensPerSecond: decodeSteps > 0 ? decodeSteps / generation.decodeSeconds : null,

@@ -16,12 +16,12 @@
  * long after the others (an ablated early or last layer often runs to the token limit) the cost of
  * the finished ones.
  */
-import * as ort from 'onnxruntime-node';
 import { FrankenlensError } from '../errors';
 import type { CancelToken } from '../progress';
 import { throwIfCancelled } from '../progress';
-import { chooseGreedy, stepGraph, type Generation, type GreedySettings } from './generate';
-import type { DecoderResult, KvCache, ModelRuntime, TapInputs } from './modelRuntime';
+import { chooseGreedy, type Generation, type GreedySettings } from './generate';
+import { keepRows, stackRows, type KvCache } from './kvCache';
+import type { DecoderResult, ModelRuntime, TapInputs } from './modelRuntime';
 import type { EmbeddedPrompt } from './promptEmbedding';
 import { decodePositionIds } from './ropeIndex';
 import type { DecoderTaps } from './taps';
@@ -30,8 +30,8 @@ import type { DecoderTaps } from './taps';
  * Rows per batch when a probe is not told. On CPU a decoder step reads every weight once whatever
  * the rows, so the time per row falls with more rows: on the bench's 8-layer model (`npm run bench
  * -- probes`, one thread) 8 rows take a row ~4× less time than one, 16 ~5×, 32 ~6×. Each row holds
- * its own cache (a 7B Qwen2.5-VL: ~115 KB per token as float32, so 16 rows of 2,560 tokens ≈ 4.7 GB,
- * twice that while a step concatenates), so the last 1.3× of 32 rows is not worth its memory.
+ * its own cache (a 7B Qwen2.5-VL: ~115 KB per token as float32, so 16 rows of 2,560 tokens ≈ 4.7 GB),
+ * so the last 1.3× of 32 rows is not worth its memory.
  */
 export const DEFAULT_BATCH_ROWS = 16;
 
@@ -48,7 +48,7 @@ export type RowTaps = Pick<TapInputs, 'gates' | 'keyBias'>;
 export type FinishedRows = 'compact' | 'mask';
 
 export interface GreedyRowsOptions {
-  /** Decoder taps the steps run with; a tap no row gives an input for is left out (stepGraph). */
+  /** Decoder outputs to collect at every step (default none). */
   taps?: DecoderTaps;
   finishedRows?: FinishedRows;
   cancel?: CancelToken;
@@ -67,12 +67,13 @@ export async function generateGreedyRows(runtime: ModelRuntime, promptIds: reado
   const { layers } = runtime.config.decoder;
   const promptLength = promptIds.length;
   for (const [index, { prefilled }] of rows.entries()) {
-    if (prefilled.cache.length !== promptLength || prefilled.cache.keys[0]!.dims[0] !== 1) {
-      throw new FrankenlensError('InvalidArgument', `batched decoding: row ${index}'s prefill must be one row over the ${promptLength}-token prompt, got ${prefilled.cache.keys[0]!.dims[0]} row(s) of ${prefilled.cache.length}`);
+    if (prefilled.cache.length !== promptLength || prefilled.cache.rows !== 1) {
+      throw new FrankenlensError('InvalidArgument', `batched decoding: row ${index}'s prefill must be one row over the ${promptLength}-token prompt, got ${prefilled.cache.rows} row(s) of ${prefilled.cache.length}`);
     }
   }
   const finishedRows = options.finishedRows ?? 'compact';
   const vocab = runtime.config.decoder.vocabSize;
+  const reserve = promptLength + settings.maxNewTokens;
   const started = performance.now();
   const states: RowState[] = rows.map((_, row) => ({ row, tokens: [], seen: new Set(promptIds), decodeSeconds: 0, stoppedBy: settings.maxNewTokens > 0 ? undefined : 'max-new-tokens' }));
   if (states.every((state) => state.stoppedBy)) return states.map((state) => generation(state, settings));
@@ -94,17 +95,17 @@ export async function generateGreedyRows(runtime: ModelRuntime, promptIds: reado
     if (batch.every((state) => state.stoppedBy)) break;
     if (finishedRows === 'compact' && batch.some((state) => state.stoppedBy)) {
       const kept = batch.flatMap((state, slot) => (state.stoppedBy ? [] : [slot]));
-      if (cache) cache = keepRows(cache, kept);
+      if (cache) cache = keepRows(cache, kept, reserve);
       batch = kept.map((slot) => batch[slot]!);
     }
-    const past = cache ?? stackRows(batch.map((state) => rows[state.row]!.prefilled.cache));
+    const past = cache ?? stackRows(batch.map((state) => rows[state.row]!.prefilled.cache), reserve);
     throwIfCancelled(options.cancel);
     const count = batch.length;
     const rowTaps = stackTaps(batch.map((state) => rows[state.row]!.stepTaps?.(past.length)), layers, past.length + 1);
     // Text positions after the prompt: the same in all three M-RoPE rows and in every batch row.
     const positions = new BigInt64Array(3 * count).fill(BigInt(decodePositionIds(past.length, 1, prompt.ropeDelta)[0]!));
     const embeds = await runtime.embed(batch.map((state) => state.tokens.at(-1)!));
-    const result = await runtime.decode({ rows: count, embeds, positions, cache: past, taps: rowTaps }, stepGraph(options.taps ?? {}, rowTaps));
+    const result = await runtime.decode({ rows: count, embeds, positions, cache: past, taps: rowTaps, reserve }, { taps: options.taps ?? {}, logits: 'last' });
     cache = result.cache;
     logits = batch.map((_, slot) => result.logits.subarray(slot * vocab, (slot + 1) * vocab));
   }
@@ -135,33 +136,4 @@ function stackTaps(rowTaps: readonly (RowTaps | undefined)[], layers: number, to
     stacked.keyBias = keyBias;
   }
   return stacked;
-}
-
-/** One cache whose batch rows are the given one-row caches, in order. */
-export function stackRows(caches: readonly KvCache[]): KvCache {
-  const stack = (tensors: ort.Tensor[]) => {
-    const [, heads, total, headDim] = tensors[0]!.dims as number[];
-    const data = new Float32Array(tensors.length * heads! * total! * headDim!);
-    tensors.forEach((tensor, row) => data.set(tensor.data as Float32Array, row * heads! * total! * headDim!));
-    return new ort.Tensor('float32', data, [tensors.length, heads!, total!, headDim!]);
-  };
-  const layers = caches[0]!.keys.length;
-  return {
-    length: caches[0]!.length,
-    keys: Array.from({ length: layers }, (_, layer) => stack(caches.map((cache) => cache.keys[layer]!))),
-    values: Array.from({ length: layers }, (_, layer) => stack(caches.map((cache) => cache.values[layer]!))),
-  };
-}
-
-/** The cache of the given batch rows only, in that order (a copy). */
-export function keepRows(cache: KvCache, rows: readonly number[]): KvCache {
-  const keep = (tensor: ort.Tensor) => {
-    const [, heads, total, headDim] = tensor.dims as number[];
-    const size = heads! * total! * headDim!;
-    const data = tensor.data as Float32Array;
-    const out = new Float32Array(rows.length * size);
-    rows.forEach((row, slot) => out.set(data.subarray(row * size, (row + 1) * size), slot * size));
-    return new ort.Tensor('float32', out, [rows.length, heads!, total!, headDim!]);
-  };
-  return { length: cache.length, keys: cache.keys.map(keep), values: cache.values.map(keep) };
 }

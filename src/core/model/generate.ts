@@ -8,7 +8,6 @@ import { throwIfCancelled } from '../progress';
 import { decodePositionIds } from './ropeIndex';
 import type { DecoderResult, ModelRuntime, TapInputs } from './modelRuntime';
 import type { EmbeddedPrompt } from './promptEmbedding';
-import type { DecoderGraphOptions } from './decoderGraph';
 import type { DecoderTaps } from './taps';
 
 export interface GreedySettings {
@@ -27,7 +26,7 @@ export interface GenerationStep {
 
 export interface GenerateOptions {
   cancel?: CancelToken;
-  /** Decoder taps to run with (default none; see stepGraph for the steps without a tap input), and their inputs for the prefill step. */
+  /** Decoder outputs to collect at every step (default none), and the tap inputs of the prefill step. */
   taps?: DecoderTaps;
   prefillTaps?: TapInputs;
   /** Tap inputs of a decode step, given the cache length before it. */
@@ -53,7 +52,9 @@ export async function generateGreedy(runtime: ModelRuntime, promptIds: readonly 
   const tokens: number[] = [];
   const started = performance.now();
   throwIfCancelled(options.cancel);
-  let result = options.prefilled ?? (await runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache(), taps: options.prefillTaps }, stepGraph(taps, options.prefillTaps)));
+  // Room for the whole answer, so every step appends to the cache in place.
+  const reserve = promptIds.length + settings.maxNewTokens;
+  let result = options.prefilled ?? (await runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache(), taps: options.prefillTaps, reserve }, { taps, logits: 'last' }));
   const prefillSeconds = (performance.now() - started) / 1000;
   let stoppedBy: Generation['stoppedBy'] = 'max-new-tokens';
   while (tokens.length < settings.maxNewTokens) {
@@ -69,8 +70,7 @@ export async function generateGreedy(runtime: ModelRuntime, promptIds: readonly 
     throwIfCancelled(options.cancel);
     const cacheLength = result.cache.length;
     const positions = BigInt64Array.from(decodePositionIds(cacheLength, 1, prompt.ropeDelta), BigInt);
-    const stepTaps = options.stepTaps?.(cacheLength);
-    result = await runtime.decode({ embeds: await runtime.embed([token]), positions, cache: result.cache, taps: stepTaps }, stepGraph(taps, stepTaps));
+    result = await runtime.decode({ embeds: await runtime.embed([token]), positions, cache: result.cache, taps: options.stepTaps?.(cacheLength), reserve }, { taps, logits: 'last' });
   }
   return {
     tokens,
@@ -78,20 +78,6 @@ export async function generateGreedy(runtime: ModelRuntime, promptIds: readonly 
     settings: { ...settings, decoding: 'greedy', kvCache: true },
     prefillSeconds,
     decodeSeconds: (performance.now() - started) / 1000 - prefillSeconds,
-  };
-}
-
-/**
- * The graph one step runs: the requested taps less the input-only ones (gates, K/V override, key
- * bias) the step gives no input for. An absent input is neutral, so the logits are the same, and
- * e.g. the decode steps after a K/V override in the prefill run without the override tap: the
- * swapped K/V already live in the cache.
- */
-export function stepGraph(taps: DecoderTaps, inputs: TapInputs | undefined): DecoderGraphOptions {
-  const given = inputs ?? {};
-  return {
-    taps: { ...taps, gates: taps.gates && given.gates !== undefined, kvOverride: taps.kvOverride && given.kvOverride !== undefined, keyBias: taps.keyBias && given.keyBias !== undefined },
-    logits: 'last',
   };
 }
 

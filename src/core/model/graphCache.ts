@@ -22,7 +22,7 @@ import { FrankenlensError } from '../errors';
 import { GraphBuilder } from './onnxGraph';
 
 /** Bump when a graph builder changes what it writes. */
-const BUILDER_VERSION = 4;
+const BUILDER_VERSION = 5;
 
 /** `selection`: which tensors come from which of `checkpoints`, when they are not all from one. */
 export function checkpointKey(checkpoints: readonly Checkpoint[], selection?: unknown): string {

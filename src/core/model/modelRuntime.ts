@@ -1,48 +1,44 @@
 /**
- * A runnable checkpoint: its config, weights and graph cache, with onnxruntime sessions started on
- * first use and released on demand. A decoder call runs one prompt, or several rows of the same
- * length decoded together (a batch without padding: see batchedGenerate.ts); each graph variant
- * (tap set, logits mode, first layer) has its own session so a plain run never pays for a tap.
+ * A runnable checkpoint, one session per decoder layer chained in JS: a weight-free prelude (rotary
+ * tables and mask, once per step), the layers (every analysis tap compiled in, neutral unless a step
+ * gives it), and a head (final norm and LM head, logits only for the positions asked for). Each
+ * weight is held once per loaded model, as float32 (decoderWeightBytes); token embeddings are read
+ * from the weight files; the vision tower is loaded only while images are encoded.
  *
- * Each session holds its own float32 copy of its weights, so layer slices (graphs from layer L, one
- * per L) could hold up to N/2 models' worth of weights: they share a byte budget (sliceSessionBytes).
+ * Sessions are shared by graph file (sessions.ts), and a layer's graph file depends only on the
+ * checkpoint it comes from, so a Frankenstein variant (variantRuntime.ts) is a choice of each
+ * layer's session from IN or RL and costs no memory beyond the two models. A layer slice is a step
+ * that starts the chain at layer L; ablation is a gate. The K/V cache is held here (kvCache.ts):
+ * each layer writes only its new positions, straight into the cache.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { openCheckpoint, type Checkpoint } from '../checkpoint/checkpoint';
 import { FrankenlensError } from '../errors';
-import { buildDecoderGraph, buildEmbeddingGraph, decoderInputName, decoderWeightBytes, pastKeyName, pastValueName, presentKeyName, presentValueName, type DecoderGraphOptions } from './decoderGraph';
+import { buildHeadGraph, buildLayerGraph, buildPreludeGraph, DECODER_NAMES as N } from './decoderGraph';
 import { cachedGraph, checkpointKey } from './graphCache';
+import { appendTarget, emptyKvCache, kvAt, pastView, positionsView, type KvCache } from './kvCache';
 import { readModelConfig, type DecoderConfig, type ModelConfig } from './modelConfig';
 import { ModelWeights } from './modelWeights';
-import { startSession, type SessionSettings, type StartedSession } from './sessions';
-import { TAP_NAMES, tapsKey } from './taps';
+import type { GraphBuilder } from './onnxGraph';
+import { acquireSession, releaseSession, type SessionSettings, type StartedSession } from './sessions';
+import { TAP_NAMES, type DecoderTaps } from './taps';
+import { TokenEmbedding } from './tokenEmbedding';
 import { buildVisionGraph } from './visionGraph';
 import type { VisionInputs } from './visionInputs';
+
+export type { KvCache } from './kvCache';
 
 export interface RuntimeOptions extends SessionSettings {
   /** Graph cache root; default ~/.cache/frankenlens/graphs (see graphCache.ts for the layout). */
   cacheDir?: string;
-  /**
-   * Float32 weight bytes (decoderWeightBytes) that layer-slice sessions (fromLayer > 0) keep loaded
-   * together, first come first kept. A slice that does not fit stays loaded only until the next
-   * slice starts. Default: the whole decoder's weight bytes, so slices at most double the weight
-   * memory of one full graph (plus the one slice that did not fit), and at least 1 GiB, so a small
-   * model keeps every slice instead of restarting sessions. 0 keeps no slice.
-   */
-  sliceSessionBytes?: number;
+  /** Keep the vision tower loaded between calls (default: released after each encoding). */
+  keepVisionLoaded?: boolean;
 }
 
 export function defaultGraphCacheDir(): string {
   return join(homedir(), '.cache', 'frankenlens', 'graphs');
-}
-
-/** Per-layer keys and values of the positions seen so far, as the decoder's present.* returned them. */
-export interface KvCache {
-  length: number;
-  keys: ort.Tensor[];
-  values: ort.Tensor[];
 }
 
 export interface TapInputs {
@@ -52,7 +48,7 @@ export interface TapInputs {
   gates?: Float32Array;
   /**
    * Replacement K/V at absolute `positions`, which must be among this step's new positions:
-   * `keys`/`values` are [layers, 1, kv_heads, positions.length, head_dim]. Default: none. One row only.
+   * `keys`/`values` are [layers, positions.length, kv_heads, head_dim]. Default: none. One row only.
    */
   kvOverride?: { positions: readonly number[]; keys: Float32Array; values: Float32Array; layers: readonly boolean[] };
   /** [layers · rows · total] added to each layer's attention scores at every key position. Default: all 0. */
@@ -62,34 +58,45 @@ export interface TapInputs {
 export interface DecoderStep {
   /** Rows decoded together (default 1): every row has the same past and new lengths, nothing is padded. */
   rows?: number;
-  /** [rows · sequence · hidden] embeddings of the new positions; for a layer slice, the residual stream entering its first layer. */
+  /** [rows · sequence · hidden] embeddings of the new positions; from layer L > 0, the residual stream entering L. */
   embeds: Float32Array;
   /** [3 · rows · sequence] M-RoPE positions (t rows, h rows, w rows). */
   positions: BigInt64Array;
-  /** The past positions' K/V, batch dimension = rows (a layer slice reads only its own layers'). */
+  /** The past positions' K/V, rows = rows (a step from layer L reads only layers ≥ L). */
   cache: KvCache;
   taps?: TapInputs;
   /**
-   * For a layer slice (fromLayer > 0): a cache over every past and new position (e.g. a clean
-   * run's, when the layers below the slice cannot see what differs) whose layers below fromLayer
-   * the result's cache takes as they are.
+   * From layer L > 0: a cache over every past and new position (e.g. a clean run's, when the layers
+   * below L cannot see what differs) whose layers below L the result's cache takes as they are.
    */
   lowerLayers?: KvCache;
+  /** Positions the result's cache should have room for (e.g. prompt + answer cap), so later steps append in place. */
+  reserve?: number;
+}
+
+/** What one step runs and collects. */
+export interface StepOptions {
+  /** Outputs to collect (the tap inputs are in DecoderStep.taps). */
+  taps: DecoderTaps;
+  /** 'last': logits of the last position only (decoding); 'all': every position. */
+  logits: 'last' | 'all';
+  /** First layer the step runs (default 0: the whole decoder from the embeddings). */
+  fromLayer?: number;
 }
 
 export interface DecoderResult {
   /** [rows, 1 or sequence, vocab] */
   logits: Float32Array;
   cache: KvCache;
-  /** [layers − fromLayer, sequence] when the attentionMass tap is on. */
+  /** [layers − fromLayer, rows, sequence] when the attentionMass tap is on. */
   attentionMass?: Float32Array;
-  /** [layers − fromLayer + 1, sequence, hidden] when the hiddenStates tap is on (the first: the graph's input). */
+  /** [layers − fromLayer + 1, rows, sequence, hidden] when the hiddenStates tap is on (the first: the step's input). */
   hiddenStates?: Float32Array;
 }
 
 /**
  * A whole-decoder, one-row result's residual stream entering `layer` (its hiddenStates tap) at the
- * positions from `start` on: what a layer slice from `layer` takes as input.
+ * positions from `start` on: what a step from `layer` takes as input.
  */
 export function streamEntering(result: DecoderResult, layer: number, start: number, hiddenSize: number): Float32Array {
   const length = result.cache.length;
@@ -99,18 +106,28 @@ export function streamEntering(result: DecoderResult, layer: number, start: numb
 /** Weights that need not all come from the runtime's checkpoint (a merge variant: see variantRuntime.ts). */
 export interface RuntimeWeights {
   weights: ModelWeights;
-  /** The graph cache key: must change whenever any tensor's bytes or source can. */
-  cacheKey: string;
+  /** Every checkpoint the weights point into: a graph's cache folder is that of the checkpoints its tensors come from. */
+  sources: readonly Checkpoint[];
+}
+
+/** The graphs a runtime runs. */
+export type GraphSpec = 'prelude' | 'head' | 'vision' | { layer: number };
+
+export function graphName(graph: GraphSpec): string {
+  return typeof graph === 'string' ? graph : `layer-${graph.layer}`;
 }
 
 export class ModelRuntime {
   readonly config: ModelConfig;
   readonly weights: ModelWeights;
-  private readonly key: string;
-  private readonly sessions = new Map<string, Promise<StartedSession>>();
-  /** Slice sessions kept within the budget (name → weight bytes), and the one that did not fit. */
-  private readonly keptSlices = new Map<string, number>();
-  private passingSlice: string | undefined;
+  private readonly sources: readonly Checkpoint[];
+  private readonly owners = new Map<string, number>();
+  private readonly graphPaths = new Map<string, string>();
+  /** Graph files this runtime holds a shared session of (one use each). */
+  private readonly held = new Map<string, Promise<StartedSession>>();
+  private embedding: TokenEmbedding | undefined;
+  /** Encodings in flight: the vision tower is released when the last one ends. */
+  private encodings = 0;
 
   /**
    * @param checkpoint gives config.json (and, to callers, the tokenizer and processor files).
@@ -119,215 +136,271 @@ export class ModelRuntime {
   constructor(
     readonly checkpoint: Checkpoint,
     private readonly options: RuntimeOptions = {},
-    source: RuntimeWeights = { weights: ModelWeights.of(checkpoint), cacheKey: checkpointKey([checkpoint]) },
+    source: RuntimeWeights = { weights: ModelWeights.of(checkpoint), sources: [checkpoint] },
   ) {
     this.config = readModelConfig(checkpoint);
     this.weights = source.weights;
-    this.key = source.cacheKey;
+    this.sources = source.sources;
+    source.sources.forEach((owner, index) => owner.files.forEach((file) => this.owners.set(file.path, index)));
   }
 
   static open(dir: string, options: RuntimeOptions = {}): ModelRuntime {
     return new ModelRuntime(openCheckpoint(dir), options);
   }
 
-  /** Path of a graph file (building it if not cached), for inspection or tests. */
+  /**
+   * Path of a graph file (building it if not cached). A graph's folder is keyed by the checkpoints
+   * its tensors come from and the config it is built with, so the same layer of the same checkpoint
+   * is the same file for every runtime that runs it.
+   */
   graphPath(graph: GraphSpec): string {
+    const name = graphName(graph);
+    const known = this.graphPaths.get(name);
+    if (known) return known;
     const { decoder, vision } = this.config;
-    const cacheRoot = this.options.cacheDir ?? defaultGraphCacheDir();
-    return cachedGraph(cacheRoot, this.key, graphName(graph), this.weights.files(), (builder) => {
-      if (graph === 'embedding') buildEmbeddingGraph(builder, decoder, this.weights);
-      else if (graph === 'vision') {
-        if (!vision) throw new FrankenlensError('InvalidArgument', `${this.checkpoint.path}: a ${this.config.modelType} model has no vision tower`, this.checkpoint.path);
-        buildVisionGraph(builder, vision, this.weights);
-      } else buildDecoderGraph(builder, decoder, this.weights, graph);
-    }).path;
+    let build: (builder: GraphBuilder) => void;
+    let tensors: string[];
+    let shape: unknown = decoder;
+    if (graph === 'prelude') {
+      tensors = [];
+      build = (builder) => buildPreludeGraph(builder, decoder);
+    } else if (graph === 'head') {
+      tensors = ['model.norm.weight', decoder.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight'];
+      build = (builder) => buildHeadGraph(builder, decoder, this.weights);
+    } else if (graph === 'vision') {
+      if (!vision) throw new FrankenlensError('InvalidArgument', `${this.checkpoint.path}: a ${this.config.modelType} model has no vision tower`, this.checkpoint.path);
+      tensors = this.weights.names().filter((tensor) => tensor.startsWith('visual.'));
+      shape = vision;
+      build = (builder) => buildVisionGraph(builder, vision, this.weights);
+    } else {
+      if (!(Number.isInteger(graph.layer) && graph.layer >= 0 && graph.layer < decoder.layers)) throw new FrankenlensError('InvalidArgument', `decoder layer ${graph.layer} is outside the decoder's layers 0..${decoder.layers - 1}`);
+      tensors = this.weights.names().filter((tensor) => tensor.startsWith(`model.layers.${graph.layer}.`));
+      build = (builder) => buildLayerGraph(builder, decoder, this.weights, graph.layer);
+    }
+    const owners = [...new Set(tensors.map((tensor) => this.ownerOf(tensor)))].sort((a, b) => a - b);
+    if (owners.length === 0) owners.push(this.ownerOf(undefined));
+    const selection = owners.length > 1 ? tensors.map((tensor) => [tensor, this.ownerOf(tensor)]) : undefined;
+    const checkpoints = owners.map((owner) => this.sources[owner]!);
+    const key = checkpointKey(checkpoints, { shape, selection });
+    const files = checkpoints.flatMap((checkpoint) => checkpoint.files.map((file) => file.path));
+    const path = cachedGraph(this.options.cacheDir ?? defaultGraphCacheDir(), key, name, files, build).path;
+    this.graphPaths.set(name, path);
+    return path;
   }
 
-  /** The provider a graph's session runs on (starting it if needed). */
-  async provider(graph: GraphSpec): Promise<'cpu' | 'cuda'> {
-    return (await this.session(graph)).provider;
+  /** Index in `sources` of the checkpoint a tensor's bytes come from (the runtime's own checkpoint for none). */
+  private ownerOf(tensor: string | undefined): number {
+    if (tensor === undefined) return Math.max(0, this.sources.indexOf(this.checkpoint));
+    const file = this.weights.location(tensor).file;
+    const owner = this.owners.get(file);
+    if (owner === undefined) throw new FrankenlensError('InvalidArgument', `${file}: tensor "${tensor}" lies in no checkpoint of this model`, file, tensor);
+    return owner;
   }
 
   private session(graph: GraphSpec): Promise<StartedSession> {
-    const name = graphName(graph);
-    let started = this.sessions.get(name);
+    const path = this.graphPath(graph);
+    let started = this.held.get(path);
     if (!started) {
-      const fromLayer = typeof graph === 'string' ? 0 : graph.fromLayer ?? 0;
-      const path = this.graphPath(graph);
-      started = fromLayer > 0 ? this.admitSlice(name, fromLayer).then(() => startSession(path, this.options)) : startSession(path, this.options);
-      this.sessions.set(name, started);
-      started.catch(() => {
-        this.sessions.delete(name);
-        this.keptSlices.delete(name);
-      });
+      started = acquireSession(path, this.options);
+      this.held.set(path, started);
+      started.catch(() => this.held.delete(path));
     }
     return started;
   }
 
-  /** Makes room for a new slice session: releases the slice that did not fit, and keeps this one if the budget allows. */
-  private async admitSlice(name: string, fromLayer: number): Promise<void> {
-    const passing = this.passingSlice;
-    this.passingSlice = undefined;
-    if (passing !== undefined) await this.unloadNamed(passing);
-    if (this.sliceFits(fromLayer)) this.keptSlices.set(name, decoderWeightBytes(this.config.decoder, fromLayer));
-    else this.passingSlice = name;
+  /** Starts every decoder session now (prelude, layers, head) instead of on first use. */
+  async load(): Promise<void> {
+    const { layers } = this.config.decoder;
+    await Promise.all([this.session('prelude'), ...Array.from({ length: layers }, (_, layer) => this.session({ layer })), this.session('head')]);
   }
 
-  private sliceFits(fromLayer: number): boolean {
-    const budget = this.options.sliceSessionBytes ?? Math.max(decoderWeightBytes(this.config.decoder), 2 ** 30);
-    const kept = [...this.keptSlices.values()].reduce((total, size) => total + size, 0);
-    return kept + decoderWeightBytes(this.config.decoder, fromLayer) <= budget;
-  }
-
-  /**
-   * Whether a layer slice's session is kept, or would be if it started now. A caller that can do
-   * without the slice (run the whole decoder instead) uses it only then, so that it does not start
-   * and release the same sessions item after item.
-   */
-  keepsSlice(graph: DecoderGraphOptions): boolean {
-    return this.keptSlices.has(graphName(graph)) || (!this.sessions.has(graphName(graph)) && this.sliceFits(graph.fromLayer ?? 0));
+  /** The provider the decoder runs on (starting its head session if needed). */
+  async provider(): Promise<'cpu' | 'cuda'> {
+    return (await this.session('head')).provider;
   }
 
   async embed(ids: readonly number[]): Promise<Float32Array> {
-    const { session } = await this.session('embedding');
-    const out = await session.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]) });
-    return out.inputs_embeds!.data as Float32Array;
+    this.embedding ??= new TokenEmbedding(this.weights.get('model.embed_tokens.weight', [this.config.decoder.vocabSize, this.config.decoder.hiddenSize]));
+    return this.embedding.rows(ids);
   }
 
   async encodeImages(inputs: VisionInputs): Promise<Float32Array> {
-    const { session } = await this.session('vision');
-    const patches = inputs.rotaryPositionIds.length / 2;
-    const out = await session.run({
-      pixel_values: new ort.Tensor('float32', inputs.pixelValues, [patches, inputs.pixelValues.length / patches]),
-      rotary_position_ids: new ort.Tensor('int64', inputs.rotaryPositionIds, [patches, 2]),
-      window_index: new ort.Tensor('int64', inputs.windowIndex, [inputs.windowIndex.length]),
-      inverse_window_index: new ort.Tensor('int64', inputs.inverseWindowIndex, [inputs.inverseWindowIndex.length]),
-      window_segments: new ort.Tensor('int64', inputs.windowSegments, [patches]),
-      full_attention_segments: new ort.Tensor('int64', inputs.fullAttentionSegments, [patches]),
-    });
-    return out.image_embeds!.data as Float32Array;
+    this.encodings++;
+    try {
+      const { session } = await this.session('vision');
+      const patches = inputs.rotaryPositionIds.length / 2;
+      const out = await session.run({
+        pixel_values: new ort.Tensor('float32', inputs.pixelValues, [patches, inputs.pixelValues.length / patches]),
+        rotary_position_ids: new ort.Tensor('int64', inputs.rotaryPositionIds, [patches, 2]),
+        window_index: new ort.Tensor('int64', inputs.windowIndex, [inputs.windowIndex.length]),
+        inverse_window_index: new ort.Tensor('int64', inputs.inverseWindowIndex, [inputs.inverseWindowIndex.length]),
+        window_segments: new ort.Tensor('int64', inputs.windowSegments, [patches]),
+        full_attention_segments: new ort.Tensor('int64', inputs.fullAttentionSegments, [patches]),
+      });
+      return out.image_embeds!.data as Float32Array;
+    } finally {
+      if (--this.encodings === 0 && !this.options.keepVisionLoaded) await this.release(this.graphPath('vision'));
+    }
   }
 
-  emptyCache(): KvCache {
+  emptyCache(rows = 1): KvCache {
     const { layers, kvHeads, headDim } = this.config.decoder;
-    const empty = () => new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim]);
-    return { length: 0, keys: Array.from({ length: layers }, empty), values: Array.from({ length: layers }, empty) };
+    return emptyKvCache(layers, rows, kvHeads, headDim);
   }
 
-  async decode(step: DecoderStep, graph: DecoderGraphOptions): Promise<DecoderResult> {
+  async decode(step: DecoderStep, options: StepOptions): Promise<DecoderResult> {
     const { hiddenSize, layers, kvHeads, headDim } = this.config.decoder;
     const rows = step.rows ?? 1;
     const sequence = step.embeds.length / (rows * hiddenSize);
-    if (!Number.isInteger(sequence) || step.positions.length !== 3 * rows * sequence) {
+    if (!Number.isInteger(sequence) || sequence < 1 || step.positions.length !== 3 * rows * sequence) {
       throw new FrankenlensError('InvalidArgument', `decoder step: ${step.embeds.length} embedding values and ${step.positions.length} position ids do not describe ${rows} row(s) of one sequence of hidden size ${hiddenSize}`);
     }
-    const total = step.cache.length + sequence;
-    const fromLayer = graph.fromLayer ?? 0;
-    const cacheRows = step.cache.keys[fromLayer]!.dims[0];
-    if (cacheRows !== rows) throw new FrankenlensError('InvalidArgument', `decoder step of ${rows} row(s): the cache holds ${cacheRows}`);
-    if (rows > 1 && step.taps?.kvOverride) throw new FrankenlensError('InvalidArgument', `decoder step of ${rows} rows: a K/V override applies to one row only`);
+    const past = step.cache.length;
+    const total = past + sequence;
+    const fromLayer = options.fromLayer ?? 0;
+    if (!(Number.isInteger(fromLayer) && fromLayer >= 0 && fromLayer < layers)) throw new FrankenlensError('InvalidArgument', `decoder step: first layer ${fromLayer} is outside the decoder's layers 0..${layers - 1}`);
+    if (step.cache.rows !== rows) throw new FrankenlensError('InvalidArgument', `decoder step of ${rows} row(s): the cache holds ${step.cache.rows}`);
+    const taps = step.taps ?? {};
+    if (rows > 1 && taps.kvOverride) throw new FrankenlensError('InvalidArgument', `decoder step of ${rows} rows: a K/V override applies to one row only`);
     const lowerLayers = step.lowerLayers;
-    if (fromLayer > 0 && lowerLayers?.length !== total) {
+    if (fromLayer > 0 && (lowerLayers?.length !== total || lowerLayers.rows !== rows)) {
       throw new FrankenlensError('InvalidArgument', `decoder step from layer ${fromLayer}: the K/V of layers 0..${fromLayer - 1} must cover all ${total} positions, got ${lowerLayers ? lowerLayers.length : 'none'}`);
     }
-    const { session } = await this.session(graph);
-    const feeds: Record<string, ort.Tensor> = {
-      [decoderInputName(fromLayer)]: new ort.Tensor('float32', step.embeds, [rows, sequence, hiddenSize]),
-      position_ids: new ort.Tensor('int64', step.positions, [3, rows, sequence]),
-      attention_mask: new ort.Tensor('int64', new BigInt64Array(rows * total).fill(1n), [rows, total]),
+    checkTapSizes(taps, rows, layers, total);
+
+    const prelude = await (await this.session('prelude')).session.run({
+      [N.positions]: new ort.Tensor('int64', step.positions, [3, rows, sequence]),
+      [N.attentionMask]: new ort.Tensor('int64', new BigInt64Array(rows * total).fill(1n), [rows, total]),
+    });
+    const shared = { [N.cos]: prelude[N.cos]!, [N.sin]: prelude[N.sin]!, [N.maskBias]: prelude[N.maskBias]! };
+    const override = denseKvOverride(taps.kvOverride, past, sequence, this.config.decoder);
+    const neutral = {
+      keyBias: new ort.Tensor('float32', new Float32Array(1), [1, 1, 1, 1]),
+      gates: new ort.Tensor('float32', new Float32Array([1, 1]), [1, 2]),
+      massKeys: new ort.Tensor('float32', taps.massKeys ?? new Float32Array(total), [1, 1, total, 1]),
+      overrideMask: new ort.Tensor('bool', new Uint8Array(1), [1, 1, 1, 1]),
+      overrideKeys: new ort.Tensor('float32', new Float32Array(1), [1, 1, 1, 1]),
     };
+
+    const stepSize = rows * sequence * hiddenSize;
+    const slots = layers - fromLayer + 1;
+    const hiddenStates = options.taps.hiddenStates ? new Float32Array(slots * stepSize) : undefined;
+    hiddenStates?.set(step.embeds);
+    const attentionMass = options.taps.attentionMass ? new Float32Array((layers - fromLayer) * rows * sequence) : undefined;
+    const pingPong = hiddenStates ? [] : [new Float32Array(stepSize), new Float32Array(stepSize)];
+    const cache: KvCache = { ...step.cache, length: total, keys: [...step.cache.keys], values: [...step.cache.values] };
+    let hidden = step.embeds;
     for (let layer = fromLayer; layer < layers; layer++) {
-      feeds[pastKeyName(layer)] = step.cache.keys[layer]!;
-      feeds[pastValueName(layer)] = step.cache.values[layer]!;
+      const slot = layer - fromLayer;
+      const keys = appendTarget(step.cache.keys[layer]!, past, sequence, step.reserve);
+      const values = appendTarget(step.cache.values[layer]!, past, sequence, step.reserve);
+      cache.keys[layer] = keys;
+      cache.values[layer] = values;
+      const out = hiddenStates ? hiddenStates.subarray((slot + 1) * stepSize, (slot + 2) * stepSize) : pingPong[slot % 2]!;
+      const last = layer === layers - 1;
+      const target = last && hiddenStates ? new Float32Array(stepSize) : out;
+      const feeds: Record<string, ort.Tensor> = {
+        ...shared,
+        [N.hidden]: new ort.Tensor('float32', hidden, [rows, sequence, hiddenSize]),
+        [N.pastKey]: pastView(step.cache, keys),
+        [N.pastValue]: pastView(step.cache, values),
+        [TAP_NAMES.keyBias]: taps.keyBias ? new ort.Tensor('float32', taps.keyBias.subarray(layer * rows * total, (layer + 1) * rows * total), [rows, 1, 1, total]) : neutral.keyBias,
+        [TAP_NAMES.gates]: taps.gates ? new ort.Tensor('float32', layerGates(taps.gates, rows, layers, layer), [rows, 2]) : neutral.gates,
+        [TAP_NAMES.massKeys]: neutral.massKeys,
+        ...(override?.[layer] ?? { [TAP_NAMES.overrideMask]: neutral.overrideMask, [TAP_NAMES.overrideKeys]: neutral.overrideKeys, [TAP_NAMES.overrideValues]: neutral.overrideKeys }),
+      };
+      const shape = { rows, kvHeads, headDim };
+      const fetches: Record<string, ort.Tensor | null> = {
+        [N.hiddenOut]: new ort.Tensor('float32', target, [rows, sequence, hiddenSize]),
+        [N.newKey]: positionsView(shape, keys, past, sequence),
+        [N.newValue]: positionsView(shape, values, past, sequence),
+      };
+      if (attentionMass) fetches[TAP_NAMES.mass] = new ort.Tensor('float32', attentionMass.subarray(slot * rows * sequence, (slot + 1) * rows * sequence), [rows, sequence]);
+      await (await this.session({ layer })).session.run(feeds, fetches);
+      hidden = target;
     }
-    const taps = step.taps ?? {};
-    if (graph.taps.attentionMass) feeds[TAP_NAMES.massKeys] = new ort.Tensor('float32', taps.massKeys ?? new Float32Array(total), [1, 1, total, 1]);
-    if (graph.taps.gates) feeds[TAP_NAMES.gates] = new ort.Tensor('float32', taps.gates ?? new Float32Array(rows * layers * 2).fill(1), [rows, layers * 2]);
-    if (graph.taps.kvOverride) {
-      const { mask, keys, values } = denseKvOverride(taps.kvOverride, step.cache.length, sequence, this.config.decoder);
-      feeds[TAP_NAMES.overrideMask] = new ort.Tensor('bool', mask, [layers, 1, sequence, 1]);
-      feeds[TAP_NAMES.overrideKeys] = new ort.Tensor('float32', keys, [layers, kvHeads, sequence, headDim]);
-      feeds[TAP_NAMES.overrideValues] = new ort.Tensor('float32', values, [layers, kvHeads, sequence, headDim]);
+    for (let layer = 0; layer < fromLayer; layer++) {
+      cache.keys[layer] = lowerLayers!.keys[layer]!;
+      cache.values[layer] = lowerLayers!.values[layer]!;
     }
-    if (graph.taps.keyBias) feeds[TAP_NAMES.keyBias] = new ort.Tensor('float32', taps.keyBias ?? new Float32Array(layers * rows * total), [layers, rows, 1, 1, total]);
-    const out = await session.run(feeds);
-    const result: DecoderResult = {
-      logits: out.logits!.data as Float32Array,
-      cache: {
-        length: total,
-        keys: Array.from({ length: layers }, (_, layer) => (layer < fromLayer ? lowerLayers!.keys[layer]! : out[presentKeyName(layer)]!)),
-        values: Array.from({ length: layers }, (_, layer) => (layer < fromLayer ? lowerLayers!.values[layer]! : out[presentValueName(layer)]!)),
-      },
-    };
-    if (graph.taps.attentionMass) result.attentionMass = out[TAP_NAMES.mass]!.data as Float32Array;
-    if (graph.taps.hiddenStates) result.hiddenStates = out[TAP_NAMES.hiddenStates]!.data as Float32Array;
+
+    const headFetches: Record<string, ort.Tensor | null> = { [N.logits]: null };
+    if (hiddenStates) headFetches[N.normed] = new ort.Tensor('float32', hiddenStates.subarray((slots - 1) * stepSize), [rows, sequence, hiddenSize]);
+    const head = await (await this.session('head')).session.run({
+      [N.hidden]: new ort.Tensor('float32', hidden, [rows, sequence, hiddenSize]),
+      [N.logitsStart]: new ort.Tensor('int64', BigInt64Array.of(options.logits === 'last' ? -1n : 0n), [1]),
+    }, headFetches);
+    const result: DecoderResult = { logits: head[N.logits]!.data as Float32Array, cache };
+    if (attentionMass) result.attentionMass = attentionMass;
+    if (hiddenStates) result.hiddenStates = hiddenStates;
     return result;
   }
 
-  /** Names (graphName) of the graphs whose sessions are loaded or starting. */
-  loadedGraphs(): string[] {
-    return [...this.sessions.keys()];
+  /** Releases this runtime's sessions (a session another runtime still uses stays loaded); graph files stay cached. */
+  async unload(): Promise<void> {
+    for (const path of [...this.held.keys()]) await this.release(path);
+    this.embedding?.close();
+    this.embedding = undefined;
   }
 
-  /** Releases one graph's session (or all): its memory is freed, the graph file stays cached. */
-  async unload(graph?: GraphSpec): Promise<void> {
-    const names = graph === undefined ? [...this.sessions.keys()] : [graphName(graph)];
-    for (const name of names) await this.unloadNamed(name);
-  }
-
-  private async unloadNamed(name: string): Promise<void> {
-    const started = this.sessions.get(name);
-    this.sessions.delete(name);
-    this.keptSlices.delete(name);
-    if (this.passingSlice === name) this.passingSlice = undefined;
-    if (started) await (await started).session.release();
+  private async release(path: string): Promise<void> {
+    if (!this.held.delete(path)) return;
+    await releaseSession(path, this.options);
   }
 }
 
-/** Which graph: the token embedding, the vision tower, or a decoder variant. */
-export type GraphSpec = 'embedding' | 'vision' | DecoderGraphOptions;
+function checkTapSizes(taps: TapInputs, rows: number, layers: number, total: number): void {
+  const check = (name: string, values: Float32Array | undefined, expected: number, layout: string) => {
+    if (values && values.length !== expected) throw new FrankenlensError('InvalidArgument', `decoder step: ${name} has ${values.length} values, expected ${expected} (${layout})`);
+  };
+  check('massKeys', taps.massKeys, total, `[${total}]`);
+  check('gates', taps.gates, rows * layers * 2, `[${rows} rows · ${layers} layers · 2]`);
+  check('keyBias', taps.keyBias, layers * rows * total, `[${layers} layers · ${rows} rows · ${total} positions]`);
+}
 
-/** The graph's file name in the cache (decoder variants by their taps, logits mode and first layer). */
-export function graphName(graph: GraphSpec): string {
-  if (typeof graph === 'string') return graph;
-  const slice = graph.fromLayer ? `-from${graph.fromLayer}` : '';
-  return `decoder-${tapsKey(graph.taps)}-${graph.logits}${slice}`;
+/** Row-major [rows, 2] gates of one layer out of [rows · layers · 2]. */
+function layerGates(gates: Float32Array, rows: number, layers: number, layer: number): Float32Array {
+  const out = new Float32Array(rows * 2);
+  for (let row = 0; row < rows; row++) out.set(gates.subarray((row * layers + layer) * 2, (row * layers + layer) * 2 + 2), row * 2);
+  return out;
 }
 
 /**
- * The graph's K/V override inputs for a step whose new positions are [past, past + sequence): a
- * mask [layers, 1, sequence, 1] and keys/values [layers, kv_heads, sequence, head_dim], the override
- * written at its positions of the selected layers.
+ * Each overridden layer's K/V override inputs for a step whose new positions are [past, past +
+ * sequence): a mask [sequence, 1, 1, 1] and keys/values [sequence, 1, kv_heads, head_dim] with the
+ * override written at its positions; undefined for the layers it leaves alone (neutral inputs).
  */
-function denseKvOverride(override: TapInputs['kvOverride'], past: number, sequence: number, config: DecoderConfig): { mask: Uint8Array; keys: Float32Array; values: Float32Array } {
+function denseKvOverride(override: TapInputs['kvOverride'], past: number, sequence: number, config: DecoderConfig): (Record<string, ort.Tensor> | undefined)[] | undefined {
+  if (!override) return undefined;
   const { layers, kvHeads, headDim } = config;
-  const mask = new Uint8Array(layers * sequence);
-  const keys = new Float32Array(layers * kvHeads * sequence * headDim);
-  const values = new Float32Array(keys.length);
-  if (!override) return { mask, keys, values };
   const count = override.positions.length;
-  const expected = layers * kvHeads * count * headDim;
+  const size = kvHeads * headDim;
+  const expected = layers * count * size;
   if (override.keys.length !== expected || override.values.length !== expected || override.layers.length !== layers) {
-    throw new FrankenlensError('InvalidArgument', `K/V override: expected keys and values of ${expected} values ([${layers}, 1, ${kvHeads}, ${count}, ${headDim}]) and ${layers} layer flags, got ${override.keys.length}, ${override.values.length} and ${override.layers.length}`);
+    throw new FrankenlensError('InvalidArgument', `K/V override: expected keys and values of ${expected} values ([${layers}, ${count}, ${kvHeads}, ${headDim}]) and ${layers} layer flags, got ${override.keys.length}, ${override.values.length} and ${override.layers.length}`);
   }
   for (const position of override.positions) {
     if (!(Number.isInteger(position) && position >= past && position < past + sequence)) {
       throw new FrankenlensError('InvalidArgument', `K/V override position ${position} is not among this step's new positions ${past}..${past + sequence - 1}; earlier positions come from the cache`);
     }
   }
-  for (let layer = 0; layer < layers; layer++) {
-    if (!override.layers[layer]) continue;
-    for (const position of override.positions) mask[layer * sequence + position - past] = 1;
-    for (let head = 0; head < kvHeads; head++) {
-      override.positions.forEach((position, slot) => {
-        const from = ((layer * kvHeads + head) * count + slot) * headDim;
-        const to = ((layer * kvHeads + head) * sequence + position - past) * headDim;
-        keys.set(override.keys.subarray(from, from + headDim), to);
-        values.set(override.values.subarray(from, from + headDim), to);
-      });
-    }
-  }
-  return { mask, keys, values };
+  return Array.from({ length: layers }, (_, layer) => {
+    if (!override.layers[layer]) return undefined;
+    const mask = new Uint8Array(sequence);
+    const keys = new Float32Array(sequence * size);
+    const values = new Float32Array(sequence * size);
+    override.positions.forEach((position, slot) => {
+      mask[position - past] = 1;
+      const from = (layer * count + slot) * size;
+      keys.set(override.keys.subarray(from, from + size), (position - past) * size);
+      values.set(override.values.subarray(from, from + size), (position - past) * size);
+    });
+    return {
+      [TAP_NAMES.overrideMask]: new ort.Tensor('bool', mask, [sequence, 1, 1, 1]),
+      [TAP_NAMES.overrideKeys]: new ort.Tensor('float32', keys, [sequence, 1, kvHeads, headDim]),
+      [TAP_NAMES.overrideValues]: new ort.Tensor('float32', values, [sequence, 1, kvHeads, headDim]),
+    };
+  });
 }
 
 /**
@@ -335,23 +408,15 @@ function denseKvOverride(override: TapInputs['kvOverride'], past: number, sequen
  * positions of the `layers` marked true (the visual-token swap: single layer or suffix).
  */
 export function kvOverrideFrom(source: KvCache, positions: readonly number[], layers: readonly boolean[]): NonNullable<TapInputs['kvOverride']> {
-  const [, kvHeads, total, headDim] = source.keys[0]!.dims as number[];
+  const size = source.kvHeads * source.headDim;
   const count = positions.length;
-  const block = kvHeads! * count * headDim!;
-  const keys = new Float32Array(source.keys.length * block);
+  const keys = new Float32Array(source.keys.length * count * size);
   const values = new Float32Array(keys.length);
   for (let layer = 0; layer < source.keys.length; layer++) {
-    const layerKeys = source.keys[layer]!.data as Float32Array;
-    const layerValues = source.values[layer]!.data as Float32Array;
-    for (let head = 0; head < kvHeads!; head++) {
-      positions.forEach((position, slot) => {
-        if (!(position >= 0 && position < total!)) throw new FrankenlensError('InvalidArgument', `K/V override position ${position} is outside the source run's ${total} positions`);
-        const from = (head * total! + position) * headDim!;
-        const to = layer * block + (head * count + slot) * headDim!;
-        keys.set(layerKeys.subarray(from, from + headDim!), to);
-        values.set(layerValues.subarray(from, from + headDim!), to);
-      });
-    }
+    positions.forEach((position, slot) => {
+      keys.set(kvAt(source, 'keys', layer, position), (layer * count + slot) * size);
+      values.set(kvAt(source, 'values', layer, position), (layer * count + slot) * size);
+    });
   }
   return { positions, keys, values, layers };
 }

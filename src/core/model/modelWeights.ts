@@ -22,6 +22,18 @@ export class ModelWeights {
     return this.byName.has(name);
   }
 
+  /** Canonical names of every tensor. */
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  /** Where a tensor lies (no shape check: for bookkeeping, not for graphs). */
+  location(name: string): TensorLocation {
+    const tensor = this.byName.get(name);
+    if (!tensor) throw new FrankenlensError('TensorNotFound', `${this.source}: the model needs tensor "${name}", which no weight file holds`, this.source, name);
+    return tensor;
+  }
+
   /** The tensor, checked against the shape the architecture expects. */
   get(name: string, shape: number[]): TensorLocation {
     const tensor = this.byName.get(name);

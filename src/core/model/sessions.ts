@@ -54,3 +54,43 @@ export async function startSession(graphPath: string, settings: SessionSettings 
     throw new FrankenlensError('InvalidArgument', `${graphPath}: onnxruntime could not load the graph (${(error as Error).message})`, graphPath);
   }
 }
+
+/**
+ * Sessions shared by every runtime of the process, by graph file and settings: a layer graph
+ * built from IN's weights is one file whoever runs it (IN itself or any Frankenstein variant that
+ * takes that layer from IN), so it is one session and one copy of its weights. Counted: the
+ * session is released when its last user lets go.
+ */
+const shared = new Map<string, { started: Promise<StartedSession>; users: number }>();
+
+function sharedKey(graphPath: string, settings: SessionSettings): string {
+  return JSON.stringify([graphPath, settings.executionProvider ?? 'auto', settings.intraOpThreads ?? 0, settings.interOpThreads ?? 0]);
+}
+
+export function acquireSession(graphPath: string, settings: SessionSettings = {}): Promise<StartedSession> {
+  const key = sharedKey(graphPath, settings);
+  let entry = shared.get(key);
+  if (!entry) {
+    const started = startSession(graphPath, settings);
+    entry = { started, users: 0 };
+    shared.set(key, entry);
+    started.catch(() => shared.get(key)?.started === started && shared.delete(key));
+  }
+  entry.users++;
+  return entry.started;
+}
+
+export async function releaseSession(graphPath: string, settings: SessionSettings = {}): Promise<void> {
+  const key = sharedKey(graphPath, settings);
+  const entry = shared.get(key);
+  if (!entry) return;
+  if (--entry.users > 0) return;
+  shared.delete(key);
+  const started = await entry.started.catch(() => undefined);
+  await started?.session.release();
+}
+
+/** Graph files with a started (or starting) shared session: for tests and the bench. */
+export function sharedSessionPaths(): string[] {
+  return [...shared.keys()].map((key) => (JSON.parse(key) as [string])[0]);
+}

@@ -1,34 +1,31 @@
 /**
- * Analysis taps of the decoder graph. Each tap is compiled into its own graph variant (the graph
- * cache key includes the taps), so a graph without taps has no tap op at all and costs nothing.
- * Per-layer tap inputs are split once before the layers, so a tap adds about one small op per layer
- * (decode speed with taps on is in `npm run bench -- model`).
+ * Analysis taps of the decoder. Every layer graph has all of them compiled in (decoderGraph.ts),
+ * each with an input that is neutral when a step gives none (gates 1, key bias 0, no override,
+ * no mass keys), so one session per layer serves plain runs and every probe, and a neutral tap
+ * changes no bit of the logits. The flags of DecoderTaps say which outputs a step collects.
  *
- * - attentionMass: input `attention_mass_keys` [batch, 1, total, 1] (1 at chosen key positions, else 0);
- *   output `attention_mass` [layers, batch, sequence]: for every query row of this step, the
- *   softmax probability summed over the chosen keys, averaged over heads. Callers average the rows
- *   they care about (e.g. reasoning tokens), so no full attention map ever leaves the graph.
- * - gates: input `layer_gates` [batch, layers · 2] multiplying each layer's attention and MLP residual
- *   contributions (attention of layer l at 2l, MLP at 2l + 1; 1 = unchanged, 0 = zero-ablated),
- *   per row, so rows of one batch can ablate different layers.
- * - kvOverride: inputs `kv_override_mask` [layers, 1, sequence, 1] bool and `kv_override_keys`,
- *   `kv_override_values` [layers · batch, kv_heads, sequence, head_dim] (post-rotary, as `present.*`
- *   returns them): where the mask is true, that layer takes the given K/V at that new position
+ * - attentionMass: input `attention_mass_keys` [batch or 1, 1, total, 1] (1 at chosen key positions,
+ *   else 0); each layer outputs `attention_mass` [batch, sequence]: for every query row of this step,
+ *   the softmax probability summed over the chosen keys, averaged over heads. Callers average the
+ *   rows they care about (e.g. reasoning tokens), so no full attention map ever leaves a layer.
+ * - gates: input `layer_gates` [batch or 1, 2] per layer multiplying its attention and MLP residual
+ *   contributions (1 = unchanged, 0 = zero-ablated), per row, so rows of one batch can ablate
+ *   different layers. The runtime takes them as [rows · layers · 2] (TapInputs.gates).
+ * - kvOverride: inputs `kv_override_mask` [sequence, 1, 1, 1] bool and `kv_override_keys`,
+ *   `kv_override_values` [sequence, 1, kv_heads, head_dim] (post-rotary, position-major as the
+ *   cache holds them): where the mask is true, the layer takes the given K/V at that new position
  *   instead of its own. Single-layer swap selects one layer, suffix swap every layer from L on. The
- *   override lands in `present.*`, so cached decoding keeps it and later steps need no override
- *   (generate.ts runs them on a graph without this tap). The runtime builds these inputs from
+ *   override lands in the cache, so later steps need none. The runtime builds these inputs from
  *   absolute positions (TapInputs.kvOverride).
- * - keyBias: input `attention_key_bias` [layers, batch, 1, 1, total] added to every query row's scaled
- *   attention scores of that layer (0 = unchanged). log(m) at a key weighs it as m copies of itself
+ * - keyBias: input `attention_key_bias` [batch or 1, 1, 1, total] per layer, added to every query
+ *   row's scaled attention scores (0 = unchanged). log(m) at a key weighs it as m copies of itself
  *   in the softmax: the paper's swap code appends the source K/V once more at every decode step.
- * - hiddenStates: output `hidden_states` [layers + 1, batch, sequence, hidden], HF's convention:
- *   0 = inputs_embeds, i = output of layer i − 1, the last = after the final norm.
+ * - hiddenStates: the residual stream [layers + 1, batch, sequence, hidden], HF's convention:
+ *   0 = inputs_embeds, i = output of layer i − 1, the last = after the final norm. The runtime has
+ *   each layer write its output straight into that stack.
  */
 export interface DecoderTaps {
   attentionMass?: boolean;
-  gates?: boolean;
-  kvOverride?: boolean;
-  keyBias?: boolean;
   hiddenStates?: boolean;
 }
 
@@ -40,11 +37,4 @@ export const TAP_NAMES = {
   overrideKeys: 'kv_override_keys',
   overrideValues: 'kv_override_values',
   keyBias: 'attention_key_bias',
-  hiddenStates: 'hidden_states',
 } as const;
-
-/** Stable text for cache keys and file names: the taps that are on, in a fixed order. */
-export function tapsKey(taps: DecoderTaps): string {
-  const on = (['attentionMass', 'gates', 'kvOverride', 'keyBias', 'hiddenStates'] as const).filter((tap) => taps[tap]);
-  return on.length === 0 ? 'plain' : on.join('+');
-}

@@ -1,9 +1,10 @@
 /**
  * A merge plan run without writing the merged checkpoint (a "virtual checkpoint"): every tensor
- * the plan takes from IN, RL or Base is referenced where it lies, so one graph reads several
- * checkpoints' bytes through the graph cache's hard links, and the runtime is the same as for a
- * plain checkpoint. Its logits equal those of the folder writeMerge writes for the same plan: the
- * graphs are the same and so are the bytes.
+ * the plan takes from IN, RL or Base is referenced where it lies. A decoder layer taken whole from
+ * one checkpoint is that checkpoint's own layer graph, so its session is shared with IN's or RL's
+ * runtime (sessions.ts): any number of variants costs no weight memory beyond IN and RL. A layer
+ * that mixes sources gets a graph of its own. Its logits equal those of the folder writeMerge
+ * writes for the same plan: the graphs compute the same and the bytes are the same.
  *
  * Interpolated slices (α strictly between 0 and 1) have no bytes to reference: they are refused,
  * to be materialized with the merge writer first (a graph-side blend in float32 would not match the
@@ -13,15 +14,13 @@ import type { MergePlan } from '../merge/mergePlan';
 import { resolveMerge, type ResolvedMerge } from '../merge/resolveMerge';
 import type { TensorLocation } from '../checkpoint/tensorInfo';
 import { FrankenlensError } from '../errors';
-import { checkpointKey } from './graphCache';
 import { ModelRuntime, type RuntimeOptions, type RuntimeWeights } from './modelRuntime';
 import { ModelWeights } from './modelWeights';
 
-/** The variant's weights by canonical name and the cache key that covers the plan and every source. */
+/** The variant's weights by canonical name and every checkpoint they point into. */
 export function variantWeights(resolved: ResolvedMerge): RuntimeWeights {
   const { plan } = resolved;
   const byName = new Map<string, TensorLocation>();
-  const sources: [string, string][] = [];
   for (const task of resolved.tasks) {
     let source = task.from;
     if (task.interpolate) {
@@ -32,13 +31,9 @@ export function variantWeights(resolved: ResolvedMerge): RuntimeWeights {
       if (alpha === 1) source = { model, tensor: task.interpolate.tensor };
     }
     byName.set(task.canonicalName, source.tensor);
-    sources.push([task.canonicalName, source.model]);
   }
   const aliases = Object.keys(resolved.checkpoints).sort();
-  return {
-    weights: new ModelWeights(`plan "${plan.name}"`, byName),
-    cacheKey: checkpointKey(aliases.map((alias) => resolved.checkpoints[alias]!), { variant: { aliases, primary: resolved.primary, sources } }),
-  };
+  return { weights: new ModelWeights(`plan "${plan.name}"`, byName), sources: aliases.map((alias) => resolved.checkpoints[alias]!) };
 }
 
 /** A runtime for a merge plan: config from the plan's primary model (as the merge writer copies it), weights from wherever the plan says. */

@@ -7,12 +7,9 @@
  * intervals, per model.
  *
  * Reuse (settings.reuse, default 'layers'): ablating layer L leaves layers < L as in the clean run,
- * so the ablated prefill runs only layers L..N−1 (a layer slice with the gates tap) from the clean
- * prefill's residual stream entering L, with the clean K/V below L. Each slice session holds its
- * own weights, so a slice is used only while the runtime keeps it within its slice budget (else the
- * whole decoder runs: starting a session per item costs more than the layers it saves), and the
- * prefills go from the last layer down, so the budget keeps the slices that save the most layers
- * per byte (a slice from L holds N − L layers and saves L). Batching (settings.batch): the
+ * so the ablated prefill runs only layers L..N−1 (the layer chain started at L, L gated) from the
+ * clean prefill's residual stream entering L, with the clean K/V below L: the same layer sessions
+ * as every other run, so it costs no memory. Batching (settings.batch): the
  * baseline and the ablated runs of one item share the prompt, so up to `batch` of them decode
  * together as rows of one batch, each with its own gates (batchedGenerate.ts). Neither changes an
  * answer, so neither is part of the recorded settings.
@@ -107,13 +104,12 @@ export async function ablationGenerations(model: ProbeModel, prepared: PreparedP
   // The clean prefill: the baseline's, and with reuse the residual stream entering every layer.
   const clean = await runtime.decode({ embeds, positions, cache: runtime.emptyCache() }, { taps: { hiddenStates: reuse === 'layers' }, logits: 'last' });
   const ablatedPrefill = (layer: number, taps: { gates: Float32Array }): Promise<DecoderResult> => {
-    const slice = { taps: { gates: true }, logits: 'last', fromLayer: layer } as const;
-    if (reuse === 'none' || layer === 0 || !runtime.keepsSlice(slice)) return runtime.decode({ embeds, positions, cache: runtime.emptyCache(), taps }, { taps: { gates: true }, logits: 'last' });
+    if (reuse === 'none' || layer === 0) return runtime.decode({ embeds, positions, cache: runtime.emptyCache(), taps }, { taps: {}, logits: 'last' });
     const stream = streamEntering(clean, layer, 0, runtime.config.decoder.hiddenSize);
-    return runtime.decode({ embeds: stream, positions, cache: runtime.emptyCache(), taps, lowerLayers: clean.cache }, slice);
+    return runtime.decode({ embeds: stream, positions, cache: runtime.emptyCache(), taps, lowerLayers: clean.cache }, { taps: {}, logits: 'last', fromLayer: layer });
   };
 
-  // The baseline, then the ablated layers from the last down (see the file comment).
+  // The baseline, then the ablated layers from the last down (the shortest prefills first).
   const configurations = [BASELINE, ...settings.layers].map((layer, index) => ({ layer, index })).sort((a, b) => (a.layer === BASELINE ? -1 : b.layer === BASELINE ? 1 : b.layer - a.layer));
   const generations: Generation[] = [];
   for (let first = 0; first < configurations.length; first += batch) {
@@ -127,7 +123,7 @@ export async function ablationGenerations(model: ProbeModel, prepared: PreparedP
       const taps = { gates: ablationGates(layers, layer) };
       rows.push({ prefilled: await ablatedPrefill(layer, taps), stepTaps: () => taps });
     }
-    const chunkGenerations = await generateGreedyRows(runtime, prepared.ids, prepared.embedded, rows, greedy, { taps: { gates: true }, finishedRows: settings.finishedRows, cancel });
+    const chunkGenerations = await generateGreedyRows(runtime, prepared.ids, prepared.embedded, rows, greedy, { finishedRows: settings.finishedRows, cancel });
     chunk.forEach(({ index }, slot) => (generations[index] = chunkGenerations[slot]!));
   }
   return generations;
@@ -171,7 +167,10 @@ export interface AblationProbeOptions {
 
 export async function runAblationProbe(options: AblationProbeOptions): Promise<{ summaryPath: string; rows: AblationRow[]; resumed: number }> {
   const { models, items, settings } = options;
-  const units = models.flatMap((model) => items.map((item) => ({ key: `${model.role}:${item.id}`, label: `${model.role.toUpperCase()} ${item.id}`, run: () => ablateItem(model, item, settings, options.describer, options.cancel) })));
+  const units = models.flatMap((model) => {
+    const release = () => model.runtime.unload();
+    return items.map((item) => ({ key: `${model.role}:${item.id}`, label: `${model.role.toUpperCase()} ${item.id}`, run: () => ablateItem(model, item, settings, options.describer, options.cancel), release }));
+  });
   const recorded = { ...ablationRecordedSettings(settings), describer: options.describer?.name ?? null, items: items.map((item) => item.id), models: models.map((model) => ({ role: model.role, dir: model.dir })) };
   const { records, resumed } = await runProbeUnits<AblationItem>({ probe: 'ablation', outDir: options.outDir, settings: recorded, units, resume: options.resume, progress: options.progress, cancel: options.cancel });
   const rows = ablationRows(records);

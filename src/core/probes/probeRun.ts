@@ -18,6 +18,8 @@ export interface ProbeUnit<R> {
   key: string;
   label: string;
   run: () => Promise<R>;
+  /** Frees what this unit's model holds: called once no unit left to run has the same function (a model is unloaded as soon as its items are done). */
+  release?: () => Promise<void>;
 }
 
 export interface ProbeRunOptions<R> {
@@ -61,7 +63,7 @@ export async function runProbeUnits<R extends { key: string }>(options: ProbeRun
     const eta = done > 0 ? ` · ETA ${formatSeconds((elapsed / done) * (todo.length - done))}` : '';
     options.progress?.report({ fraction: (units.length - todo.length + done) / Math.max(1, units.length), message: `${message}${eta}` });
   };
-  for (const unit of todo) {
+  for (const [index, unit] of todo.entries()) {
     throwIfCancelled(options.cancel);
     report(`${probe}: ${unit.label} (${units.length - todo.length + done + 1}/${units.length})`);
     const record = await unit.run();
@@ -69,6 +71,7 @@ export async function runProbeUnits<R extends { key: string }>(options: ProbeRun
     appendFileSync(items, `${JSON.stringify(record)}\n`);
     finished.set(unit.key, record);
     done++;
+    if (unit.release && todo.slice(index + 1).every((later) => later.release !== unit.release)) await unit.release();
   }
   report(`${probe}: done`);
   return { records: units.map((unit) => finished.get(unit.key)!), resumed: units.length - todo.length };

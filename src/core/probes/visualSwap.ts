@@ -12,8 +12,8 @@
  * Reuse (settings.reuse, default 'layers'): the target's and source's vision encodings and
  * embeddings are computed once per pair. Positions before the first visual token cannot see the
  * swap, and neither can layers below L (suffix or single swap at L): so a swapped prefill covers
- * only the positions from the first visual token on, and only layers L..N-1 (a layer-slice graph),
- * starting from the clean prefill's residual stream entering L, with the clean K/V below L. The
+ * only the positions from the first visual token on, and only layers L..N-1 (the layer chain
+ * started at L), from the clean prefill's residual stream entering L, with the clean K/V below L. The
  * corrected and compat decodings differ only from the second token on and share that prefill, and
  * a single swap at the last layer is the suffix swap there (computed once).
  *
@@ -25,12 +25,12 @@
 import { FrankenlensError } from '../errors';
 import { DEFAULT_BATCH_ROWS, generateGreedyRows, type GreedyRow } from '../model/batchedGenerate';
 import { generateGreedy, type Generation } from '../model/generate';
-import type { DecoderResult, KvCache, TapInputs } from '../model/modelRuntime';
+import { cachePrefix } from '../model/kvCache';
+import type { DecoderResult, TapInputs } from '../model/modelRuntime';
 import { kvOverrideFrom, streamEntering } from '../model/modelRuntime';
 import { promptFrom, type EmbeddedPrompt } from '../model/promptEmbedding';
 import type { CancelToken, ProgressSink } from '../progress';
 import { readImageFile } from '../vision/imageDecode';
-import * as ort from 'onnxruntime-node';
 import { answerText, greedySettings, modelRecord, preparePrompt, type ModelRole, type PreparedPrompt, type ProbeModel } from './probeModel';
 import { proportion, writeProbeSummary, type Proportion } from './probeResult';
 import { runProbeUnits } from './probeRun';
@@ -44,11 +44,8 @@ export const SWAP_DECODINGS: readonly SwapDecoding[] = ['corrected', 'compat'];
 /** What swapped runs take from the clean run: see the file comment; 'none' recomputes the whole prompt per run (the plain path, for checks and the bench). */
 export type SwapReuse = 'layers' | 'visual-prefix' | 'none';
 
-/**
- * The whole-decoder prefills (source, clean, and swapped ones that start at layer 0): one graph, so
- * one session; the clean prefill's hidden states feed the layer slices.
- */
-const PREFILL_GRAPH = { taps: { kvOverride: true, hiddenStates: true }, logits: 'last' } as const;
+/** The whole-decoder prefills (source, clean, and swapped ones at layer 0) keep the residual stream: the clean one's feeds the swaps from layer L. */
+const PREFILL = { taps: { hiddenStates: true }, logits: 'last' } as const;
 
 export interface SwapSettings {
   /** Decoder layers L to swap at (HF 0-based). */
@@ -106,7 +103,7 @@ export async function swapPair(model: ProbeModel, pair: VisionPair, settings: Sw
   }
   const greedy = greedySettings(model, settings.maxNewTokens);
   const { runtime } = model;
-  const wholePrompt = (prompt: EmbeddedPrompt) => runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache() }, PREFILL_GRAPH);
+  const wholePrompt = (prompt: EmbeddedPrompt) => runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache() }, PREFILL);
   const sourceRun = await wholePrompt(source.embedded);
   const cleanPrefill = await wholePrompt(target.embedded);
   const clean = await generateGreedy(runtime, target.ids, target.embedded, greedy, { cancel, prefilled: cleanPrefill });
@@ -119,13 +116,12 @@ export async function swapPair(model: ProbeModel, pair: VisionPair, settings: Sw
   const { hiddenSize } = runtime.config.decoder;
   const swappedPrefill = (kvOverride: SwapOverride, layer: number): Promise<DecoderResult> => {
     const { embeds, positions } = promptFrom(target.embedded, prefix.length, hiddenSize);
-    if (reuse !== 'layers' || layer === 0) return runtime.decode({ embeds, positions, cache: prefix, taps: { kvOverride } }, PREFILL_GRAPH);
+    if (reuse !== 'layers' || layer === 0) return runtime.decode({ embeds, positions, cache: prefix, taps: { kvOverride } }, PREFILL);
     const stream = streamEntering(cleanPrefill, layer, prefix.length, hiddenSize);
-    return runtime.decode({ embeds: stream, positions, cache: prefix, taps: { kvOverride }, lowerLayers: cleanPrefill.cache }, { taps: { kvOverride: true }, logits: 'last', fromLayer: layer });
+    return runtime.decode({ embeds: stream, positions, cache: prefix, taps: { kvOverride }, lowerLayers: cleanPrefill.cache }, { taps: {}, logits: 'last', fromLayer: layer });
   };
 
-  // One decoding per swapped layer set and decoding, layer-major so each layer slice serves both
-  // modes while it is loaded; with reuse, a swap's decodings share one prefill (computed when the
+  // One decoding per swapped layer set and decoding, layer-major; with reuse, a swap's decodings share one prefill (computed when the
   // first of them is batched, kept until the next swap's) and a repeated layer set is decoded once.
   const decodings: SwapDecodingJob[] = [];
   const jobOf = new Map<string, number>();
@@ -155,7 +151,7 @@ export async function swapPair(model: ProbeModel, pair: VisionPair, settings: Sw
   for (let first = 0; first < decodings.length; first += batch) {
     const rows: GreedyRow[] = [];
     for (const job of decodings.slice(first, first + batch)) rows.push({ prefilled: await job.prefill(), stepTaps: job.decoding === 'compat' ? compatStepTaps(target, job.selected) : undefined });
-    generations.push(...(await generateGreedyRows(runtime, target.ids, target.embedded, rows, greedy, { taps: { keyBias: true }, cancel })));
+    generations.push(...(await generateGreedyRows(runtime, target.ids, target.embedded, rows, greedy, { cancel })));
   }
 
   const runs = settings.modes.flatMap((mode) => runOrder.filter((run) => run.mode === mode).map(({ layer, decoding, job }): SwapRun => {
@@ -191,18 +187,6 @@ function duplicationBias(selected: readonly boolean[], visual: readonly number[]
   const values = new Float32Array(selected.length * total);
   selected.forEach((on, layer) => on && visual.forEach((position) => (values[layer * total + position] = bias)));
   return values;
-}
-
-/** The first `length` positions of a cache (a copy: the source tensors stay intact). */
-export function cachePrefix(cache: KvCache, length: number): KvCache {
-  const cut = (tensor: ort.Tensor) => {
-    const [batch, heads, total, headDim] = tensor.dims as number[];
-    const data = tensor.data as Float32Array;
-    const out = new Float32Array(batch! * heads! * length * headDim!);
-    for (let row = 0; row < batch! * heads!; row++) out.set(data.subarray(row * total! * headDim!, (row * total! + length) * headDim!), row * length * headDim!);
-    return new ort.Tensor('float32', out, [batch!, heads!, length, headDim!]);
-  };
-  return { length, keys: cache.keys.map(cut), values: cache.values.map(cut) };
 }
 
 export interface SwapRow {
@@ -251,7 +235,10 @@ export interface SwapProbeOptions {
 /** Every pair on every model, resumable; writes swap.jsonl and swap.summary.json. */
 export async function runSwapProbe(options: SwapProbeOptions): Promise<{ summaryPath: string; rows: SwapRow[]; resumed: number }> {
   const { models, pairs, settings } = options;
-  const units = models.flatMap((model) => pairs.map((pair) => ({ key: `${model.role}:${pair.id}`, label: `${model.role.toUpperCase()} ${pair.id}`, run: () => swapPair(model, pair, settings, options.cancel) })));
+  const units = models.flatMap((model) => {
+    const release = () => model.runtime.unload();
+    return pairs.map((pair) => ({ key: `${model.role}:${pair.id}`, label: `${model.role.toUpperCase()} ${pair.id}`, run: () => swapPair(model, pair, settings, options.cancel), release }));
+  });
   const { reuse: _reuse, batch: _batch, ...defining } = settings;
   const recorded = { ...defining, pairs: pairs.map((pair) => pair.id), models: models.map((model) => ({ role: model.role, dir: model.dir })) };
   const { records, resumed } = await runProbeUnits<SwapItem>({ probe: 'swap', outDir: options.outDir, settings: recorded, units, resume: options.resume, progress: options.progress, cancel: options.cancel });

@@ -154,7 +154,8 @@ export async function runVariantSweep(options: VariantSweepOptions): Promise<Var
   const resumed = planned.filter((key) => finished.has(key)).length;
   let done = resumed;
   let generated = 0;
-  for (const { model, opened } of sweepModels) {
+  const hasWork = (name: string) => items.some((item) => conditions.some((condition) => covers(condition, item) && !finished.has(answerKey(name, condition, item.id))));
+  for (const [index, { model, opened }] of sweepModels.entries()) {
     try {
       for (const item of items) {
         for (const condition of conditions) {
@@ -170,6 +171,11 @@ export async function runVariantSweep(options: VariantSweepOptions): Promise<Var
           generated++;
         }
       }
+      // Hand over: the next model's sessions start before this one's are released, so the layers
+      // they share (a variant's IN or RL layers) stay loaded instead of restarting: at most two
+      // checkpoints' layers are loaded at any time.
+      const next = sweepModels[index + 1];
+      if (next && hasWork(next.model.name)) await next.opened.runtime.load();
     } finally {
       await opened.runtime.unload();
     }

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { generateGreedyRows, keepRows, stackRows, type GreedyRow } from '../../../src/core/model/batchedGenerate';
+import { generateGreedyRows, type GreedyRow } from '../../../src/core/model/batchedGenerate';
+import { cachedPositions, keepRows, stackRows } from '../../../src/core/model/kvCache';
 import { generateGreedy, type GreedySettings } from '../../../src/core/model/generate';
 import { ModelRuntime } from '../../../src/core/model/modelRuntime';
 import { embedPrompt } from '../../../src/core/model/promptEmbedding';
@@ -39,10 +40,10 @@ function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
 describe('batched greedy decoding', async () => {
   const prompt = await embedPrompt(runtime, ids, images);
   assert.notEqual(prompt.ropeDelta, 0);
-  const prefill = (gates: Float32Array | undefined) => runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache(), taps: gates && { gates } }, { taps: { gates: gates !== undefined }, logits: 'last' });
+  const prefill = (gates: Float32Array | undefined) => runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache(), taps: gates && { gates } }, { taps: {}, logits: 'last' });
   const alone = (gates: Float32Array | undefined, settings: GreedySettings) => {
     const taps = gates && { gates };
-    return generateGreedy(runtime, ids, prompt, settings, { taps: { gates: true }, prefillTaps: taps, stepTaps: () => taps });
+    return generateGreedy(runtime, ids, prompt, settings, { prefillTaps: taps, stepTaps: () => taps });
   };
   const rows = async (): Promise<GreedyRow[]> => {
     const result: GreedyRow[] = [];
@@ -57,22 +58,22 @@ describe('batched greedy decoding', async () => {
     const single = [];
     for (const [row, gates] of rowGates.entries()) {
       const positions = BigInt64Array.from(position, BigInt);
-      single.push(await runtime.decode({ embeds: await runtime.embed([tokens[row]!]), positions, cache: prefills[row]!.cache, taps: { gates: gates ?? new Float32Array(2 * layers).fill(1) } }, { taps: { gates: true }, logits: 'last' }));
+      single.push(await runtime.decode({ embeds: await runtime.embed([tokens[row]!]), positions, cache: prefills[row]!.cache, taps: { gates: gates ?? new Float32Array(2 * layers).fill(1) } }, { taps: {}, logits: 'last' }));
     }
     const count = rowGates.length;
     const gates = new Float32Array(count * 2 * layers).fill(1);
     rowGates.forEach((rowGate, row) => rowGate && gates.set(rowGate, row * 2 * layers));
     const batched = await runtime.decode(
       { rows: count, embeds: await runtime.embed(tokens), positions: new BigInt64Array(3 * count).fill(BigInt(position[0]!)), cache: stackRows(prefills.map((result) => result.cache)), taps: { gates } },
-      { taps: { gates: true }, logits: 'last' },
+      { taps: {}, logits: 'last' },
     );
     assert.equal(batched.logits.length, count * vocabSize);
     for (let row = 0; row < count; row++) {
       assert.ok(maxDifference(batched.logits.subarray(row * vocabSize, (row + 1) * vocabSize), single[row]!.logits) === 0, `row ${row} logits`);
       const rowCache = keepRows(batched.cache, [row]);
       for (let layer = 0; layer < layers; layer++) {
-        assert.ok(maxDifference(rowCache.keys[layer]!.data as Float32Array, single[row]!.cache.keys[layer]!.data as Float32Array) === 0, `row ${row} keys of layer ${layer}`);
-        assert.ok(maxDifference(rowCache.values[layer]!.data as Float32Array, single[row]!.cache.values[layer]!.data as Float32Array) === 0, `row ${row} values of layer ${layer}`);
+        assert.ok(maxDifference(cachedPositions(rowCache, 'keys', layer), cachedPositions(single[row]!.cache, 'keys', layer)) === 0, `row ${row} keys of layer ${layer}`);
+        assert.ok(maxDifference(cachedPositions(rowCache, 'values', layer), cachedPositions(single[row]!.cache, 'values', layer)) === 0, `row ${row} values of layer ${layer}`);
       }
     }
   });
@@ -95,7 +96,7 @@ describe('batched greedy decoding', async () => {
       const lengths = new Set(expected.map((generation) => generation.tokens.length));
       assert.ok(lengths.size >= 2, `rows should finish at different steps, got lengths ${[...lengths].join(', ')}`);
       assert.ok(expected.some((generation) => generation.stoppedBy === 'eos'));
-      const batched = await generateGreedyRows(runtime, ids, prompt, await rows(), settings, { taps: { gates: true }, finishedRows });
+      const batched = await generateGreedyRows(runtime, ids, prompt, await rows(), settings, { finishedRows });
       batched.forEach((generation, row) => {
         assert.deepEqual(generation.tokens, expected[row]!.tokens, `row ${row}`);
         assert.equal(generation.stoppedBy, expected[row]!.stoppedBy, `row ${row} stop`);
@@ -106,7 +107,7 @@ describe('batched greedy decoding', async () => {
   it('a repetition penalty applies per row (tokens equal with a strong penalty too)', async () => {
     const settings = { maxNewTokens: 6, repetitionPenalty: 3, eosTokenIds: [] };
     const expected = await Promise.all(rowGates.map((gates) => alone(gates, settings)));
-    const batched = await generateGreedyRows(runtime, ids, prompt, await rows(), settings, { taps: { gates: true } });
+    const batched = await generateGreedyRows(runtime, ids, prompt, await rows(), settings);
     batched.forEach((generation, row) => assert.deepEqual(generation.tokens, expected[row]!.tokens, `row ${row}`));
   });
 

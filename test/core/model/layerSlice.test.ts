@@ -1,19 +1,15 @@
 /**
- * Layer slices (decoder graphs from layer L): fed a clean run's residual stream entering L and its
- * K/V below L, a slice with a K/V override in layers ≥ L gives what the whole decoder gives with
- * that override (logits, K/V, hidden states within 1e-5), and what the float64 reference gives.
- * Also: the weight bytes a slice holds, and how many slice sessions the runtime keeps loaded.
+ * Steps from layer L (the layer chain started at L): fed a clean run's residual stream entering L
+ * and its K/V below L, a step with a K/V override in layers ≥ L gives what the whole decoder gives
+ * with that override (logits, K/V, hidden states within 1e-5), and what the float64 reference gives.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { onnx } from 'onnx-proto';
 import { FrankenlensError } from '../../../src/core/errors';
-import { decoderWeightBytes, type DecoderGraphOptions } from '../../../src/core/model/decoderGraph';
-import { graphName, kvOverrideFrom, ModelRuntime } from '../../../src/core/model/modelRuntime';
+import { cachedPositions, cachePrefix } from '../../../src/core/model/kvCache';
+import { kvOverrideFrom, ModelRuntime } from '../../../src/core/model/modelRuntime';
 import { embedPrompt, promptFrom } from '../../../src/core/model/promptEmbedding';
-import { cachePrefix } from '../../../src/core/probes/visualSwap';
 import { imageTokenPositions, kvOverridesFrom, loadReferenceModel, referenceForward } from '../../helpers/referenceForward';
 import { tempDir } from '../../helpers/tempDir';
 
@@ -45,7 +41,7 @@ function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst;
 }
 
-describe('layer slices', async () => {
+describe('steps from layer L', async () => {
   const prompt = await embedPrompt(runtime, ids, { pixelValues, grids });
   const source = await embedPrompt(runtime, ids, sourceImage);
   const sourceRun = await runtime.decode({ embeds: source.embeds, positions: source.positions, cache: runtime.emptyCache() }, { taps: {}, logits: 'last' });
@@ -57,10 +53,10 @@ describe('layer slices', async () => {
 
   for (const mode of ['suffix', 'single'] as const) {
     for (let layer = 1; layer < layers; layer++) {
-      it(`${mode} swap at layer ${layer}: the slice from ${layer} equals the whole decoder (1e-5) and the reference`, async () => {
+      it(`${mode} swap at layer ${layer}: the step from ${layer} equals the whole decoder (1e-5) and the reference`, async () => {
         const chosen = Array.from({ length: layers }, (_, index) => index).filter((index) => (mode === 'suffix' ? index >= layer : index === layer));
         const kvOverride = kvOverrideFrom(sourceRun.cache, visual, Array.from({ length: layers }, (_, index) => chosen.includes(index)));
-        const taps = { kvOverride: true, hiddenStates: true };
+        const taps = { hiddenStates: true };
         const whole = await runtime.decode({ ...rest, cache: prefix, taps: { kvOverride } }, { taps, logits: 'all' });
         const stream = clean.hiddenStates!.subarray((layer * ids.length + start) * hiddenSize, (layer + 1) * ids.length * hiddenSize);
         const slice = await runtime.decode({ embeds: stream, positions: rest.positions, cache: prefix, taps: { kvOverride }, lowerLayers: clean.cache }, { taps, logits: 'all', fromLayer: layer });
@@ -68,8 +64,8 @@ describe('layer slices', async () => {
         assert.equal(slice.cache.length, ids.length);
         for (let index = 0; index < layers; index++) {
           if (index < layer) assert.equal(slice.cache.keys[index], clean.cache.keys[index], 'layers below the slice: the clean cache as given');
-          assert.ok(maxDifference(slice.cache.keys[index]!.data as Float32Array, whole.cache.keys[index]!.data as Float32Array) <= 1e-5, `keys of layer ${index}`);
-          assert.ok(maxDifference(slice.cache.values[index]!.data as Float32Array, whole.cache.values[index]!.data as Float32Array) <= 1e-5, `values of layer ${index}`);
+          assert.ok(maxDifference(cachedPositions(slice.cache, 'keys', index), cachedPositions(whole.cache, 'keys', index)) <= 1e-5, `keys of layer ${index}`);
+          assert.ok(maxDifference(cachedPositions(slice.cache, 'values', index), cachedPositions(whole.cache, 'values', index)) <= 1e-5, `values of layer ${index}`);
         }
         // The slice's hidden states are the whole decoder's from the one entering its first layer on.
         const wholeFromLayer = whole.hiddenStates!.subarray(layer * sequence * hiddenSize);
@@ -92,41 +88,6 @@ describe('layer slices', async () => {
     const step = { embeds: stream, positions: rest.positions, cache: prefix };
     await assert.rejects(runtime.decode(step, graph), (error: unknown) => error instanceof FrankenlensError && /layers 0\.\.1 must cover all 15 positions, got none/.test(error.message));
     await assert.rejects(runtime.decode({ ...step, lowerLayers: prefix }, graph), /must cover all 15 positions, got 5/);
-    assert.throws(() => runtime.graphPath({ taps: {}, logits: 'last', fromLayer: layers }), /first layer 4 is outside the decoder's layers 0\.\.3/);
-  });
-});
-
-describe('slice weights and sessions', () => {
-  it('a slice holds the float32 bytes decoderWeightBytes counts (its layers, the final norm and the head)', () => {
-    for (const fromLayer of [0, 1, layers - 1]) {
-      const model = onnx.ModelProto.decode(readFileSync(runtime.graphPath({ taps: {}, logits: 'last', fromLayer })));
-      const bytes = model.graph!.initializer!.reduce((total, tensor) => total + 4 * tensor.dims!.reduce((product: number, dim) => product * Number(dim), 1), 0);
-      assert.equal(decoderWeightBytes(runtime.config.decoder, fromLayer), bytes, `from layer ${fromLayer}`);
-    }
-    assert.ok(decoderWeightBytes(runtime.config.decoder, 1) < decoderWeightBytes(runtime.config.decoder));
-  });
-
-  it('keeps slice sessions within the byte budget, first come first kept; one that does not fit stays until the next slice', async () => {
-    const slice = (fromLayer: number): DecoderGraphOptions => ({ taps: {}, logits: 'last', fromLayer });
-    const bytes = (fromLayer: number) => decoderWeightBytes(runtime.config.decoder, fromLayer);
-    const loaded = (budgeted: ModelRuntime) => budgeted.loadedGraphs().filter((name) => name.includes('-from')).sort();
-    const budgeted = ModelRuntime.open(MODEL_DIR, { cacheDir: tempDir(), intraOpThreads: 1, sliceSessionBytes: bytes(1) + bytes(3) });
-    await budgeted.provider(slice(1));
-    await budgeted.provider(slice(2)); // does not fit beside slice 1
-    assert.deepEqual(loaded(budgeted), [graphName(slice(1)), graphName(slice(2))]);
-    await budgeted.provider(slice(3)); // fits: slice 2 goes, 3 is kept
-    await budgeted.provider({ taps: {}, logits: 'last' }); // whole graphs are not budgeted
-    assert.deepEqual(loaded(budgeted), [graphName(slice(1)), graphName(slice(3))]);
-    await budgeted.provider(slice(2));
-    assert.deepEqual(loaded(budgeted), [graphName(slice(1)), graphName(slice(2)), graphName(slice(3))]);
-    await budgeted.unload();
-    assert.deepEqual(budgeted.loadedGraphs(), []);
-
-    const none = ModelRuntime.open(MODEL_DIR, { cacheDir: tempDir(), intraOpThreads: 1, sliceSessionBytes: 0 });
-    for (const fromLayer of [1, 2, 3]) {
-      await none.provider(slice(fromLayer));
-      assert.deepEqual(loaded(none), [graphName(slice(fromLayer))]);
-    }
-    await none.unload();
+    await assert.rejects(runtime.decode({ ...step, lowerLayers: clean.cache }, { taps: {}, logits: 'last', fromLayer: layers }), /first layer 4 is outside the decoder's layers 0\.\.3/);
   });
 });

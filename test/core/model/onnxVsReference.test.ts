@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { chooseGreedy, generateGreedy } from '../../../src/core/model/generate';
 import { kvOverrideFrom, ModelRuntime } from '../../../src/core/model/modelRuntime';
+import { cachedPositions } from '../../../src/core/model/kvCache';
 import { embedPrompt, type PromptImages } from '../../../src/core/model/promptEmbedding';
 import { decodePositionIds, type ImageGrid } from '../../../src/core/model/ropeIndex';
 import { imageTokenPositions, kvOverridesFrom, loadReferenceModel, referenceForward } from '../../helpers/referenceForward';
@@ -91,13 +92,18 @@ describe('taps', () => {
   const { ids, images } = imagePrompt([{ t: 1, h: 4, w: 6 }], 21);
   const imagePositions = imageTokenPositions(ids, tokens.imageTokenId);
 
-  it('turning every tap on (with neutral inputs) changes no logit', async () => {
+  it('giving every tap its neutral input (and collecting every output) changes no bit of the logits or the cache', async () => {
     const prompt = await embedPrompt(runtime, ids, images);
     const step = { embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache() };
     const plain = await runtime.decode(step, ALL_LOGITS);
-    const tapped = await runtime.decode(step, { taps: { attentionMass: true, gates: true, kvOverride: true, hiddenStates: true }, logits: 'all' });
+    const noOverride = { positions: [], keys: new Float32Array(0), values: new Float32Array(0), layers: Array<boolean>(layers).fill(false) };
+    const neutral = { gates: new Float32Array(2 * layers).fill(1), keyBias: new Float32Array(layers * ids.length), kvOverride: noOverride, massKeys: new Float32Array(ids.length).fill(1) };
+    const tapped = await runtime.decode({ ...step, cache: runtime.emptyCache(), taps: neutral }, { taps: { attentionMass: true, hiddenStates: true }, logits: 'all' });
     assert.deepEqual(tapped.logits, plain.logits);
-    for (let layer = 0; layer < layers; layer++) assert.deepEqual(tapped.cache.keys[layer]!.data, plain.cache.keys[layer]!.data);
+    for (let layer = 0; layer < layers; layer++) {
+      assert.deepEqual(cachedPositions(tapped.cache, 'keys', layer), cachedPositions(plain.cache, 'keys', layer));
+      assert.deepEqual(cachedPositions(tapped.cache, 'values', layer), cachedPositions(plain.cache, 'values', layer));
+    }
   });
 
   it('attention mass from chosen rows to the image tokens matches the reference', async () => {
@@ -120,7 +126,7 @@ describe('taps', () => {
       const gates = new Float32Array(layers * 2).fill(1);
       gates[2 * layer] = 0;
       gates[2 * layer + 1] = 0;
-      const gated = await runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache(), taps: { gates } }, { taps: { gates: true }, logits: 'all' });
+      const gated = await runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache(), taps: { gates } }, { taps: {}, logits: 'all' });
       const removed = referenceForward(reference, ids, { ...images, removedLayers: [layer] });
       assertRelativeClose(gated.logits, removed.logits, 'logits');
       const intact = referenceForward(reference, ids, images);
@@ -133,7 +139,7 @@ describe('taps', () => {
     const attentionGates = [1, 0.5, 0, 1];
     const mlpGates = [0.25, 1, 1, 0];
     const gates = Float32Array.from(attentionGates.flatMap((gate, layer) => [gate, mlpGates[layer]!]));
-    const gated = await runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache(), taps: { gates } }, { taps: { gates: true }, logits: 'all' });
+    const gated = await runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache(), taps: { gates } }, { taps: {}, logits: 'all' });
     assertRelativeClose(gated.logits, referenceForward(reference, ids, { ...images, attentionGates, mlpGates }).logits, 'logits');
   });
 
@@ -145,13 +151,13 @@ describe('taps', () => {
       const selected = Array.from({ length: layers }, (_, layer) => chosen.includes(layer));
       const kvOverride = kvOverrideFrom(sourceRun.cache, imagePositions, selected);
       const prompt = await embedPrompt(runtime, ids, images);
-      const swapped = await runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache(), taps: { kvOverride } }, { taps: { kvOverride: true }, logits: 'all' });
+      const swapped = await runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache(), taps: { kvOverride } }, { taps: {}, logits: 'all' });
       const referenceSource = referenceForward(reference, ids, source);
       const expected = referenceForward(reference, ids, { ...images, kvOverrides: kvOverridesFrom(referenceSource, chosen, imagePositions, reference.config) });
       assertRelativeClose(swapped.logits, expected.logits, 'logits');
       // Swapping in the run's own K/V changes nothing.
       const own = await runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache() }, ALL_LOGITS);
-      const clean = await runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache(), taps: { kvOverride: kvOverrideFrom(own.cache, imagePositions, selected) } }, { taps: { kvOverride: true }, logits: 'all' });
+      const clean = await runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache(), taps: { kvOverride: kvOverrideFrom(own.cache, imagePositions, selected) } }, { taps: {}, logits: 'all' });
       assert.deepEqual(clean.logits, own.logits);
       assert.ok(swapped.logits.some((value, index) => Math.abs(value - own.logits[index]!) > 1e-3), 'the swap should change the logits');
     });
@@ -167,7 +173,7 @@ describe('taps on part of the layers or positions', () => {
     const keyBias = new Float32Array(layers * ids.length);
     const biased = [[1, 3], [3, 0.5]] as const;
     for (const [layer, copies] of biased) for (const position of imagePositions) keyBias[layer * ids.length + position] = Math.log(copies);
-    const result = await runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache(), taps: { keyBias } }, { taps: { keyBias: true }, logits: 'all' });
+    const result = await runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache(), taps: { keyBias } }, { taps: {}, logits: 'all' });
     const expected = referenceForward(reference, ids, { ...images, keyCopies: biased.map(([layer, copies]) => ({ layer, positions: imagePositions, copies: () => copies })) });
     assertRelativeClose(result.logits, expected.logits, 'logits');
   });
@@ -177,20 +183,20 @@ describe('taps on part of the layers or positions', () => {
     const clean = await runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache() }, { taps: {}, logits: 'last' });
     const step = { embeds: await runtime.embed([5]), positions: BigInt64Array.from(decodePositionIds(ids.length, 1, prompt.ropeDelta), BigInt), cache: clean.cache };
     const kvOverride = kvOverrideFrom(clean.cache, [imagePositions[0]!], Array<boolean>(layers).fill(true));
-    await assert.rejects(runtime.decode({ ...step, taps: { kvOverride } }, { taps: { kvOverride: true }, logits: 'last' }), /position \d+ is not among this step's new positions/);
+    await assert.rejects(runtime.decode({ ...step, taps: { kvOverride } }, { taps: {}, logits: 'last' }), /position \d+ is not among this step's new positions/);
   });
 
-  it('decode steps after a swapped prefill give the same tokens with or without the override tap compiled in', async () => {
+  it('decode steps after a swapped prefill give the same logits with or without an empty override', async () => {
     const prompt = await embedPrompt(runtime, ids, images);
     const source = await embedPrompt(runtime, ids, imagePrompt([{ t: 1, h: 4, w: 6 }], 24).images);
     const sourceRun = await runtime.decode({ embeds: source.embeds, positions: source.positions, cache: runtime.emptyCache() }, { taps: {}, logits: 'last' });
     const kvOverride = kvOverrideFrom(sourceRun.cache, imagePositions, Array.from({ length: layers }, (_, layer) => layer >= 1));
     const settings = { maxNewTokens: 8, repetitionPenalty: 1, eosTokenIds: [] };
     const logits: Float32Array[] = [];
-    // generateGreedy runs the steps after the prefill on the plain graph; here every step keeps the tap (with an empty override).
-    const planned = await generateGreedy(runtime, ids, prompt, settings, { taps: { kvOverride: true }, prefillTaps: { kvOverride }, onStep: (step) => logits.push(step.result.logits) });
+    // The swap lives in the cache after the prefill; an empty override at every step changes nothing.
+    const planned = await generateGreedy(runtime, ids, prompt, settings, { prefillTaps: { kvOverride }, onStep: (step) => logits.push(step.result.logits) });
     const noOverride = { positions: [], keys: new Float32Array(0), values: new Float32Array(0), layers: Array<boolean>(layers).fill(false) };
-    const tapped = await generateGreedy(runtime, ids, prompt, settings, { taps: { kvOverride: true }, prefillTaps: { kvOverride }, stepTaps: () => ({ kvOverride: noOverride }), onStep: (step) => assert.deepEqual(step.result.logits, logits.shift()) });
+    const tapped = await generateGreedy(runtime, ids, prompt, settings, { prefillTaps: { kvOverride }, stepTaps: () => ({ kvOverride: noOverride }), onStep: (step) => assert.deepEqual(step.result.logits, logits.shift()) });
     assert.deepEqual(planned.tokens, tapped.tokens);
   });
 });

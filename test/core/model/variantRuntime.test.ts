@@ -6,7 +6,7 @@
  * transformers ≥ 4.52 names in three shards, so a variant's graph reads four files of two folders.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openCheckpoint } from '../../../src/core/checkpoint/checkpoint';
@@ -20,6 +20,7 @@ import { writeMerge } from '../../../src/core/merge/writeMerge';
 import { generateGreedy } from '../../../src/core/model/generate';
 import { ModelRuntime } from '../../../src/core/model/modelRuntime';
 import { embedPrompt } from '../../../src/core/model/promptEmbedding';
+import { sharedSessionPaths } from '../../../src/core/model/sessions';
 import { openVariantRuntime } from '../../../src/core/model/variantRuntime';
 import { renameForScheme } from '../../../src/core/synthetic/syntheticQwenVl';
 import { seededRandom } from '../../../src/core/seededRandom';
@@ -96,23 +97,32 @@ describe('merge variants from referenced weights', async () => {
     });
   }
 
-  it('links the weight files it reads, from both checkpoints, into one graph folder and copies no weight', () => {
-    const variant = opened(openVariantRuntime(plans[0]!, options));
-    const graphPath = variant.graphPath({ taps: {}, logits: 'last' });
-    const folder = join(graphPath, '..');
-    const links = readdirSync(folder).filter((name) => name.endsWith('.safetensors')).map((name) => statSync(join(folder, name)).ino).sort();
-    const used = variant.weights.files();
-    assert.ok(used.includes(join(IN_DIR, 'model.safetensors')) && used.filter((file) => file.startsWith(RL_DIR)).length >= 2, `IN's file and RL shards expected, got ${used}`);
-    assert.deepEqual(links, used.map((path) => statSync(path).ino).sort());
-    const graph = readFileSync(graphPath).toString('latin1');
-    used.forEach((_, index) => assert.ok(graph.includes(`weights-${index}.safetensors`), `the decoder graph should reference weights-${index}`));
+  it('takes each decoder layer as IN\'s or RL\'s own layer graph: the same file, so the same session', () => {
+    const rlRuntime = opened(ModelRuntime.open(RL_DIR, options));
+    for (const plan of plans) {
+      const variant = opened(openVariantRuntime(plan, options));
+      for (let layer = 0; layer < 4; layer++) {
+        const from = variant.weights.location(`model.layers.${layer}.mlp.up_proj.weight`).file.startsWith(RL_DIR) ? rlRuntime : inRuntime;
+        assert.equal(variant.graphPath({ layer }), from.graphPath({ layer }), `${plan.name}, layer ${layer}`);
+      }
+    }
+    const graph = readFileSync(rlRuntime.graphPath({ layer: 0 })).toString('latin1');
+    assert.ok(/weights-\d+\.safetensors/.test(graph), 'a layer graph references the linked weight files');
   });
 
-  it('gives each plan its own graph folder and reuses it when the plan comes back', () => {
-    const folders = plans.map((plan) => join(opened(openVariantRuntime(plan, options)).graphPath('embedding'), '..'));
-    assert.equal(new Set(folders).size, plans.length);
-    assert.equal(join(opened(openVariantRuntime(plans[2]!, options)).graphPath('embedding'), '..'), folders[2]);
-    assert.ok(!folders.includes(join(inRuntime.graphPath('embedding'), '..')));
+  it('holds each layer once however many variants are loaded: IN\'s and RL\'s layers, nothing more', async () => {
+    const rlRuntime = opened(ModelRuntime.open(RL_DIR, options));
+    const variants = plans.map((plan) => opened(openVariantRuntime(plan, options)));
+    for (const runtime of [inRuntime, rlRuntime, ...variants]) await runtime.load();
+    const layerGraphs = (runtime: ModelRuntime) => Array.from({ length: 4 }, (_, layer) => runtime.graphPath({ layer }));
+    const used = new Set(variants.flatMap(layerGraphs));
+    assert.deepEqual([...used].sort(), [...layerGraphs(inRuntime), ...layerGraphs(rlRuntime)].filter((path) => used.has(path)).sort());
+    assert.equal(new Set([...layerGraphs(inRuntime), ...layerGraphs(rlRuntime), ...used]).size, 8, 'eight layer sessions serve IN, RL and every variant');
+    const loaded = new Set(sharedSessionPaths());
+    for (const path of used) assert.ok(loaded.has(path), `${path} is loaded once, shared`);
+    for (const runtime of variants) await runtime.unload();
+    const after = new Set(sharedSessionPaths());
+    for (const path of layerGraphs(inRuntime)) assert.ok(after.has(path), 'IN keeps its layers when the variants that shared them unload');
   });
 
   it('runs alpha 0 and 1 as references and refuses a blend', async () => {

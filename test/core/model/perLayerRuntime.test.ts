@@ -1,0 +1,99 @@
+/**
+ * The per-layer runtime: each layer graph holds exactly its own layer's weights (so a loaded model
+ * holds decoderWeightBytes of float32 and nothing twice), the prelude none; the K/V cache appends
+ * in place when a cache has one continuation and copies on write when it has two; the vision tower
+ * is loaded only while images are encoded; token embeddings read from the files equal a naive
+ * decoding of the stored bf16 rows.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { onnx } from 'onnx-proto';
+import { openCheckpoint } from '../../../src/core/checkpoint/checkpoint';
+import { decoderWeightBytes, layerWeightElements } from '../../../src/core/model/decoderGraph';
+import { cachedPositions } from '../../../src/core/model/kvCache';
+import { ModelRuntime } from '../../../src/core/model/modelRuntime';
+import { embedPrompt } from '../../../src/core/model/promptEmbedding';
+import { decodePositionIds } from '../../../src/core/model/ropeIndex';
+import { sharedSessionPaths } from '../../../src/core/model/sessions';
+import { TINY_SHAPE, writeSyntheticCheckpoint } from '../../../src/core/synthetic/syntheticQwenVl';
+import { tempDir } from '../../helpers/tempDir';
+
+const MODEL_DIR = join(__dirname, '..', '..', 'test', 'fixtures', 'qwen2_5_vl_tiny');
+const runtime = ModelRuntime.open(MODEL_DIR, { cacheDir: tempDir(), intraOpThreads: 1 });
+after(() => runtime.unload());
+const { layers, hiddenSize, vocabSize } = runtime.config.decoder;
+
+/** Float32 bytes of a graph's initializers (what its session holds once the Casts are folded). */
+function initializerBytes(path: string): number {
+  const model = onnx.ModelProto.decode(readFileSync(path));
+  return model.graph!.initializer!.reduce((total, tensor) => total + 4 * tensor.dims!.reduce((product: number, dim) => product * Number(dim), 1), 0);
+}
+
+describe('per-layer runtime', () => {
+  it('each layer graph holds its own layer\'s weights, the head the norm and LM head, the prelude nothing: decoderWeightBytes in all', () => {
+    const perLayer = Array.from({ length: layers }, (_, layer) => initializerBytes(runtime.graphPath({ layer })));
+    for (const bytes of perLayer) assert.equal(bytes, 4 * layerWeightElements(runtime.config.decoder));
+    assert.equal(initializerBytes(runtime.graphPath('prelude')), 0);
+    const head = initializerBytes(runtime.graphPath('head'));
+    assert.equal(head, 4 * (hiddenSize + vocabSize * hiddenSize));
+    // Closed form from the checkpoint itself: every decoder-layer tensor, the final norm and lm_head, as float32.
+    const held = openCheckpoint(MODEL_DIR).tensors.filter((tensor) => /^model\.(layers\.\d+\.|norm\.)|^lm_head\./.test(tensor.name)).reduce((total, tensor) => total + 4 * tensor.shape.reduce((a, b) => a * b, 1), 0);
+    assert.equal(perLayer.reduce((a, b) => a + b, 0) + head, held);
+    assert.equal(decoderWeightBytes(runtime.config.decoder), held);
+  });
+
+  it('appends a decode step into the prefill\'s cache in place; a second continuation copies and leaves the first intact', async () => {
+    const ids = [5, 6, 7, 8, 9];
+    const prompt = await embedPrompt(runtime, ids);
+    const prefill = await runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache(), reserve: ids.length + 4 }, { taps: {}, logits: 'last' });
+    const next = async (token: number) => runtime.decode({ embeds: await runtime.embed([token]), positions: BigInt64Array.from(decodePositionIds(ids.length, 1, 0), BigInt), cache: prefill.cache }, { taps: {}, logits: 'last' });
+    const first = await next(10);
+    for (let layer = 0; layer < layers; layer++) assert.equal(first.cache.keys[layer], prefill.cache.keys[layer], `layer ${layer}: the same buffer`);
+    const firstKeys = Float32Array.from(cachedPositions(first.cache, 'keys', layers - 1));
+    const second = await next(11);
+    for (let layer = 0; layer < layers; layer++) assert.notEqual(second.cache.keys[layer], prefill.cache.keys[layer], `layer ${layer}: copied on write`);
+    assert.deepEqual(cachedPositions(first.cache, 'keys', layers - 1), firstKeys, 'the first continuation is untouched');
+    assert.deepEqual(cachedPositions(second.cache, 'keys', layers - 1).subarray(0, ids.length * firstKeys.length / (ids.length + 1)), firstKeys.subarray(0, ids.length * firstKeys.length / (ids.length + 1)), 'shared prefix');
+    // Both continuations equal a recomputation of their whole sequence.
+    for (const [token, result] of [[10, first], [11, second]] as const) {
+      const whole = await embedPrompt(runtime, [...ids, token]);
+      const recomputed = await runtime.decode({ embeds: whole.embeds, positions: whole.positions, cache: runtime.emptyCache() }, { taps: {}, logits: 'last' });
+      const worst = recomputed.logits.reduce((max, value, index) => Math.max(max, Math.abs(value - result.logits[index]!)), 0);
+      assert.ok(worst <= 1e-5, `token ${token}: ${worst}`);
+    }
+  });
+
+  it('loads the vision tower only while encoding, unless told to keep it', async () => {
+    const { imageTokenId, visionStartTokenId } = runtime.config.visionTokens!;
+    const ids = [11, visionStartTokenId, ...Array<number>(6).fill(imageTokenId), visionStartTokenId + 1, 21];
+    const images = { pixelValues: new Float32Array(24 * 1176).fill(0.25), grids: [{ t: 1, h: 4, w: 6 }] };
+    await embedPrompt(runtime, ids, images);
+    assert.ok(!sharedSessionPaths().includes(runtime.graphPath('vision')), 'released after encoding');
+    const keeping = ModelRuntime.open(MODEL_DIR, { cacheDir: tempDir(), intraOpThreads: 1, keepVisionLoaded: true });
+    await embedPrompt(keeping, ids, images);
+    assert.ok(sharedSessionPaths().includes(keeping.graphPath('vision')));
+    await keeping.unload();
+    assert.ok(!sharedSessionPaths().includes(keeping.graphPath('vision')));
+  });
+
+  it('reads token embeddings from a bf16 file exactly (each value the stored bf16, widened)', async () => {
+    const dir = join(tempDir(), 'bf16');
+    writeSyntheticCheckpoint(dir, { shape: TINY_SHAPE, seed: 4, dtype: 'BF16' });
+    const bf16 = ModelRuntime.open(dir, { cacheDir: tempDir(), intraOpThreads: 1 });
+    const ids = [0, 7, 299, 7];
+    const rows = await bf16.embed(ids);
+    const table = openCheckpoint(dir).tensors.find((tensor) => tensor.name === 'model.embed_tokens.weight')!;
+    const bytes = readFileSync(table.file);
+    ids.forEach((id, index) => {
+      for (let column = 0; column < hiddenSize; column++) {
+        const stored = bytes.readUInt16LE(table.byteOffset + 2 * (id * hiddenSize + column));
+        const widened = new Float32Array(new Uint32Array([stored * 65536]).buffer)[0]!;
+        assert.equal(rows[index * hiddenSize + column], widened);
+      }
+    });
+    await assert.rejects(bf16.embed([300]), /token id 300 is outside the embedding table's 300 rows/);
+    await bf16.unload();
+  });
+});
