@@ -4,14 +4,15 @@
  * weight files (same bytes on disk, nothing copied) next to its graphs:
  *
  *   <cacheRoot>/<key>/weights-0.safetensors   (hard link to model-00001-of-0000N.safetensors)
- *   <cacheRoot>/<key>/decoder-plain-last.onnx (a few hundred KB: structure and offsets only)
+ *   <cacheRoot>/<key>/layer-3.onnx            (a few KB: structure and offsets only)
  *
- * The key hashes the builder version with each file's fingerprint (size, mtime, header hash) and
- * config.json, so a changed checkpoint gets new graphs. A merge variant's folder links the files of
- * every checkpoint it takes tensors from (weights-0, weights-1, … over all of them), and its key
- * adds which tensor comes from which checkpoint. When a hard link is impossible (cache on
- * another filesystem, or a filesystem without links), the graph is written beside the weight files
- * instead, as a hidden `.frankenlens-<key>-<graph>.onnx`.
+ * The key hashes the builder version with each file's fingerprint (size, mtime, header hash),
+ * config.json and the architecture the graph is built for, so a changed checkpoint gets new graphs.
+ * A graph whose tensors all come from one checkpoint lives in that checkpoint's folder whoever runs
+ * it (a merge variant's layer taken from IN is IN's own layer graph); one that mixes checkpoints
+ * gets a folder linking all of their files, keyed also by which tensor comes from which. When a
+ * hard link is impossible (cache on another filesystem, or a filesystem without links), the graph
+ * is written beside the weight files instead, as a hidden `.frankenlens-<key>-<graph>.onnx`.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
