@@ -3,7 +3,8 @@
  * tables and mask, once per step), the layers (every analysis tap compiled in, neutral unless a step
  * gives it), and a head (final norm and LM head, logits only for the positions asked for). Each
  * weight is held once per loaded model, as float32 (decoderWeightBytes); token embeddings are read
- * from the weight files; the vision tower is loaded only while images are encoded.
+ * from the weight files; the vision tower is loaded on the first image (and, when memory is short,
+ * only while images are encoded).
  *
  * Sessions are shared by graph file (sessions.ts), and a layer's graph file depends only on the
  * checkpoint it comes from, so a Frankenstein variant (variantRuntime.ts) is a choice of each
@@ -33,8 +34,12 @@ export type { KvCache } from './kvCache';
 export interface RuntimeOptions extends SessionSettings {
   /** Graph cache root; default ~/.cache/frankenlens/graphs (see graphCache.ts for the layout). */
   cacheDir?: string;
-  /** Keep the vision tower loaded between calls (default: released after each encoding). */
-  keepVisionLoaded?: boolean;
+  /**
+   * Release the vision tower after each encoding (default: kept until unload). Starting it costs
+   * seconds to a minute on a 7B model (its weights are cast and transposed at session start), so
+   * this is for when its float32 weights do not fit beside the decoder's (the memory planner says).
+   */
+  releaseVisionAfterEncoding?: boolean;
 }
 
 export function defaultGraphCacheDir(): string {
@@ -239,7 +244,7 @@ export class ModelRuntime {
       });
       return out.image_embeds!.data as Float32Array;
     } finally {
-      if (--this.encodings === 0 && !this.options.keepVisionLoaded) await this.release(this.graphPath('vision'));
+      if (--this.encodings === 0 && this.options.releaseVisionAfterEncoding) await this.release(this.graphPath('vision'));
     }
   }
 

@@ -2,7 +2,7 @@
  * The per-layer runtime: each layer graph holds exactly its own layer's weights (so a loaded model
  * holds decoderWeightBytes of float32 and nothing twice), the prelude none; the K/V cache appends
  * in place when a cache has one continuation and copies on write when it has two; the vision tower
- * is loaded only while images are encoded; token embeddings read from the files equal a naive
+ * is released after each encoding when asked; token embeddings read from the files equal a naive
  * decoding of the stored bf16 rows.
  */
 import assert from 'node:assert/strict';
@@ -65,13 +65,14 @@ describe('per-layer runtime', () => {
     }
   });
 
-  it('loads the vision tower only while encoding, unless told to keep it', async () => {
+  it('keeps the vision tower until unload, or only while encoding when told to release it', async () => {
     const { imageTokenId, visionStartTokenId } = runtime.config.visionTokens!;
     const ids = [11, visionStartTokenId, ...Array<number>(6).fill(imageTokenId), visionStartTokenId + 1, 21];
     const images = { pixelValues: new Float32Array(24 * 1176).fill(0.25), grids: [{ t: 1, h: 4, w: 6 }] };
-    await embedPrompt(runtime, ids, images);
-    assert.ok(!sharedSessionPaths().includes(runtime.graphPath('vision')), 'released after encoding');
-    const keeping = ModelRuntime.open(MODEL_DIR, { cacheDir: tempDir(), intraOpThreads: 1, keepVisionLoaded: true });
+    const releasing = ModelRuntime.open(MODEL_DIR, { cacheDir: tempDir(), intraOpThreads: 1, releaseVisionAfterEncoding: true });
+    await embedPrompt(releasing, ids, images);
+    assert.ok(!sharedSessionPaths().includes(releasing.graphPath('vision')), 'released after encoding');
+    const keeping = ModelRuntime.open(MODEL_DIR, { cacheDir: tempDir(), intraOpThreads: 1 });
     await embedPrompt(keeping, ids, images);
     assert.ok(sharedSessionPaths().includes(keeping.graphPath('vision')));
     await keeping.unload();
