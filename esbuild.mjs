@@ -53,7 +53,7 @@ const workerEntries = { diffWorker: 'src/core/diff/diffWorker.ts', mergeWorker: 
 const builds = [
   {
     ...nodeOptions,
-    entryPoints: { extension: 'src/extension.ts', cli: 'src/cli/main.ts', bench: 'bench/bench.ts', ...workerEntries },
+    entryPoints: { extension: 'src/extension.ts', cli: 'src/cli/launch.ts', bench: 'bench/bench.ts', ...workerEntries },
     outdir: 'dist',
   },
   {

@@ -23,7 +23,7 @@ export const DESCRIBER_USAGE = `  --describer-model DIR  describe images with th
                          --describer-key-env VAR (API key from that variable) and --describer-cache DIR`;
 
 /** Greedy tokens a local describer may write per image. */
-const DESCRIPTION_TOKENS = 512;
+export const DESCRIPTION_TOKENS = 512;
 
 export interface OpenedDescriber {
   describer: Describer;

@@ -37,8 +37,22 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
-  process.once('SIGTERM', () => controller.abort());
+  // The first SIGINT/SIGTERM cancels (the command stops between steps); a second one more than a
+  // second later ends the process at once. Within the second it is the same Ctrl-C: a CLI restarted
+  // by launch.ts gets a terminal's Ctrl-C from the terminal and again from its parent.
+  let stoppedAt: number | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stoppedAt === undefined) {
+      stoppedAt = Date.now();
+      controller.abort();
+    } else if (Date.now() - stoppedAt > 1000) {
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+      process.kill(process.pid, signal);
+    }
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   const cancel = cancelTokenFromSignal(controller.signal);
   switch (command) {
     case 'diff': {

@@ -44,6 +44,8 @@ export type ErrorCode =
   | 'PlanMismatch'
   | 'FileExists'
   | 'InvalidArgument'
+  // a command whose memory plan exceeds the budget (src/core/model/memoryPlan.ts)
+  | 'MemoryBudget'
   | 'Cancelled'
   | 'WorkerFailed';
 

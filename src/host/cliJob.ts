@@ -7,6 +7,7 @@
 import { fork } from 'node:child_process';
 import * as vscode from 'vscode';
 import { cancelledError, FrankenlensError } from '../core/errors';
+import { mallocEnvironment } from '../core/processMemory';
 import type { ProgressSink } from '../core/progress';
 import { parseJobLine } from './cliJobLines';
 import type { HostServices } from './hostServices';
@@ -32,7 +33,8 @@ function runCli(services: HostServices, args: string[], progress: ProgressSink, 
   const { log } = services;
   const cli = vscode.Uri.joinPath(services.extensionUri, 'dist', 'cli.js').fsPath;
   log.info(`job: frankenlens ${args.join(' ')}`);
-  const child = fork(cli, args, { env: { ...process.env, FRANKENLENS_PROGRESS: 'json' }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [] });
+  // glibc reads its malloc settings only at process start: the job starts with them (processMemory.ts), so a released model's memory goes back to the system.
+  const child = fork(cli, args, { env: { ...process.env, ...mallocEnvironment(process.env), FRANKENLENS_PROGRESS: 'json' }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [] });
   const cancelListener = token.onCancellationRequested(() => child.kill('SIGINT'));
   let stdout = '';
   let pending = '';

@@ -10,7 +10,7 @@ import { STUDY_INDEX_HTML } from '../core/report/studyReport';
 import { runCliJob } from './cliJob';
 import type { HostServices } from './hostServices';
 import { openDiffResult } from './openDiffResult';
-import { readSettings, resultsFolderPath } from './settings';
+import { memoryBudgetArgs, readSettings, resultsFolderPath } from './settings';
 import { showFailure } from './showFailure';
 
 export async function runDemoStudy(services: HostServices): Promise<void> {
@@ -19,7 +19,7 @@ export async function runDemoStudy(services: HostServices): Promise<void> {
     const results = resultsFolderPath(settings);
     if (results === undefined) throw new FrankenlensError('InvalidArgument', vscode.l10n.t('open a folder first: the demo study is written into its results folder ({0})', settings.resultsFolder));
     const dir = join(results, 'demo');
-    await runCliJob(services, { title: vscode.l10n.t('Frankenlens: demo study (synthetic checkpoints)'), args: ['demo', '--dir', dir] });
+    await runCliJob(services, { title: vscode.l10n.t('Frankenlens: demo study (synthetic checkpoints)'), args: ['demo', '--dir', dir, ...memoryBudgetArgs(settings)] });
     await openDiffResult(services, vscode.Uri.file(join(dir, 'report', 'diff.json')));
     const openPage = vscode.l10n.t('Open Study Page');
     // Not awaited: the command is done once the results are shown; the message waits for the user.

@@ -14,7 +14,7 @@ import { runCliJob } from './cliJob';
 import { DiffPanel } from './diffPanel';
 import type { HostServices } from './hostServices';
 import { isExistingRunChoice, pairFromRoles, pickBenchmarkItems, resumeOrRestart, type ExistingRunChoice } from './runPrompts';
-import { readSettings } from './settings';
+import { memoryBudgetArgs, readSettings } from './settings';
 import { showFailure } from './showFailure';
 
 const PROBES: { probe: ProbeName; label: () => string; detail: () => string }[] = [
@@ -73,6 +73,7 @@ export async function runProbe(services: HostServices, roles: CheckpointRoles, a
     const cliArgs = ['probe', probe, '--in', pair.inDir, '--rl', pair.rlDir, '--items', items, '--out', outDir, '--device', settings.executionProvider];
     if (condition) cliArgs.push('--condition', condition);
     if (settings.threads > 0) cliArgs.push('--threads', String(settings.threads));
+    cliArgs.push(...memoryBudgetArgs(settings));
     if (options.layers) cliArgs.push('--layers', options.layers);
     if (options.maxNewTokens) cliArgs.push('--max-new-tokens', String(options.maxNewTokens));
     if (resume) cliArgs.push('--resume');

@@ -14,9 +14,11 @@ export interface FrankenlensSettings {
   defaultRoles: RoleAssignment;
   /** Where models run: CUDA when onnxruntime can load it (auto), or forced. */
   executionProvider: 'auto' | 'cpu' | 'cuda';
+  /** Memory a model run may use, as written ("48GB"); '' = the machine's free memory. Checked by the CLI (--memory-budget). */
+  memoryBudget: string;
 }
 
-const DEFAULTS: FrankenlensSettings = { threads: 0, resultsFolder: '.frankenlens', codeLensEnabled: true, defaultRoles: {}, executionProvider: 'auto' };
+const DEFAULTS: FrankenlensSettings = { threads: 0, resultsFolder: '.frankenlens', codeLensEnabled: true, defaultRoles: {}, executionProvider: 'auto', memoryBudget: '' };
 const EXECUTION_PROVIDERS = ['auto', 'cpu', 'cuda'] as const;
 
 export function readSettings(): FrankenlensSettings {
@@ -25,6 +27,7 @@ export function readSettings(): FrankenlensSettings {
   const resultsFolder = configuration.get<unknown>('resultsFolder');
   const codeLensEnabled = configuration.get<unknown>('codeLens.enabled');
   const executionProvider = configuration.get<unknown>('executionProvider');
+  const memoryBudget = configuration.get<unknown>('memoryBudget');
   const defaultRoles: RoleAssignment = {};
   for (const role of ['in', 'rl', 'base'] as const) {
     const folder = configuration.get<unknown>(`defaultRoles.${role}`);
@@ -36,7 +39,13 @@ export function readSettings(): FrankenlensSettings {
     codeLensEnabled: typeof codeLensEnabled === 'boolean' ? codeLensEnabled : DEFAULTS.codeLensEnabled,
     defaultRoles,
     executionProvider: EXECUTION_PROVIDERS.find((choice) => choice === executionProvider) ?? DEFAULTS.executionProvider,
+    memoryBudget: typeof memoryBudget === 'string' ? memoryBudget.trim() : DEFAULTS.memoryBudget,
   };
+}
+
+/** The CLI flags that carry the model-run settings besides --device and --threads: the memory budget when one is set. */
+export function memoryBudgetArgs(settings: FrankenlensSettings): string[] {
+  return settings.memoryBudget ? ['--memory-budget', settings.memoryBudget] : [];
 }
 
 /** The results folder as an absolute path; undefined when no local workspace folder is open. */

@@ -12,7 +12,7 @@ import { runCliJob } from './cliJob';
 import { DiffPanel } from './diffPanel';
 import type { HostServices } from './hostServices';
 import { isExistingRunChoice, pairFromRoles, pickBenchmarkItems, resumeOrRestart } from './runPrompts';
-import { readSettings } from './settings';
+import { memoryBudgetArgs, readSettings } from './settings';
 import { showFailure } from './showFailure';
 
 /**
@@ -38,6 +38,7 @@ export async function scoreVariants(services: HostServices, roles: CheckpointRol
     const cliArgs = ['variants', '--in', pair.inDir, '--rl', pair.rlDir, '--items', items, '--out', outDir, '--thirds', '--device', settings.executionProvider];
     if (typeof args[3] === 'number') cliArgs.push('--max-new-tokens', String(args[3]));
     if (settings.threads > 0) cliArgs.push('--threads', String(settings.threads));
+    cliArgs.push(...memoryBudgetArgs(settings));
     if (resume) cliArgs.push('--resume');
     await runCliJob(services, { title: vscode.l10n.t('Frankenlens: scoring IN, RL and the thirds variants'), args: cliArgs });
     const { message, title } = await loadAnalysisContent(join(outDir, 'variants.summary.json'));

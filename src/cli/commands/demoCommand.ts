@@ -18,7 +18,7 @@ import { probeCommand } from './probeCommand';
 import { describeSpectral, spectralCommand } from './spectralCommand';
 import { variantsCommand } from './variantsCommand';
 
-export const DEMO_USAGE = `frankenlens demo [--dir DIR] [--regenerate] [--weights-only]
+export const DEMO_USAGE = `frankenlens demo [--dir DIR] [--regenerate] [--weights-only] [--memory-budget SIZE]
 
 The whole study on built-in synthetic checkpoints, in a few minutes: generates a small Qwen2.5-VL
 Base/IN/RL triple (random weights, the RL update planted in HF decoder layers 6–11 of 12; labelled
@@ -26,7 +26,8 @@ synthetic in config.json, runnable: tokenizer and processor files included) and 
 benchmark of shape questions, then runs the weight diff, the spectral analysis, the layer-ablation
 and attention-to-vision probes and the six thirds variants' scores, writes the best variant as a
 checkpoint (DIR/merges/), and writes DIR/report/index.html linking every result.
-  --weights-only   stop after the diff (no model runs)`;
+  --weights-only   stop after the diff (no model runs)
+  --memory-budget SIZE   passed to the probes and the scoring (see "frankenlens probe --help")`;
 
 /** Where the demo's RL update goes: HF layers 6..11 of 12, so the chart has a known answer. */
 export const DEMO_RL_UPDATE: PlantedUpdate = { llmLayers: [6, 7, 8, 9, 10, 11], scale: 0.02, density: 0.7 };
@@ -42,7 +43,8 @@ export interface DemoResult {
 }
 
 export async function demoCommand(argv: string[], cancel: CancelToken): Promise<DemoResult> {
-  const { values } = parseArgs({ args: argv, options: { dir: { type: 'string', default: 'demo' }, regenerate: { type: 'boolean', default: false }, 'weights-only': { type: 'boolean', default: false } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: { dir: { type: 'string', default: 'demo' }, regenerate: { type: 'boolean', default: false }, 'weights-only': { type: 'boolean', default: false }, 'memory-budget': { type: 'string' } }, strict: true });
+  const budget = values['memory-budget'] === undefined ? [] : ['--memory-budget', values['memory-budget']];
   const dir = resolve(values.dir);
   const paths = { base: join(dir, 'checkpoints', 'base'), in: join(dir, 'checkpoints', 'in'), rl: join(dir, 'checkpoints', 'rl') };
   const seed = 20260212;
@@ -97,7 +99,7 @@ export async function demoCommand(argv: string[], cancel: CancelToken): Promise<
     for (const probe of ['ablation', 'attention'] as const) {
       await step(`${probe} probe`, async () => {
         const outDir = join(report, 'probes');
-        const { summaryPath, files } = await probeCommand([probe, '--in', paths.in, '--rl', paths.rl, '--items', items, '--out', outDir, '--max-new-tokens', DEMO_MAX_NEW_TOKENS, '--quiet'], cancel);
+        const { summaryPath, files } = await probeCommand([probe, '--in', paths.in, '--rl', paths.rl, '--items', items, '--out', outDir, '--max-new-tokens', DEMO_MAX_NEW_TOKENS, '--quiet', ...budget], cancel);
         const charts = [];
         for (const file of files.filter((path) => path.endsWith('.vl.json'))) {
           const spec = JSON.parse(readFileSync(file, 'utf8'));
@@ -111,7 +113,7 @@ export async function demoCommand(argv: string[], cancel: CancelToken): Promise<
     let variantRows: SweepRow[] = [];
     await step('variant scores', async () => {
       const outDir = join(report, 'variants');
-      const { summaryPath, rows } = await variantsCommand(['--in', paths.in, '--rl', paths.rl, '--items', items, '--out', outDir, '--thirds', '--max-new-tokens', DEMO_MAX_NEW_TOKENS, '--quiet'], cancel);
+      const { summaryPath, rows } = await variantsCommand(['--in', paths.in, '--rl', paths.rl, '--items', items, '--out', outDir, '--thirds', '--max-new-tokens', DEMO_MAX_NEW_TOKENS, '--quiet', ...budget], cancel);
       variantRows = rows;
       const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as VariantsSummary;
       const charts = [];

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { generateGreedy } from '../../core/model/generate';
+import { MEMORY_BUDGET_ENV } from '../../core/model/memoryPlan';
 import { ModelRuntime } from '../../core/model/modelRuntime';
 import { embedPrompt } from '../../core/model/promptEmbedding';
+import { peakRssBytes } from '../../core/processMemory';
 import type { CancelToken } from '../../core/progress';
 import { loadChatTemplate } from '../../core/text/chatTemplate';
 import { loadGenerationSettings, maxNewTokensFor } from '../../core/text/generationConfig';
@@ -10,6 +12,7 @@ import { buildModelInputs, loadVisionLanguageProcessor } from '../../core/text/v
 import { readImageFile } from '../../core/vision/imageDecode';
 import { executionProvider } from '../choiceArgument';
 import { UsageError } from '../cliErrors';
+import { checkMemoryPlan, MEMORY_BUDGET_OPTION, modelConfigOf } from '../memoryBudgetArgument';
 import { wholeNumber } from '../wholeNumberArgument';
 
 export const GENERATE_USAGE = `frankenlens generate --model DIR [--image FILE] --prompt TEXT [options]
@@ -23,7 +26,10 @@ Options:
   --device D           auto (CUDA when installed, else CPU), cpu or cuda (default auto)
   --threads N          onnxruntime threads per operator (default: one per core)
   --cache-dir DIR      graph cache folder (default ~/.cache/frankenlens/graphs)
-  --json               print the answer with the effective settings and timings as JSON`;
+  --memory-budget SIZE memory the run may use, e.g. 48GB, 512MiB or bytes (binary units: 48GB =
+                       48GiB; default ${MEMORY_BUDGET_ENV}, else the free memory); refuses before
+                       loading when the CPU float32 plan for this prompt and answer cap needs more
+  --json               print the answer with the effective settings and timings (peak RSS included) as JSON`;
 
 export async function generateCommand(argv: string[], cancel: CancelToken): Promise<string> {
   const { values, positionals } = parseArgs({
@@ -36,6 +42,7 @@ export async function generateCommand(argv: string[], cancel: CancelToken): Prom
       device: { type: 'string', default: 'auto' },
       threads: { type: 'string', default: '0' },
       'cache-dir': { type: 'string' },
+      ...MEMORY_BUDGET_OPTION,
       json: { type: 'boolean', default: false },
     },
     allowPositionals: false,
@@ -47,10 +54,11 @@ export async function generateCommand(argv: string[], cancel: CancelToken): Prom
   const device = executionProvider(values.device!);
   const threads = wholeNumber('--threads', values.threads!);
   const dir = values.model;
+  const config = modelConfigOf(dir);
   const generationSettings = loadGenerationSettings(dir);
 
   let inputIds: number[];
-  let images;
+  let images: { pixelValues: Float32Array; grids: { t: number; h: number; w: number }[] } | undefined;
   const tokenizer = loadTokenizer(dir);
   if (values.image) {
     const processor = loadVisionLanguageProcessor(dir);
@@ -61,8 +69,11 @@ export async function generateCommand(argv: string[], cancel: CancelToken): Prom
     inputIds = tokenizer.encode(loadChatTemplate(dir, tokenizer).render([{ role: 'user', content: values.prompt }], { addGenerationPrompt: true }));
   }
   const maxNewTokens = values['max-new-tokens'] === undefined ? maxNewTokensFor(generationSettings, inputIds.length) : wholeNumber('--max-new-tokens', values['max-new-tokens']);
+  // This prompt's own length and image size: known before anything is loaded.
+  const imagePatches = images ? Math.max(...images.grids.map(({ t, h, w }) => t * h * w)) : undefined;
+  const plan = checkMemoryPlan({ command: 'generate', models: [config], promptTokens: inputIds.length, promptKnown: true, maxNewTokens, images: images !== undefined, imagePatches }, { budget: values['memory-budget'], device });
 
-  const runtime = ModelRuntime.open(dir, { executionProvider: device, intraOpThreads: threads, cacheDir: values['cache-dir'] });
+  const runtime = ModelRuntime.open(dir, { executionProvider: device, intraOpThreads: threads, cacheDir: values['cache-dir'], releaseVisionAfterEncoding: plan.request.visionResident === false });
   try {
     const prompt = await embedPrompt(runtime, inputIds, images);
     const generation = await generateGreedy(runtime, inputIds, prompt, { maxNewTokens, repetitionPenalty: generationSettings.repetitionPenalty, eosTokenIds: generationSettings.eosTokenIds }, { cancel });
@@ -82,6 +93,7 @@ export async function generateCommand(argv: string[], cancel: CancelToken): Prom
       prefillSeconds: generation.prefillSeconds,
       decodeSeconds: generation.decodeSeconds,
       decodeTokensPerSecond: decodeSteps > 0 ? decodeSteps / generation.decodeSeconds : null,
+      peakRssBytes: peakRssBytes(),
     }, null, 2);
   } finally {
     await runtime.unload();

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readBenchmarkItems } from '../../core/bench/benchmarkItems';
+import { DEFAULT_BATCH_ROWS } from '../../core/model/batchedGenerate';
 import type { CancelToken } from '../../core/progress';
 import { runAttentionProbe, type ReasoningScope } from '../../core/probes/attentionToVision';
 import { CONDITIONS } from '../../core/probes/conditions';
@@ -12,7 +13,8 @@ import { runSwapProbe, SWAP_DECODINGS, SWAP_MODES } from '../../core/probes/visu
 import { ablationCharts, attentionCharts, swapCharts, type ProbeChart } from '../../core/report/probeSpecs';
 import { executionProvider, listOf, oneOf } from '../choiceArgument';
 import { UsageError } from '../cliErrors';
-import { DESCRIBER_OPTIONS, DESCRIBER_USAGE, openDescriber, type OpenedDescriber } from '../describerArguments';
+import { DESCRIBER_OPTIONS, DESCRIBER_USAGE, DESCRIPTION_TOKENS, openDescriber, type OpenedDescriber } from '../describerArguments';
+import { checkMemoryPlan, MEMORY_BUDGET_OPTION, MEMORY_BUDGET_USAGE, modelConfigOf } from '../memoryBudgetArgument';
 import { wholeNumber } from '../wholeNumberArgument';
 import { terminalProgress } from '../terminalProgress';
 
@@ -43,6 +45,9 @@ ${DESCRIBER_USAGE}
                          16; answers do not depend on it, so it is not part of the run's settings)
   --resume               continue the run in --out
   --device D, --threads N, --cache-dir DIR   as for generate
+${MEMORY_BUDGET_USAGE}
+                         (assumed: prompts of 1,024 tokens, images included; the largest --batch
+                         and --max-new-tokens that fit are named when it does not)
   --quiet                no progress on stderr`;
 
 export async function probeCommand(argv: string[], cancel: CancelToken): Promise<{ summaryPath: string; files: string[] }> {
@@ -57,6 +62,7 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
       system: { type: 'string' }, prefix: { type: 'string' }, scope: { type: 'string', default: 'response' }, shared: { type: 'string', default: 'in' },
       tasks: { type: 'string' }, rows: { type: 'string', default: '50' }, modes: { type: 'string' }, decodings: { type: 'string' }, batch: { type: 'string' },
       resume: { type: 'boolean', default: false }, device: { type: 'string', default: 'auto' }, threads: { type: 'string', default: '0' }, 'cache-dir': { type: 'string' }, quiet: { type: 'boolean', default: false },
+      ...MEMORY_BUDGET_OPTION,
     },
     allowPositionals: false,
     strict: true,
@@ -64,8 +70,8 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
   if (positionals.length > 0) throw new UsageError('probe takes no positional arguments');
   for (const flag of ['in', 'rl', 'items', 'out'] as const) if (!values[flag]) throw new UsageError(`probe ${probe} needs --${flag}`);
   const runtimeOptions = { executionProvider: executionProvider(values.device!), intraOpThreads: wholeNumber('--threads', values.threads!), cacheDir: values['cache-dir'] };
-  const models = { in: openProbeModel('in', values.in!, runtimeOptions), rl: openProbeModel('rl', values.rl!, runtimeOptions) };
-  const layerCount = models.in.runtime.config.decoder.layers;
+  const configs = { in: modelConfigOf(values.in!), rl: modelConfigOf(values.rl!) };
+  const layerCount = configs.in.decoder.layers;
   const layers = values.layers ? layerList(values.layers, layerCount) : Array.from({ length: layerCount }, (_, layer) => layer);
   const maxNewTokens = values['max-new-tokens'] ? wholeNumber('--max-new-tokens', values['max-new-tokens']) : { attention: 1024, ablation: 2048, swap: 64 }[probe];
   const condition = oneOf('--condition', values.condition!, CONDITIONS);
@@ -73,22 +79,44 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
   const batch = values.batch === undefined ? undefined : wholeNumber('--batch', values.batch);
   if (batch === 0) throw new UsageError('--batch must be at least 1');
   const outDir = values.out!;
+
+  // What the probe will run, read before any model loads, for the memory plan.
+  const swap = probe === 'swap'
+    ? {
+        pairs: readVisionPairs(values.items!, { tasks: values.tasks ? listOf('--tasks', values.tasks, VISION_TASKS) : [...VISION_TASKS], rowsPerTask: wholeNumber('--rows', values.rows!) }),
+        modes: values.modes ? listOf('--modes', values.modes, SWAP_MODES) : [...SWAP_MODES],
+        decodings: values.decodings ? listOf('--decodings', values.decodings, SWAP_DECODINGS) : [...SWAP_DECODINGS],
+      }
+    : undefined;
+  const items = probe === 'swap' ? [] : readBenchmarkItems(values.items!);
+  const runsPerItem = swap ? swapDecodingsPerPair(layers, swap.modes, layerCount) * swap.decodings.length : layers.length + 1;
+  const describerModel = probe !== 'swap' && condition === 'black+description' ? values['describer-model'] : undefined;
+  const plan = checkMemoryPlan(
+    {
+      command: `probe ${probe}`,
+      models: [configs.in, configs.rl],
+      rows: probe === 'attention' ? 1 : Math.min(batch ?? DEFAULT_BATCH_ROWS, runsPerItem),
+      maxNewTokens,
+      images: probe === 'swap' || items.some((item) => item.images.length > 0),
+      describer: describerModel ? { config: modelConfigOf(describerModel), maxNewTokens: DESCRIPTION_TOKENS } : undefined,
+    },
+    { budget: values['memory-budget'], device: runtimeOptions.executionProvider, quiet: values.quiet },
+  );
+
+  const modelOptions = { ...runtimeOptions, releaseVisionAfterEncoding: plan.request.visionResident === false };
+  const models = { in: openProbeModel('in', values.in!, modelOptions), rl: openProbeModel('rl', values.rl!, modelOptions) };
   const progress = terminalProgress(`probe ${probe}`, values.quiet!);
   const common = { outDir, resume: values.resume, progress, cancel };
   let describer: OpenedDescriber | undefined;
   try {
     let summaryPath: string;
     let charts: ProbeChart[];
-    if (probe === 'swap') {
-      const tasks = values.tasks ? listOf('--tasks', values.tasks, VISION_TASKS) : [...VISION_TASKS];
-      const pairs = readVisionPairs(values.items!, { tasks, rowsPerTask: wholeNumber('--rows', values.rows!) });
-      const modes = values.modes ? listOf('--modes', values.modes, SWAP_MODES) : [...SWAP_MODES];
-      const decodings = values.decodings ? listOf('--decodings', values.decodings, SWAP_DECODINGS) : [...SWAP_DECODINGS];
+    if (swap) {
+      const { pairs, modes, decodings } = swap;
       const result = await runSwapProbe({ ...common, models: [models.in, models.rl], pairs, settings: { layers, modes, decodings, maxNewTokens, batch } });
       summaryPath = result.summaryPath;
       charts = swapCharts(result.rows);
     } else {
-      const items = readBenchmarkItems(values.items!);
       describer = openDescriber(values, outDir, runtimeOptions);
       if (probe === 'ablation') {
         const result = await runAblationProbe({ ...common, models: [models.in, models.rl], items, settings: { layers, maxNewTokens, condition, style, batch }, describer: describer.describer });
@@ -112,6 +140,12 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
     progress.done();
     await Promise.all([models.in.runtime.unload(), models.rl.runtime.unload(), describer?.unload()]);
   }
+}
+
+/** Distinct swapped layer sets per pair (a suffix from the last layer is that layer alone), as runSwapProbe decodes them. */
+function swapDecodingsPerPair(layers: readonly number[], modes: readonly string[], layerCount: number): number {
+  const sets = new Set(layers.flatMap((layer) => modes.map((mode) => `${layer}-${mode === 'suffix' ? layerCount - 1 : layer}`)));
+  return sets.size;
 }
 
 /** "0-27", "3,5,9" or a mix, within 0..count-1. */

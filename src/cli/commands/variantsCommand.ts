@@ -10,7 +10,8 @@ import type { ComparisonSettings, SweepRow } from '../../core/variants/variantMe
 import { defaultConditions, runVariantSweep, type SweepModel, type VariantSweepResult } from '../../core/variants/variantSweep';
 import { executionProvider, listOf } from '../choiceArgument';
 import { UsageError } from '../cliErrors';
-import { DESCRIBER_OPTIONS, DESCRIBER_USAGE, openDescriber } from '../describerArguments';
+import { DESCRIBER_OPTIONS, DESCRIBER_USAGE, DESCRIPTION_TOKENS, openDescriber } from '../describerArguments';
+import { checkMemoryPlan, MEMORY_BUDGET_OPTION, MEMORY_BUDGET_USAGE, modelConfigOf } from '../memoryBudgetArgument';
 import { parseCuts } from '../cutsArgument';
 import { terminalProgress } from '../terminalProgress';
 import { wholeNumber } from '../wholeNumberArgument';
@@ -42,6 +43,9 @@ ${DESCRIBER_USAGE}
   --prefix TEXT          instruction before the question, followed by a blank line
   --resume               continue the sweep in --out
   --device D, --threads N, --cache-dir DIR   as for generate
+${MEMORY_BUDGET_USAGE}
+                         (assumed: prompts of 1,024 tokens, images included; IN and RL held at
+                         once, every variant built from their layers)
   --quiet                no progress on stderr`;
 
 export async function variantsCommand(argv: string[], cancel: CancelToken): Promise<VariantSweepResult> {
@@ -52,6 +56,7 @@ export async function variantsCommand(argv: string[], cancel: CancelToken): Prom
       thirds: { type: 'boolean', default: false }, cuts: { type: 'string' }, plan: { type: 'string', multiple: true }, conditions: { type: 'string' }, seed: { type: 'string', default: '0' }, ...DESCRIBER_OPTIONS,
       'max-new-tokens': { type: 'string', default: '2048' }, system: { type: 'string' }, prefix: { type: 'string' },
       resume: { type: 'boolean', default: false }, device: { type: 'string', default: 'auto' }, threads: { type: 'string', default: '0' }, 'cache-dir': { type: 'string' }, quiet: { type: 'boolean', default: false },
+      ...MEMORY_BUDGET_OPTION,
     },
     allowPositionals: false,
     strict: true,
@@ -72,6 +77,18 @@ export async function variantsCommand(argv: string[], cancel: CancelToken): Prom
   const runtime = { executionProvider: executionProvider(values.device!), intraOpThreads: wholeNumber('--threads', values.threads!), cacheDir: values['cache-dir'] };
   let conditions = values.conditions === undefined ? undefined : listOf('--conditions', values.conditions, CONDITIONS);
   const seed = wholeNumber('--seed', values.seed!);
+  const maxNewTokens = wholeNumber('--max-new-tokens', values['max-new-tokens']!);
+  const describerModel = conditions === undefined || conditions.includes('black+description') ? values['describer-model'] : undefined;
+  const plan = checkMemoryPlan(
+    {
+      command: 'variants',
+      models: [modelConfigOf(pair.in), modelConfigOf(pair.rl)],
+      maxNewTokens,
+      images: items.some((item) => item.images.length > 0),
+      describer: describerModel ? { config: modelConfigOf(describerModel), maxNewTokens: DESCRIPTION_TOKENS } : undefined,
+    },
+    { budget: values['memory-budget'], device: runtime.executionProvider, quiet: values.quiet },
+  );
   const { describer, unload } = openDescriber(values, outDir, runtime);
   if (conditions === undefined) {
     const chosen = defaultConditions(items, describer);
@@ -84,12 +101,12 @@ export async function variantsCommand(argv: string[], cancel: CancelToken): Prom
       models,
       items,
       itemsFile: resolve(values.items!),
-      settings: { maxNewTokens: wholeNumber('--max-new-tokens', values['max-new-tokens']!), style: { system: values.system, prefix: values.prefix }, conditions },
+      settings: { maxNewTokens, style: { system: values.system, prefix: values.prefix }, conditions },
       bootstrap: { seed },
       describer,
       releaseDescriber: unload,
       outDir,
-      runtime,
+      runtime: { ...runtime, releaseVisionAfterEncoding: plan.request.visionResident === false },
       resume: values.resume,
       progress,
       cancel,

@@ -6,8 +6,8 @@
  *
  * What the runtime holds (see modelRuntime.ts), per loaded model: one float32 copy of the decoder
  * (every layer, the final norm and lm_head; embeddings are read row by row from the safetensors
- * files, a tied lm_head is held once) = decoderWeightBytes; the vision encoder only while images
- * are encoded; the K/V cache, preallocated per row to prompt + answer cap. Activations are those
+ * files, a tied lm_head is held once) = decoderWeightBytes; the vision encoder from the first image
+ * on (or, when that does not fit, only while images are encoded: visionResident false); the K/V cache, preallocated per row to prompt + answer cap. Activations are those
  * of one layer's prefill. Everything is in GiB (2^30 bytes) with one decimal.
  *
  * Phases: a command's peak is the largest of its phases (encoding images, describing images,
@@ -17,6 +17,8 @@ import { freemem } from 'node:os';
 import { FrankenlensError } from '../errors';
 import { decoderWeightBytes } from './decoderGraph';
 import type { DecoderConfig, ModelConfig, VisionConfig } from './modelConfig';
+
+export { decoderWeightBytes };
 
 export type PlannedCommand = 'generate' | 'probe attention' | 'probe ablation' | 'probe swap' | 'variants';
 
@@ -51,6 +53,8 @@ export interface MemoryPlanRequest {
   images: boolean;
   /** Vision patches of the largest image; default: the prompt filled with image tokens (promptTokens × merge²). */
   imagePatches?: number;
+  /** Whether the vision towers stay loaded while the decoder runs (the runtime's default); false: released after each encoding. Default true. */
+  visionResident?: boolean;
   /** A local describer model (black+description with --describer-model) and its answer cap. */
   describer?: { config: ModelConfig; maxNewTokens: number };
   budgetBytes: number;
@@ -168,7 +172,11 @@ export function planMemory(request: MemoryPlanRequest): MemoryPlan {
   if (images && visionConfigs.length > 0) phase('encoding images', [runtime, weights, ...describerHeld, ...visionNeeds(visionConfigs)]);
 
   const cachePerToken = kvCacheBytesPerToken(cacheDecoder);
-  const decode: MemoryNeed[] = [runtime, weights, ...describerHeld, { what: `K/V cache (${rows} row${rows === 1 ? '' : 's'} × ${tokens(sequenceTokens)} tokens)`, bytes: cachePerToken * rows * sequenceTokens }];
+  const loadedVisions = both ? models.flatMap((model) => (model.vision ? [model.vision] : [])) : visionConfigs.slice(0, 1);
+  const residentVision: MemoryNeed[] = images && request.visionResident !== false && loadedVisions.length > 0
+    ? [{ what: `vision encoder weights, kept loaded (${loadedVisions.length === 1 ? 'one model' : 'IN and RL'})`, bytes: loadedVisions.reduce((sum, vision) => sum + visionWeightBytes(vision), 0) }]
+    : [];
+  const decode: MemoryNeed[] = [runtime, weights, ...residentVision, ...describerHeld, { what: `K/V cache (${rows} row${rows === 1 ? '' : 's'} × ${tokens(sequenceTokens)} tokens)`, bytes: cachePerToken * rows * sequenceTokens }];
   if (command === 'probe ablation' || command === 'probe swap') {
     decode.push({ what: `clean prefill's residual stream (${decoder.layers + 1} layers × ${tokens(promptTokens)} tokens)`, bytes: FLOAT * (decoder.layers + 1) * promptTokens * decoder.hiddenSize });
   }
@@ -215,13 +223,14 @@ export function formatBytes(bytes: number): string {
 
 const assumptions = (plan: MemoryPlan) => {
   const { request } = plan;
-  const prompt = request.promptKnown ? `this prompt's ${plan.promptTokens.toLocaleString('en-US')} tokens` : `prompts of ${plan.promptTokens.toLocaleString('en-US')} tokens assumed (images included)`;
-  return `${prompt}, answers up to ${request.maxNewTokens.toLocaleString('en-US')} tokens, CPU float32`;
+  const prompt = request.promptKnown ? `this prompt's ${plan.promptTokens.toLocaleString('en-US')} tokens` : `prompts of ${plan.promptTokens.toLocaleString('en-US')} tokens (an assumption; images included)`;
+  return `${prompt}, answers up to ${request.maxNewTokens.toLocaleString('en-US')} token${request.maxNewTokens === 1 ? '' : 's'}, CPU float32`;
 };
 
 /** The one line a command prints before loading when the plan fits. */
 export function describeMemoryPlan(plan: MemoryPlan): string {
-  return `memory: ${plan.request.command} needs about ${formatBytes(plan.total)} at its peak (${plan.peak.name}) of a ${formatBytes(plan.budget)} budget (${plan.request.budgetSource ?? 'given'}; ${assumptions(plan)})`;
+  const released = plan.request.visionResident === false ? '; the vision tower is released after each encoding to fit' : '';
+  return `memory: ${plan.request.command} needs about ${formatBytes(plan.total)} at its peak (${plan.peak.name}) of a ${formatBytes(plan.budget)} budget (${plan.request.budgetSource ?? 'given'}; ${assumptions(plan)}${released})`;
 }
 
 /** The refusal: the need itemized, the budget, and what would fit. Empty when the plan fits. */
@@ -230,7 +239,7 @@ export function memoryRefusal(plan: MemoryPlan): string {
   const items = plan.peak.needs.map((need) => `${need.what} ${formatBytes(need.bytes)}`).join(' + ');
   const lines = [
     `${request.command} needs about ${formatBytes(plan.total)} at its peak (${plan.peak.name}: ${items}), more than the memory budget of ${formatBytes(plan.budget)} (${request.budgetSource ?? 'given'}).`,
-    `Assumed: ${assumptions(plan)}.`,
+    `Figures for ${assumptions(plan)}${request.visionResident === false ? ', the vision tower released after each encoding' : ''}.`,
   ];
   const options: string[] = [];
   const rows = largestFittingRows(request);
@@ -244,7 +253,8 @@ export function memoryRefusal(plan: MemoryPlan): string {
   options.push('a GPU: --device cuda (weights and activations in GPU memory)');
   if (options.length === 1) {
     const floor = planMemory({ ...request, rows: 1, maxNewTokens: 1 }).total;
-    lines.push(`Even 1 row and a 1-token answer need about ${formatBytes(floor)}: free memory, or use ${options[0]}.`);
+    const smallest = request.command === 'probe ablation' || request.command === 'probe swap' ? '1 row and a 1-token answer need' : 'a 1-token answer needs';
+    lines.push(`Even ${smallest} about ${formatBytes(floor)}: free memory, or use ${options[0]}.`);
   } else {
     lines.push(`Would fit: ${options.join('; or ')}.`);
   }

@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../atomicWrite';
+import { peakRssBytes } from '../processMemory';
 import { wilsonInterval } from '../stats/wilson';
 import { TOOL_VERSION } from '../version';
 import type { modelRecord } from './probeModel';
@@ -38,10 +39,12 @@ export interface ProbeSummary<Row> {
   partition: LayerPartition;
   items: number;
   rows: Row[];
+  /** Measured when the summary is written: the process's peak resident set size so far (bytes). */
+  timing: { peakRssBytes: number };
 }
 
-export function writeProbeSummary<Row>(outDir: string, probe: ProbeName, parts: Omit<ProbeSummary<Row>, 'schema' | 'tool' | 'created' | 'partition'>): { path: string; summary: ProbeSummary<Row> } {
-  const summary: ProbeSummary<Row> = { schema: probeSchema(probe), tool: { name: 'frankenlens', version: TOOL_VERSION }, created: new Date().toISOString(), ...parts, partition: thirdsPartition(parts.layers) };
+export function writeProbeSummary<Row>(outDir: string, probe: ProbeName, parts: Omit<ProbeSummary<Row>, 'schema' | 'tool' | 'created' | 'partition' | 'timing'>): { path: string; summary: ProbeSummary<Row> } {
+  const summary: ProbeSummary<Row> = { schema: probeSchema(probe), tool: { name: 'frankenlens', version: TOOL_VERSION }, created: new Date().toISOString(), ...parts, partition: thirdsPartition(parts.layers), timing: { peakRssBytes: peakRssBytes() } };
   const path = join(outDir, `${probe}.summary.json`);
   writeJsonAtomic(path, summary);
   return { path, summary };

@@ -29,6 +29,7 @@ import { ModelRuntime, type RuntimeOptions } from '../model/modelRuntime';
 import { openVariantRuntime } from '../model/variantRuntime';
 import { CONDITIONS, itemDescriber, type Condition, type Describer, type PromptStyle } from '../probes/conditions';
 import { writeJsonAtomic } from '../atomicWrite';
+import { peakRssBytes } from '../processMemory';
 import { openResumableRun } from '../probes/probeRun';
 import { throwIfCancelled, type CancelToken, type ProgressSink } from '../progress';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
@@ -201,6 +202,7 @@ export async function runVariantSweep(options: VariantSweepOptions): Promise<Var
     models: sweepModels.map(({ model, opened, fingerprints }) => ({ name: model.name, ...('plan' in model ? { plan: model.plan } : { dir: model.dir }), sources: fingerprints, generation: opened.generation })),
     items: items.length,
     rows,
+    timing: { peakRssBytes: peakRssBytes() },
   });
   return { summaryPath, rows, comparison, resumed, generated };
 }
