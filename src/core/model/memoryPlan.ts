@@ -179,6 +179,8 @@ export function planMemory(request: MemoryPlanRequest): MemoryPlan {
   const decode: MemoryNeed[] = [runtime, weights, ...residentVision, ...describerHeld, { what: `K/V cache (${rows} row${rows === 1 ? '' : 's'} × ${tokens(sequenceTokens)} tokens)`, bytes: cachePerToken * rows * sequenceTokens }];
   if (command === 'probe ablation' || command === 'probe swap') {
     decode.push({ what: `clean prefill's residual stream (${decoder.layers + 1} layers × ${tokens(promptTokens)} tokens)`, bytes: FLOAT * (decoder.layers + 1) * promptTokens * decoder.hiddenSize });
+    // Each run is prefilled alone, then the rows are stacked into the batch's cache (a copy).
+    if (rows > 1) decode.push({ what: `the runs' own prefill caches before stacking (${rows} × ${tokens(promptTokens)} tokens)`, bytes: kvCacheBytesPerToken(cacheDecoder) * rows * promptTokens });
   }
   if (command === 'probe swap') decode.push({ what: 'source and clean K/V caches (1 row each)', bytes: 2 * cachePerToken * sequenceTokens });
   // The attention probe scores prompt + answer in one teacher-forced prefill.

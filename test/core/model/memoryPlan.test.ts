@@ -104,14 +104,15 @@ describe('memory plan: figures', () => {
   it('probe ablation: one model at a time, rows decoded together, the clean residual stream kept', () => {
     const plan = planMemory({ ...base, command: 'probe ablation', models: [QWEN_7B, QWEN_7B], rows: 16 });
     const stream = 4 * 29 * P * 3584;
-    assert.equal(phase(plan, 'prefill and decode'), O + WEIGHTS_7B + 16 * KV_7B * (P + A) + stream + activations7B(P, 16));
+    const prefills = 16 * KV_7B * P; // each run's own prefill cache, before the rows are stacked
+    assert.equal(phase(plan, 'prefill and decode'), O + WEIGHTS_7B + 16 * KV_7B * (P + A) + stream + prefills + activations7B(P, 16));
     assert.equal(plan.total, phase(plan, 'prefill and decode'));
   });
 
   it('probe swap: as ablation, plus the source run and clean caches', () => {
     const plan = planMemory({ ...base, command: 'probe swap', models: [QWEN_7B, QWEN_7B], rows: 16, maxNewTokens: 64 });
     const stream = 4 * 29 * P * 3584;
-    assert.equal(phase(plan, 'prefill and decode'), O + WEIGHTS_7B + 16 * KV_7B * (P + 64) + stream + 2 * KV_7B * (P + 64) + activations7B(P, 16));
+    assert.equal(phase(plan, 'prefill and decode'), O + WEIGHTS_7B + 16 * KV_7B * (P + 64) + stream + 16 * KV_7B * P + 2 * KV_7B * (P + 64) + activations7B(P, 16));
   });
 
   it('variants: IN and RL held, one row; a describer model runs in a phase of its own first', () => {
@@ -193,7 +194,7 @@ describe('memory plan: what would fit', () => {
     assert.equal(planMemory({ ...request, maxNewTokens: cap }).fits, true);
     assert.equal(planMemory({ ...request, maxNewTokens: cap + 1 }).fits, false);
     // Closed form: the cache is the only term in the answer cap: 16 rows × KV_7B × (P + cap) ≤ what is left.
-    const fixed = O + WEIGHTS_7B + 4 * 29 * P * 3584 + activations7B(P, 16);
+    const fixed = O + WEIGHTS_7B + 4 * 29 * P * 3584 + 16 * KV_7B * P + activations7B(P, 16);
     assert.equal(cap, Math.floor((32 * GIB - fixed) / (16 * KV_7B)) - P);
     assert.equal(largestFittingRows({ ...request, command: 'generate' }), null, 'generate has no rows to choose');
   });

@@ -64,8 +64,10 @@ function cancelAtAnswer(at: number): { cancel: CancelToken; progress: { report(r
 const sweep = (outDir: string, extra: Partial<Parameters<typeof runVariantSweep>[0]> = {}) => runVariantSweep({ models, items, itemsFile, settings, outDir, runtime, ...extra });
 const fileText = (outDir: string, name: string) => readFileSync(join(outDir, name), 'utf8');
 const records = (outDir: string) => fileText(outDir, 'variants.jsonl').trim().split('\n').map((line) => JSON.parse(line) as SweepAnswer);
+/** The summary less what differs between any two runs: when it was written and the process's peak memory. */
 const withoutDate = (outDir: string) => {
-  const { created: _created, ...summary } = JSON.parse(fileText(outDir, 'variants.summary.json')) as Record<string, unknown>;
+  const { created: _created, timing, ...summary } = JSON.parse(fileText(outDir, 'variants.summary.json')) as Record<string, unknown>;
+  assert.ok(Number.isInteger((timing as { peakRssBytes: number }).peakRssBytes), 'the summary records the peak RSS');
   return summary;
 };
 
