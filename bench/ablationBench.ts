@@ -12,9 +12,11 @@
  * the peak RSS of one sweep per scheme, each in a fresh process.
  */
 import { execFileSync } from 'node:child_process';
-import { stackRows, type FinishedRows } from '../src/core/model/batchedGenerate';
+import type { FinishedRows } from '../src/core/model/batchedGenerate';
+import { stackRows } from '../src/core/model/kvCache';
 import { generateGreedy, type Generation } from '../src/core/model/generate';
 import { decodePositionIds } from '../src/core/model/ropeIndex';
+import { mallocEnvironment } from '../src/core/processMemory';
 import { conditionMessages } from '../src/core/probes/conditions';
 import { ablationGates, ablationGenerations, BASELINE, type AblationReuse } from '../src/core/probes/layerAblation';
 import { greedySettings, openProbeModel, preparePrompt, type PreparedPrompt, type ProbeModel } from '../src/core/probes/probeModel';
@@ -66,7 +68,7 @@ async function sweep({ model, prompt, layers }: Prepared, scheme: Scheme, maxNew
   const generations: Generation[] = [];
   for (const layer of [BASELINE, ...layers]) {
     const taps = layer === BASELINE ? undefined : { gates: ablationGates(layers.length, layer) };
-    generations.push(await generateGreedy(model.runtime, prompt.ids, prompt.embedded, greedySettings(model, maxNewTokens), { taps: { gates: true }, prefillTaps: taps, stepTaps: () => taps }));
+    generations.push(await generateGreedy(model.runtime, prompt.ids, prompt.embedded, greedySettings(model, maxNewTokens), { prefillTaps: taps, stepTaps: () => taps }));
   }
   return generations;
 }
@@ -117,7 +119,7 @@ export async function timeAblation(benchCase: AblationBenchCase, graphsDir: stri
 }
 
 /**
- * One decoder step's time per row against the rows decoded together (gates tap on), over the first
+ * One decoder step's time per row against the rows decoded together (all-open gates given), over the first
  * 16 steps after the prompt; and how far the first row's logits at the first step (same token, same
  * cache in every batch) are from the same row decoded alone.
  */
@@ -136,13 +138,15 @@ export async function stepTimePerRow(benchCase: AblationBenchCase, graphsDir: st
       const gates = new Float32Array(rows * 2 * layers).fill(1);
       const times: number[] = [];
       let difference = 0;
-      let current = stackRows(Array.from({ length: rows }, () => prefill.cache));
+      // Room for every step, so each appends to the cache in place (as generation does).
+      const reserve = prefill.cache.length + steps + 1;
+      let current = stackRows(Array.from({ length: rows }, () => prefill.cache), reserve);
       for (let step = 0; step <= steps; step++) {
         const positions = new BigInt64Array(3 * rows).fill(BigInt(decodePositionIds(current.length, 1, prepared.prompt.embedded.ropeDelta)[0]!));
         const { ids } = prepared.prompt;
         const embeds = await runtime.embed(Array.from({ length: rows }, (_, row) => ids[(step + row) % ids.length]!));
         const started = performance.now();
-        const output = await runtime.decode({ rows, embeds, positions, cache: current, taps: { gates } }, { taps: { gates: true }, logits: 'last' });
+        const output = await runtime.decode({ rows, embeds, positions, cache: current, taps: { gates }, reserve }, { taps: {}, logits: 'last' });
         if (step > 0) times.push(performance.now() - started);
         else {
           const first = output.logits.slice(0, runtime.config.decoder.vocabSize);
@@ -172,11 +176,11 @@ export async function ablationBenchChild(benchCase: AblationBenchCase, graphsDir
   console.log(JSON.stringify({ seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, endRssMiB }));
 }
 
-/** Peak RSS of one sweep per scheme, each in a fresh process (`childArgs` start this bench's child mode). */
+/** Peak RSS of one sweep per scheme, each in a fresh process started with the CLI's malloc settings (`childArgs` start this bench's child mode). */
 export async function ablationMemory(benchCase: AblationBenchCase, graphsDir: string, childArgs: (json: string) => string[]): Promise<Record<string, unknown>[]> {
   const eosTokenIds = await spreadStopTokens(benchCase, graphsDir);
   return SCHEMES.map((scheme) => {
-    const output = execFileSync(process.execPath, childArgs(JSON.stringify({ ablation: scheme.name, eosTokenIds })), { encoding: 'utf8' });
+    const output = execFileSync(process.execPath, childArgs(JSON.stringify({ ablation: scheme.name, eosTokenIds })), { encoding: 'utf8', env: { ...process.env, ...mallocEnvironment() } });
     const measured = JSON.parse(output.trim().split('\n').at(-1)!) as { seconds: number; peakRssMiB: number; endRssMiB: number };
     return { scheme: scheme.name, 'one sweep s (session starts included)': +measured.seconds.toFixed(2), 'peak RSS MiB': Math.round(measured.peakRssMiB), 'RSS at the end MiB': Math.round(measured.endRssMiB) };
   });

@@ -4,7 +4,15 @@
  * - a Frankenstein merge against a plain copy of the same bytes (read + write, same piece size);
  * with peak memory for each. Every measurement runs in its own child process (so peak RSS belongs
  * to that measurement alone), each pair of measurements alternates, and the medians are compared
- * within this one run.
+ * within this one run. Then the model benches that the issue's targets rest on:
+ * - `memory` (./memoryBench.ts): peak RSS of `probe attention|ablation|swap`, `variants` and
+ *   `generate`, run from the built CLI on a generated 12-layer Qwen2.5-VL pair, against F;
+ * - `layers` (./layersBench.ts): session start, prefill and decode speed and RSS per loaded model
+ *   on 2 decoder layers at Qwen2.5-VL-7B width, the runtime against a single whole-decoder graph.
+ *
+ * Sub-benches alone: `npm run bench -- memory [attention,ablation,swap,variants,generate]`,
+ * `-- layers`, `-- model`, `-- probes`, `-- spectral`. Results go to FRANKENLENS_BENCH_DIR
+ * (default .bench) as *-results.json.
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -20,6 +28,8 @@ import { writeSyntheticCheckpoint, type SyntheticShape } from '../src/core/synth
 import { spectralBench, spectralBenchChild } from './spectralBench';
 import { runModelBench } from './modelBench';
 import { probeBenchChild, runProbeBench } from './probeBench';
+import { MEMORY_COMMANDS, runMemoryBench } from './memoryBench';
+import { layersBenchChild, runLayersBench } from './layersBench';
 
 const BENCH_DIR = resolve(process.env.FRANKENLENS_BENCH_DIR ?? '.bench');
 const REPEATS = Number(process.env.FRANKENLENS_BENCH_REPEATS ?? 3);
@@ -137,6 +147,7 @@ async function main() {
   }
   if (args[0] === '--measure-spectral') return spectralBenchChild(args.slice(1));
   if (args[0] === '--measure-probes') return probeBenchChild(args.slice(1));
+  if (args[0] === '--measure-layers') return layersBenchChild(args.slice(1));
   if (args[0] === 'spectral') {
     const spectral = await spectralBench(BENCH_DIR);
     writeFileSync(join(BENCH_DIR, 'spectral-results.json'), JSON.stringify({ date: new Date().toISOString(), ...spectral }, null, 2));
@@ -148,6 +159,17 @@ async function main() {
   }
   if (args[0] === 'model') {
     await runModelBench(BENCH_DIR);
+    return;
+  }
+  if (args[0] === 'memory') {
+    const only = args[1]?.split(',');
+    const unknown = only?.filter((name) => !(MEMORY_COMMANDS as readonly string[]).includes(name)) ?? [];
+    if (unknown.length > 0) throw new Error(`bench memory: unknown command(s) ${unknown.join(', ')} (choose from ${MEMORY_COMMANDS.join(', ')})`);
+    await saveMemoryResults(only);
+    return;
+  }
+  if (args[0] === 'layers') {
+    await saveLayersResults();
     return;
   }
   const diffRows: Record<string, unknown>[] = [];
@@ -169,6 +191,22 @@ async function main() {
     console.log(`${label}: peak RSS growth when the pair doubles: ${(large!['peak RSS MiB'] / small!['peak RSS MiB']).toFixed(2)}x`);
   }
   writeFileSync(join(BENCH_DIR, 'results.json'), JSON.stringify({ date: new Date().toISOString(), diff: diffRows, merge: mergeRows }, null, 2));
+  console.log('\n== model memory: peak RSS of the CLI\'s model commands (npm run bench -- memory)');
+  await saveMemoryResults();
+  console.log('\n== the runtime at Qwen2.5-VL-7B width (npm run bench -- layers)');
+  await saveLayersResults();
+}
+
+async function saveLayersResults(): Promise<void> {
+  const layers = await runLayersBench(BENCH_DIR);
+  writeFileSync(join(BENCH_DIR, 'layers-results.json'), JSON.stringify({ date: new Date().toISOString(), ...layers }, null, 2));
+}
+
+async function saveMemoryResults(only?: string[]): Promise<void> {
+  mkdirSync(BENCH_DIR, { recursive: true });
+  const memory = await runMemoryBench(BENCH_DIR, only);
+  // A subset gets its own file, so it never replaces a full run's results.
+  writeFileSync(join(BENCH_DIR, only ? `memory-results-${only.join('+')}.json` : 'memory-results.json'), JSON.stringify({ date: new Date().toISOString(), ...memory }, null, 2));
 }
 
 /** Alternates the baseline and the measured operation, and reports medians and their ratio. */

@@ -1,17 +1,19 @@
 /**
- * `npm run bench -- model`: greedy decoding speed of the ONNX graphs on the tiny fixture model and
- * on a generated ~0.5B-parameter random Qwen2 (Qwen2.5-0.5B's shape, bf16, written once into
- * .bench/), plain graphs against each probe tap (attention mass, gates, K/V override, key bias)
- * and all taps at once; and, on a 2 GB float32 copy of that model, that building graphs and
- * starting a session adds no weight bytes on disk; and benchmark items/s of IN against a
- * Frankenstein variant run from referenced weights (and its merged copy).
+ * `npm run bench -- model`: greedy decoding speed of the per-layer runtime on the tiny fixture model
+ * and on a generated ~0.5B-parameter random Qwen2 (Qwen2.5-0.5B's shape, bf16, written once into
+ * .bench/), plain steps (no tap input, nothing collected) against the inputs and outputs of each
+ * probe tap (attention mass, gates, K/V override, key bias) and every tap input at once: every
+ * layer session has all taps compiled in, so this is what giving them costs; and, on a 2 GB float32
+ * copy of that model, that building the graphs and starting the sessions adds no weight bytes on
+ * disk; and benchmark items/s of IN against a Frankenstein variant run from referenced weights (and
+ * its merged copy). The runtime's speed and memory at 7B width: `npm run bench -- layers`.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { writeCheckpointFolder } from '../src/core/checkpoint/safetensorsWriter';
 import { encodeFloats } from '../src/core/checkpoint/floatEncode';
-import { generateGreedy, stepGraph, type GenerateOptions } from '../src/core/model/generate';
+import { generateGreedy, type GenerateOptions } from '../src/core/model/generate';
 import { kvOverrideFrom, ModelRuntime, type KvCache, type TapInputs } from '../src/core/model/modelRuntime';
 import { embedPrompt } from '../src/core/model/promptEmbedding';
 import { readBenchmarkItems } from '../src/core/bench/benchmarkItems';
@@ -27,7 +29,7 @@ import { answerItem, answeringModel, type AnsweringModel, type ItemAnswer } from
 
 const REPEATS = Number(process.env.FRANKENLENS_BENCH_REPEATS ?? 5);
 
-/** A tap configuration as a probe runs it: the graph's taps and the inputs of every step. */
+/** A tap configuration as a probe runs it: the outputs collected and the inputs of every step. */
 interface TapCase {
   name: string;
   options: (context: { layers: number; promptLength: number; cleanCache: KvCache }) => GenerateOptions;
@@ -37,32 +39,32 @@ const MASS_KEYS = 8;
 const massKeys = (total: number) => Float32Array.from({ length: total }, (_, position) => (position < MASS_KEYS ? 1 : 0));
 const noOverride = (layers: number) => ({ positions: [], keys: new Float32Array(0), values: new Float32Array(0), layers: Array<boolean>(layers).fill(false) });
 
-/** Each tap alone, the probes' set as they use it, then every tap compiled into every step with neutral inputs (the worst case). */
+/** Each tap alone, the probes' set as they use it, then every tap's input at every step, neutral (the worst case). */
 const TAP_CASES: TapCase[] = [
   { name: 'attention mass', options: ({ promptLength }) => ({ taps: { attentionMass: true }, prefillTaps: { massKeys: massKeys(promptLength) }, stepTaps: (length) => ({ massKeys: massKeys(length + 1) }) }) },
-  { name: 'gates (all open)', options: ({ layers }) => ({ taps: { gates: true }, stepTaps: () => ({ gates: new Float32Array(2 * layers).fill(1) }) }) },
+  { name: 'gates (all open)', options: ({ layers }) => ({ stepTaps: () => ({ gates: new Float32Array(2 * layers).fill(1) }) }) },
   {
     name: 'K/V override in the prefill (swap probe)',
     options: ({ layers, promptLength, cleanCache }) => {
       const positions = Array.from({ length: promptLength / 2 }, (_, index) => promptLength / 4 + index);
-      return { taps: { kvOverride: true }, prefillTaps: { kvOverride: kvOverrideFrom(cleanCache, positions, Array<boolean>(layers).fill(true)) } };
+      return { prefillTaps: { kvOverride: kvOverrideFrom(cleanCache, positions, Array<boolean>(layers).fill(true)) } };
     },
   },
-  { name: 'key bias (zeros)', options: ({ layers }) => ({ taps: { keyBias: true }, stepTaps: (length) => ({ keyBias: new Float32Array(layers * (length + 1)) }) }) },
+  { name: 'key bias (zeros)', options: ({ layers }) => ({ stepTaps: (length) => ({ keyBias: new Float32Array(layers * (length + 1)) }) }) },
   {
     name: 'probe taps: mass + gates every step, K/V override in the prefill',
     options: ({ layers, promptLength, cleanCache }) => {
       const gates = new Float32Array(2 * layers).fill(1);
       const positions = Array.from({ length: promptLength / 2 }, (_, index) => promptLength / 4 + index);
       const kvOverride = kvOverrideFrom(cleanCache, positions, Array<boolean>(layers).fill(true));
-      return { taps: { attentionMass: true, gates: true, kvOverride: true }, prefillTaps: { massKeys: massKeys(promptLength), gates, kvOverride }, stepTaps: (length) => ({ massKeys: massKeys(length + 1), gates }) };
+      return { taps: { attentionMass: true }, prefillTaps: { massKeys: massKeys(promptLength), gates, kvOverride }, stepTaps: (length) => ({ massKeys: massKeys(length + 1), gates }) };
     },
   },
   {
-    name: 'all taps compiled into every step (worst case)',
+    name: 'every tap input at every step, neutral (worst case)',
     options: ({ layers, promptLength }) => {
       const neutral = (total: number): TapInputs => ({ massKeys: massKeys(total), gates: new Float32Array(2 * layers).fill(1), kvOverride: noOverride(layers), keyBias: new Float32Array(layers * total) });
-      return { taps: { attentionMass: true, gates: true, kvOverride: true, keyBias: true }, prefillTaps: neutral(promptLength), stepTaps: (length) => neutral(length + 1) };
+      return { taps: { attentionMass: true }, prefillTaps: neutral(promptLength), stepTaps: (length) => neutral(length + 1) };
     },
   },
 ];
@@ -110,7 +112,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
  * ABBA order cancels load that drifts during a round). Speeds are medians of per-token times; the
  * overhead is the median over rounds of the tapped/plain ratio of each round's medians. One
  * intra-op thread: on a shared 2-core machine a thread pool's parallel sections wait for threads
- * the OS has descheduled, which swamps the taps' own cost. One tapped session is loaded at a time.
+ * the OS has descheduled, which swamps the taps' own cost.
  */
 async function speedRows(name: string, dir: string, cacheDir: string, promptLength: number, newTokens: number, repeats: number): Promise<Record<string, unknown>[]> {
   const runtime = ModelRuntime.open(dir, { cacheDir, intraOpThreads: 1 });
@@ -149,8 +151,6 @@ async function speedRows(name: string, dir: string, cacheDir: string, promptLeng
       plain.steps.push(...round.plain);
       tapped.steps.push(...round.tapped);
     }
-    await runtime.unload(stepGraph(options.taps ?? {}, options.stepTaps?.(promptLength)));
-    await runtime.unload(stepGraph(options.taps ?? {}, options.prefillTaps));
     rows.push({
       model: name,
       'prompt + new': `${promptLength} + ${newTokens}`,
@@ -166,7 +166,7 @@ async function speedRows(name: string, dir: string, cacheDir: string, promptLeng
   return rows;
 }
 
-/** Free bytes of the filesystem before and after building every graph and starting the decoder session. */
+/** Free bytes of the filesystem before and after building every decoder graph (prelude, layers, head) and starting their sessions. */
 async function noCopyCheck(dir: string, cacheDir: string): Promise<Record<string, unknown>> {
   rmSync(cacheDir, { recursive: true, force: true });
   const weightBytes = readdirSync(dir).filter((name) => name.endsWith('.safetensors')).reduce((total, name) => total + statSync(join(dir, name)).size, 0);
@@ -174,19 +174,19 @@ async function noCopyCheck(dir: string, cacheDir: string): Promise<Record<string
   const before = free();
   const started = performance.now();
   const runtime = ModelRuntime.open(dir, { cacheDir });
-  const graph = runtime.graphPath({ taps: {}, logits: 'last' });
-  await runtime.provider({ taps: {}, logits: 'last' });
+  await runtime.load();
   const seconds = (performance.now() - started) / 1000;
   const after = free();
+  const graphs = ['prelude', 'head', ...Array.from({ length: runtime.config.decoder.layers }, (_, layer) => ({ layer }))] as const;
+  const graphBytes = graphs.reduce((total, graph) => total + statSync(runtime.graphPath(graph)).size, 0);
   await runtime.unload();
-  const [key] = readdirSync(cacheDir);
-  const cacheFiles = readdirSync(join(cacheDir, key!));
+  const links = readdirSync(cacheDir).flatMap((key) => readdirSync(join(cacheDir, key)).filter((name) => name.endsWith('.safetensors')));
   return {
     checkpoint: `${(weightBytes / 1e9).toFixed(2)} GB float32 (~0.5B parameters)`,
-    'decoder graph KB': +(statSync(graph).size / 1024).toFixed(1),
-    'weight files hard-linked': cacheFiles.filter((name) => name.endsWith('.safetensors')).length,
-    'disk used by graph + session start MB': +((before - after) / 1e6).toFixed(1),
-    'graph build + session start s': +seconds.toFixed(1),
+    [`${graphs.length} decoder graphs KB`]: +(graphBytes / 1024).toFixed(1),
+    'weight files hard-linked': links.length,
+    'disk used by graphs + session starts MB': +((before - after) / 1e6).toFixed(1),
+    'graph build + session starts s': +seconds.toFixed(1),
   };
 }
 
@@ -272,7 +272,7 @@ export async function runModelBench(benchDir: string): Promise<void> {
   const speed = [...(await speedRows('tiny Qwen2.5-VL (fixture, f32)', tiny, cacheDir, 32, 128, 4 * REPEATS)), ...(await speedRows('random Qwen2 0.5B (bf16 → f32 on CPU)', bf16, cacheDir, 32, 24, REPEATS))];
   const variants = await variantThroughput(benchDir, cacheDir, 32);
   const noCopy = await noCopyCheck(f32, join(benchDir, 'graph-cache-no-copy'));
-  console.log(`\nmodel decoding on onnxruntime-node CPU, one intra-op thread, ${4 * REPEATS} (tiny) and ${REPEATS} (0.5B) plain/taps/taps/plain rounds, ${process.version}, ${availableParallelism()} cores; taps with the inputs a probe gives (all taps: neutral inputs at every step)`);
+  console.log(`\nmodel decoding on onnxruntime-node CPU, one intra-op thread, ${4 * REPEATS} (tiny) and ${REPEATS} (0.5B) plain/taps/taps/plain rounds, ${process.version}, ${availableParallelism()} cores; taps with the inputs a probe gives (worst case: every tap's input, neutral, at every step)`);
   console.table(speed);
   console.log(`\nbenchmark items/s: IN vs a Frankenstein variant run from IN's and RL's files (no merged copy) vs the same variant written to disk, medians of ${REPEATS} passes`);
   console.table(variants);

@@ -8,16 +8,19 @@
  * - 'none': the whole prompt per run (the encodings, clean and source runs still once per pair);
  * against L separate full runs (each encoding the images, answering cleanly, running the source and
  * prefilling the whole prompt). All give the same answers (checked); medians of REPEATS rounds, the
- * five alternating within a round. On the bigger model, peak RSS of one sweep per slice-session
- * budget, each in its own process (so the figure belongs to that sweep alone). Then the layer-ablation
- * sweep on the same two models (./ablationBench.ts).
+ * five alternating within a round. On the bigger model, peak RSS of one sweep per reuse level, each
+ * in its own process (so the figure belongs to that sweep alone): with one session per decoder layer,
+ * a sweep from layer L runs the same sessions as a whole run, so the levels should need the same
+ * memory. Then the layer-ablation sweep on the same two models (./ablationBench.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { decoderWeightBytes } from '../src/core/model/decoderGraph';
 import { ModelRuntime } from '../src/core/model/modelRuntime';
+import { sharedSessionPaths } from '../src/core/model/sessions';
+import { mallocEnvironment } from '../src/core/processMemory';
 import { openProbeModel, type ProbeModel } from '../src/core/probes/probeModel';
 import { readVisionPairs, type VisionPair } from '../src/core/probes/visionPairs';
 import { swapPair, type SwapReuse, type SwapRun, type SwapSettings } from '../src/core/probes/visualSwap';
@@ -149,45 +152,41 @@ async function timeSwapBatching(benchCase: BenchCase, benchDir: string, maxNewTo
 interface MemoryCase {
   label: string;
   reuse: SwapReuse;
-  sliceSessionBytes?: number;
 }
 
 /** Child mode: one sweep on the bigger model (a swap sweep with these settings, or an ablation sweep); prints time and peak RSS as JSON. */
 export async function probeBenchChild(args: string[]): Promise<void> {
   const [benchDir, json] = args as [string, string];
-  const parsed = JSON.parse(json) as (MemoryCase & { sliceSessionBytes: number | null }) | { ablation: string; eosTokenIds: number[] };
+  const parsed = JSON.parse(json) as MemoryCase | { ablation: string; eosTokenIds: number[] };
   if ('ablation' in parsed) return ablationBenchChild(ablationCases(benchDir)[1]!, join(benchDir, 'graphs'), parsed.ablation, parsed.eosTokenIds);
   const memoryCase = parsed;
   const benchCase = benchCases(benchDir)[1]!;
-  const model = openProbeModel('in', benchCase.dir, { cacheDir: join(benchDir, 'graphs'), intraOpThreads: 1, sliceSessionBytes: memoryCase.sliceSessionBytes ?? Infinity });
+  const model = openProbeModel('in', benchCase.dir, { cacheDir: join(benchDir, 'graphs'), intraOpThreads: 1 });
   const started = performance.now();
   await sweep(model, benchCase.pairs, memoryCase.reuse, benchCase.maxNewTokens);
   const seconds = (performance.now() - started) / 1000;
-  const graphs = model.runtime.loadedGraphs().length;
+  const sessions = sharedSessionPaths().map((path) => basename(path, '.onnx'));
   const endRssMiB = process.memoryUsage().rss / 2 ** 20;
   await model.runtime.unload();
-  console.log(JSON.stringify({ seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, endRssMiB, graphs }));
+  console.log(JSON.stringify({ seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, endRssMiB, graphs: sessions.length, sessions }));
 }
 
-/** Peak RSS and time of one sweep (session starts included) per slice-session budget, each in a fresh process. */
+/** Peak RSS and time of one sweep (session starts included) per reuse level, each in a fresh process. */
 function memoryRows(benchDir: string): Record<string, unknown>[] {
   const dir = benchCases(benchDir)[1]!.dir;
-  const decoder = ModelRuntime.open(dir).config.decoder;
-  const full = decoderWeightBytes(decoder);
+  const full = decoderWeightBytes(ModelRuntime.open(dir).config.decoder);
   const cases: MemoryCase[] = [
-    { label: 'reuse none (whole-decoder sessions only)', reuse: 'none' },
-    { label: 'layer L, budget 0 (each slice loaded while it is used)', reuse: 'layers', sliceSessionBytes: 0 },
-    { label: 'layer L, budget = decoder weights', reuse: 'layers', sliceSessionBytes: full },
-    { label: 'layer L, unbounded (every slice kept)', reuse: 'layers' },
+    { label: 'reuse none (every run from layer 0)', reuse: 'none' },
+    { label: 'visual prefix', reuse: 'visual-prefix' },
+    { label: 'layer L + shared prefill', reuse: 'layers' },
   ];
-  const slicesTotal = Array.from({ length: decoder.layers - 1 }, (_, index) => decoderWeightBytes(decoder, index + 1)).reduce((a, b) => a + b, 0);
-  console.log(`\ndecoder weights ${(full / 2 ** 20).toFixed(0)} MiB as float32; all ${decoder.layers - 1} slices together ${(slicesTotal / 2 ** 20).toFixed(0)} MiB`);
+  console.log(`\ndecoder weights ${(full / 2 ** 20).toFixed(0)} MiB as float32`);
   return cases.map((memoryCase) => {
-    const output = execFileSync(process.execPath, [process.argv[1]!, '--measure-probes', benchDir, JSON.stringify({ ...memoryCase, sliceSessionBytes: memoryCase.sliceSessionBytes ?? null })], { encoding: 'utf8' });
+    const output = execFileSync(process.execPath, [process.argv[1]!, '--measure-probes', benchDir, JSON.stringify(memoryCase)], { encoding: 'utf8', env: { ...process.env, ...mallocEnvironment() } });
     const measured = JSON.parse(output.trim().split('\n').at(-1)!) as { seconds: number; peakRssMiB: number; endRssMiB: number; graphs: number };
     return {
-      sessions: memoryCase.label, 'one sweep s (session starts included)': +measured.seconds.toFixed(2), 'peak RSS MiB': Math.round(measured.peakRssMiB),
-      'sessions loaded at the end': measured.graphs, 'RSS at the end MiB': Math.round(measured.endRssMiB),
+      reuse: memoryCase.label, 'one sweep s (session starts included)': +measured.seconds.toFixed(2), 'peak RSS MiB': Math.round(measured.peakRssMiB),
+      'peak ÷ decoder weights': +((measured.peakRssMiB * 2 ** 20) / full).toFixed(2), 'sessions loaded at the end': measured.graphs, 'RSS at the end MiB': Math.round(measured.endRssMiB),
     };
   });
 }
@@ -206,7 +205,7 @@ export async function runProbeBench(benchDir: string): Promise<Record<string, un
   console.log('\nswap sweep, layer L reuse, the pair\'s decodings one at a time vs batched, answers capped at 16 tokens');
   console.table([batching]);
   const memory = memoryRows(benchDir);
-  console.log('\nbigger model: one sweep per slice-session budget, each in a fresh process');
+  console.log('\nbigger model: one sweep per reuse level, each in a fresh process started with the CLI\'s malloc settings');
   console.table(memory);
 
   const graphs = join(benchDir, 'graphs');
@@ -216,7 +215,7 @@ export async function runProbeBench(benchDir: string): Promise<Record<string, un
   console.table(ablation);
   const bigger = ablationCases(benchDir)[1]!;
   const perRow = await stepTimePerRow(bigger, graphs);
-  console.log('\nbigger model: one decoder step (gates tap) per row against the rows decoded together');
+  console.log('\nbigger model: one decoder step (all-open gates given) per row against the rows decoded together');
   console.table(perRow);
   const ablationRss = await ablationMemory(bigger, graphs, (json) => [process.argv[1]!, '--measure-probes', benchDir, json]);
   console.log('\nbigger model: one ablation sweep per scheme, each in a fresh process');
