@@ -125,6 +125,19 @@ describe('merge variants from referenced weights', async () => {
     for (const path of layerGraphs(inRuntime)) assert.ok(after.has(path), 'IN keeps its layers when the variants that shared them unload');
   });
 
+  it('a layer that mixes checkpoints (RL\'s attention, IN\'s MLP) gets a graph of its own, with the merged checkpoint\'s logits', async () => {
+    const mixed: MergePlan = { ...plans[0]!, name: 'RL attention in layer 1', slices: [{ start: 0, end: 1, source: 'in' }, { start: 1, end: 2, source: 'in', interpolate: { with: 'rl', alpha: 1, components: 'attention' } }, { start: 2, end: 4, source: 'in' }] };
+    const variant = opened(openVariantRuntime(mixed, options));
+    const rlRuntime = opened(ModelRuntime.open(RL_DIR, options));
+    assert.equal(variant.graphPath({ layer: 0 }), inRuntime.graphPath({ layer: 0 }));
+    assert.ok(![inRuntime.graphPath({ layer: 1 }), rlRuntime.graphPath({ layer: 1 })].includes(variant.graphPath({ layer: 1 })));
+    const merged = join(root, 'merged', 'mixed-layer');
+    await writeMerge(resolveMerge(mixed), { outDir: merged });
+    const virtual = await run(variant);
+    assert.deepEqual(virtual.logits, (await run(opened(ModelRuntime.open(merged, options)))).logits);
+    for (const whole of [inRun, rlRun]) assert.ok(virtual.logits.some((value, index) => value !== whole.logits[index]));
+  });
+
   it('runs alpha 0 and 1 as references and refuses a blend', async () => {
     const interpolated = (alpha: number): MergePlan => ({ ...plans[0]!, name: `blend ${alpha}`, slices: [{ start: 0, end: 4, source: 'in', interpolate: { with: 'rl', alpha, components: 'all' } }] });
     assert.deepEqual((await run(opened(openVariantRuntime(interpolated(0), options)))).logits, inRun.logits);
