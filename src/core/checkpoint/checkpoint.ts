@@ -3,8 +3,8 @@
  * sharded set listed by model.safetensors.index.json. Opening reads headers only, never weights.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { FrankenlensError } from '../errors';
 import type { Dtype } from './dtypes';
 import { FileReader } from './fileReader';
@@ -113,16 +113,15 @@ function readIndex(indexPath: string, folder: string): Map<string, string> {
   if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) {
     throw new FrankenlensError('InvalidIndex', `${indexPath}: missing "weight_map" object`, indexPath);
   }
-  const realFolder = realpathSync(folder);
   const result = new Map<string, string>();
   for (const [name, shard] of Object.entries(weightMap as Record<string, unknown>)) {
     if (typeof shard !== 'string' || shard.length === 0) throw new FrankenlensError('InvalidIndex', `${indexPath}: tensor "${name}" maps to ${JSON.stringify(shard)}, not a file name`, indexPath, name);
+    // A shard must be named as an entry of the folder itself; that entry may be a symlink to a
+    // regular file anywhere (a Hugging Face hub cache links snapshots/<rev>/* into ../../blobs/).
     const unsafe = shard !== basename(shard) || shard.includes('/') || shard.includes('\\') || shard === '.' || shard === '..' || shard.includes('\0');
+    if (unsafe) throw new FrankenlensError('UnsafeShardPath', `${indexPath}: shard name ${JSON.stringify(shard)} for tensor "${name}" points outside the checkpoint folder`, indexPath, name);
     const shardPath = join(folder, shard);
-    const leavesFolder = !unsafe && existsSync(shardPath) && !realpathSync(shardPath).startsWith(realFolder + sep);
-    if (unsafe || leavesFolder) {
-      throw new FrankenlensError('UnsafeShardPath', `${indexPath}: shard name ${JSON.stringify(shard)} for tensor "${name}" points outside the checkpoint folder`, indexPath, name);
-    }
+    if (existsSync(shardPath) && !statSync(shardPath).isFile()) throw new FrankenlensError('UnsafeShardPath', `${shardPath}: shard for tensor "${name}" is not a regular file`, shardPath, name);
     result.set(name, shard);
   }
   return result;

@@ -15,7 +15,7 @@
  * is written beside the weight files instead, as a hidden `.frankenlens-<key>-<graph>.onnx`.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Checkpoint } from '../checkpoint/checkpoint';
 import { fingerprintFiles } from '../checkpoint/fingerprint';
@@ -60,7 +60,10 @@ function linkWeights(folder: string, weightFiles: readonly string[]): Map<string
   for (const [index, file] of weightFiles.entries()) {
     const name = `weights-${index}.safetensors`;
     const link = join(folder, name);
-    const source = statSync(file);
+    // The file itself, not a symlink to it (a hub cache's snapshot entries are links into blobs/):
+    // a hard link to a relative symlink would resolve from the cache folder.
+    const target = realpathSync(file);
+    const source = statSync(target);
     if (existsSync(link)) {
       const current = statSync(link);
       if (current.ino === source.ino && current.dev === source.dev) {
@@ -70,7 +73,7 @@ function linkWeights(folder: string, weightFiles: readonly string[]): Map<string
       rmSync(link);
     }
     try {
-      linkSync(file, link);
+      linkSync(target, link);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK' || code === 'EACCES') return null;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openCheckpoint, INDEX_FILE } from '../../../src/core/checkpoint/checkpoint';
@@ -133,17 +133,26 @@ describe('checkpoint folders', () => {
     }
   });
 
-  it('refuses a shard that is a symlink to a file outside the folder', () => {
+  it('follows shards that are symlinks to regular files elsewhere (a Hugging Face hub cache), but not to a folder', () => {
     const root = tempDir();
     const dir = join(root, 'ckpt');
     writeSharded(dir);
-    const outside = join(root, 'outside.safetensors');
-    writeSafetensorsFile(outside, [bytesTensor('model.layers.0.mlp.up_proj.weight', 'F32', [4, 4], (k) => k)]);
-    const index = JSON.parse(readFileSync(join(dir, INDEX_FILE), 'utf8'));
-    symlinkSync(outside, join(dir, 'link.safetensors'));
-    index.weight_map['model.layers.0.mlp.up_proj.weight'] = 'link.safetensors';
-    writeFileSync(join(dir, INDEX_FILE), JSON.stringify(index));
-    assert.throws(() => openCheckpoint(dir), { code: 'UnsafeShardPath' });
+    const plain = openCheckpoint(dir);
+    // snapshots/<rev>/<shard> → ../../blobs/<hash>, as huggingface-cli download leaves them.
+    const snapshot = join(root, 'models--org--name', 'snapshots', 'abc123');
+    const blobs = join(root, 'models--org--name', 'blobs');
+    mkdirSync(snapshot, { recursive: true });
+    mkdirSync(blobs, { recursive: true });
+    for (const name of readdirSync(dir)) {
+      writeFileSync(join(blobs, `blob-${name}`), readFileSync(join(dir, name)));
+      symlinkSync(join('..', '..', 'blobs', `blob-${name}`), join(snapshot, name));
+    }
+    const linked = openCheckpoint(snapshot);
+    assert.deepEqual(linked.tensors.map((tensor) => [tensor.name, tensor.byteOffset, tensor.byteLength]), plain.tensors.map((tensor) => [tensor.name, tensor.byteOffset, tensor.byteLength]));
+    const folderLink = join(snapshot, 'model-00001-of-00004.safetensors');
+    rmSync(folderLink);
+    symlinkSync(blobs, folderLink);
+    assert.throws(() => openCheckpoint(snapshot), (error: FrankenlensError) => error.code === 'UnsafeShardPath' && /is not a regular file/.test(error.message));
   });
 
   it('reports a tensor the index lists but the shard lacks', () => {

@@ -4,7 +4,7 @@
  * unchanged. Also: a plain Qwen2 checkpoint runs through the same decoder.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, utimesSync, writeFileSync, cpSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openCheckpoint } from '../../../src/core/checkpoint/checkpoint';
@@ -85,5 +85,28 @@ describe('plain Qwen2 decoder', () => {
     actual.forEach((value, index) => assert.ok(Math.abs(value - expected[index]!) <= 1e-6 * (1 + Math.abs(expected[index]!)), `logit ${index}`));
     await plain.unload();
     await vl.unload();
+  });
+});
+
+describe('Hugging Face hub cache', () => {
+  it('runs a snapshot whose files are symlinks into blobs/: the graph cache links the real file', async () => {
+    const root = tempDir();
+    const snapshot = join(root, 'models--org--tiny', 'snapshots', 'main');
+    const blobs = join(root, 'models--org--tiny', 'blobs');
+    mkdirSync(snapshot, { recursive: true });
+    mkdirSync(blobs, { recursive: true });
+    for (const name of readdirSync(MODEL_DIR)) {
+      cpSync(join(MODEL_DIR, name), join(blobs, `blob-${name}`), { recursive: true });
+      symlinkSync(join('..', '..', 'blobs', `blob-${name}`), join(snapshot, name));
+    }
+    const cacheDir = tempDir();
+    const linked = ModelRuntime.open(snapshot, { cacheDir });
+    const link = statSync(join(linked.graphPath(LAYER), '..', 'weights-0.safetensors'));
+    assert.equal(link.ino, statSync(join(blobs, 'blob-model.safetensors')).ino, 'a hard link to the blob, not to the symlink');
+    const plain = ModelRuntime.open(MODEL_DIR, { cacheDir: tempDir() });
+    const run = async (runtime: ModelRuntime) => (await runtime.decode({ ...(await embedPrompt(runtime, [5, 6, 7])), cache: runtime.emptyCache() }, PLAIN)).logits;
+    assert.deepEqual(await run(linked), await run(plain));
+    await linked.unload();
+    await plain.unload();
   });
 });
