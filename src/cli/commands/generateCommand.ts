@@ -68,7 +68,7 @@ export async function generateCommand(argv: string[], cancel: CancelToken): Prom
   } else {
     inputIds = tokenizer.encode(loadChatTemplate(dir, tokenizer).render([{ role: 'user', content: values.prompt }], { addGenerationPrompt: true }));
   }
-  const maxNewTokens = values['max-new-tokens'] === undefined ? maxNewTokensFor(generationSettings, inputIds.length) : wholeNumber('--max-new-tokens', values['max-new-tokens']);
+  const maxNewTokens = values['max-new-tokens'] === undefined ? maxNewTokensFor(generationSettings, inputIds.length, config.decoder.maxPositionEmbeddings) : wholeNumber('--max-new-tokens', values['max-new-tokens']);
   // This prompt's own length and image size: known before anything is loaded.
   const imagePatches = images ? Math.max(...images.grids.map(({ t, h, w }) => t * h * w)) : undefined;
   const plan = checkMemoryPlan({ command: 'generate', models: [config], promptTokens: inputIds.length, promptKnown: true, maxNewTokens, images: images !== undefined, imagePatches }, { budget: values['memory-budget'], device });

@@ -20,6 +20,8 @@ export interface DecoderConfig {
   /** Rotary frequency pairs per position row (t, h, w); [headDim/2, 0, 0] for 1-D positions. */
   mropeSection: [number, number, number];
   tieWordEmbeddings: boolean;
+  /** max_position_embeddings when config.json gives it (transformers caps its default answer length by it). */
+  maxPositionEmbeddings?: number;
 }
 
 export interface VisionConfig {
@@ -83,6 +85,7 @@ export function readModelConfig(checkpoint: Checkpoint): ModelConfig {
     mropeSection,
     tieWordEmbeddings: (config.tie_word_embeddings ?? text.tie_word_embeddings) === true,
   };
+  if (Number.isInteger(text.max_position_embeddings) && (text.max_position_embeddings as number) > 0) decoder.maxPositionEmbeddings = text.max_position_embeddings as number;
   if (decoder.heads % decoder.kvHeads !== 0) throw new FrankenlensError('InvalidConfig', `${configPath}: num_attention_heads ${heads} is not a multiple of num_key_value_heads ${decoder.kvHeads}`, configPath);
   if (modelType === 'qwen2') return { modelType, decoder, vision: null, visionTokens: null };
 

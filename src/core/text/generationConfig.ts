@@ -81,9 +81,22 @@ export function loadGenerationSettings(dir: string): GenerationSettings {
   };
 }
 
-/** How many tokens may follow a prompt of `promptLength`, as transformers decides it. */
-export function maxNewTokensFor(settings: Pick<GenerationSettings, 'maxNewTokens' | 'maxLength'>, promptLength: number): number {
-  return settings.maxNewTokens ?? Math.max(0, settings.maxLength - promptLength);
+/**
+ * How many tokens may follow a prompt of `promptLength`, as transformers (4.50) decides it: max_new_tokens
+ * when set; else a max_length of transformers' default 20 means 20 new tokens (capped by the model's
+ * max_position_embeddings); any other max_length counts the prompt, and a prompt that reaches it is
+ * refused with transformers' own message.
+ */
+export function maxNewTokensFor(settings: Pick<GenerationSettings, 'maxNewTokens' | 'maxLength' | 'source'>, promptLength: number, maxPositionEmbeddings?: number): number {
+  if (settings.maxNewTokens !== null) return settings.maxNewTokens;
+  if (settings.maxLength === HF_DEFAULT_MAX_LENGTH) {
+    const total = settings.maxLength + promptLength;
+    return (maxPositionEmbeddings === undefined ? total : Math.min(total, maxPositionEmbeddings)) - promptLength;
+  }
+  if (promptLength >= settings.maxLength) {
+    throw new FrankenlensError('InvalidArgument', `${settings.source}: Input length of input_ids is ${promptLength}, but \`max_length\` is set to ${settings.maxLength}. This can lead to unexpected behavior. You should consider increasing \`max_length\` or, better yet, setting \`max_new_tokens\` (--max-new-tokens).`, settings.source);
+  }
+  return settings.maxLength - promptLength;
 }
 
 function invalid(file: string, field: string, value: unknown, expected: string): FrankenlensError {

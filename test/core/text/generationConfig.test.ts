@@ -23,9 +23,17 @@ test('the fixture generation_config.json: eos ids, penalty, and the sampling fie
       { field: 'top_p', value: 0.001, reason: 'greedy decoding' },
     ],
   });
-  assert.equal(maxNewTokensFor(settings, 12), 8);
-  assert.equal(maxNewTokensFor(settings, 25), 0);
+  // transformers 4.50: max_length at its default 20 means 20 new tokens, capped by max_position_embeddings.
+  assert.equal(maxNewTokensFor(settings, 12), 20);
+  assert.equal(maxNewTokensFor(settings, 25), 20);
+  assert.equal(maxNewTokensFor(settings, 500, 512), 12);
   assert.equal(maxNewTokensFor({ ...settings, maxNewTokens: 64 }, 25), 64);
+});
+
+test('an explicit max_length counts the prompt, and a prompt that reaches it is refused as transformers does', () => {
+  const settings = { source: 'generation_config.json', maxNewTokens: null, maxLength: 32 };
+  assert.equal(maxNewTokensFor(settings, 12), 20);
+  assert.throws(() => maxNewTokensFor(settings, 32), (error: FrankenlensError) => error.code === 'InvalidArgument' && /generation_config\.json: Input length of input_ids is 32, but `max_length` is set to 32\./.test(error.message));
 });
 
 test('without generation_config.json the ids come from config.json (or its text_config), with no penalty', () => {
