@@ -11,32 +11,21 @@
  * onnxruntime-node directly; the token embeddings are read from the safetensors file in JS.
  */
 import * as ort from 'onnxruntime-node';
-import { openCheckpoint, type Checkpoint } from '../src/core/checkpoint/checkpoint';
-import { canonicalName } from '../src/core/checkpoint/canonicalNames';
-import type { FloatDtype } from '../src/core/checkpoint/dtypes';
-import { FileReader } from '../src/core/checkpoint/fileReader';
-import { decodeToF32Bits } from '../src/core/checkpoint/floatDecode';
+import { openCheckpoint } from '../src/core/checkpoint/checkpoint';
 import type { TensorLocation } from '../src/core/checkpoint/tensorInfo';
+import { causalMaskBias, mropeCosSin } from '../src/core/model/decoderGraph';
+import { chooseGreedy } from '../src/core/model/generate';
 import { cachedGraph, checkpointKey } from '../src/core/model/graphCache';
-import { applyRotary, gatedMlp, linear, MASKED, rmsNorm, rotaryCosSin } from '../src/core/model/graphOps';
+import { applyRotary, gatedMlp, linear, rmsNorm } from '../src/core/model/graphOps';
 import { readModelConfig, type DecoderConfig } from '../src/core/model/modelConfig';
+import { ModelWeights } from '../src/core/model/modelWeights';
 import type { GraphBuilder } from '../src/core/model/onnxGraph';
+import { TokenEmbedding } from '../src/core/model/tokenEmbedding';
 
 const pastKeyName = (layer: number) => `past_key_values.${layer}.key`;
 const pastValueName = (layer: number) => `past_key_values.${layer}.value`;
 const presentKeyName = (layer: number) => `present.${layer}.key`;
 const presentValueName = (layer: number) => `present.${layer}.value`;
-
-/** A checkpoint's tensors by canonical name, checked against the shape the architecture implies. */
-function tensorGetter(checkpoint: Checkpoint): (name: string, shape: number[]) => TensorLocation {
-  const byName = new Map(checkpoint.tensors.map((tensor) => [canonicalName(tensor.name), tensor]));
-  return (name, shape) => {
-    const tensor = byName.get(name);
-    if (!tensor) throw new Error(`${checkpoint.path}: no tensor "${name}"`);
-    if (tensor.shape.join(',') !== shape.join(',')) throw new Error(`${checkpoint.path}: "${name}" has shape [${tensor.shape}], expected [${shape}]`);
-    return tensor;
-  };
-}
 
 /** The old buildDecoderGraph with every tap off, logits 'last', from layer 0. */
 function buildWholeDecoderGraph(b: GraphBuilder, config: DecoderConfig, weight: (name: string, shape: number[]) => TensorLocation): void {
@@ -49,8 +38,9 @@ function buildWholeDecoderGraph(b: GraphBuilder, config: DecoderConfig, weight: 
     b.input(pastKeyName(layer), 'float', kvDims);
     b.input(pastValueName(layer), 'float', kvDims);
   }
-  const maskBias = causalMaskBias(b, embeds, pastKeyName(0), attentionMask);
-  const { cos, sin } = mropeCosSin(b, positions, config);
+  const past = b.op('Shape', [pastKeyName(0)], { start: 2, end: 3 });
+  const maskBias = causalMaskBias(b, past, b.op('Add', [past, b.op('Shape', [embeds], { start: 1, end: 2 })]), attentionMask);
+  const { cos, sin } = mropeCosSin(b, positions, config, 1);
   const scale = b.scalar(1 / Math.sqrt(headDim));
 
   let hidden = embeds;
@@ -94,40 +84,11 @@ function buildWholeDecoderGraph(b: GraphBuilder, config: DecoderConfig, weight: 
   b.output('logits', linear(b, headInput, weight(head, [config.vocabSize, hiddenSize]), undefined, 'lm_head'), 'float', ['batch', 1, config.vocabSize]);
 }
 
-/**
- * M-RoPE: angle = position · inv_freq, where frequency pair j takes its position from row t, h or w
- * by mrope_section. Returns cos/sin as [batch, 1, sequence, head_dim] for broadcasting over heads.
- */
-function mropeCosSin(b: GraphBuilder, positions: string, config: DecoderConfig): { cos: string; sin: string } {
-  const pairs = config.headDim / 2;
-  const inverseFrequencies = Array.from({ length: pairs }, (_, j) => Math.fround(1 / Math.fround(config.ropeTheta ** Math.fround((2 * j) / config.headDim))));
-  const sectionOfPair = config.mropeSection.flatMap((count, row) => Array<number>(count).fill(row));
-  const rowMask = [0, 1, 2].flatMap((row) => sectionOfPair.map((section) => (section === row ? 1 : 0)));
-  const perRow = b.op('Mul', [b.op('Unsqueeze', [b.op('Cast', [positions], { to: 1 }), b.int64s([-1])]), b.floats(inverseFrequencies)]); // [3, batch, sequence, pairs]
-  const angles = b.op('ReduceSum', [b.op('Mul', [perRow, b.floats(rowMask, [3, 1, 1, pairs])]), b.int64s([0])], { keepdims: 0 }, 'mrope_angles');
-  const { cos, sin } = rotaryCosSin(b, angles);
-  const headAxis = b.int64s([1]);
-  return { cos: b.op('Unsqueeze', [cos, headAxis]), sin: b.op('Unsqueeze', [sin, headAxis]) };
-}
-
-/** Additive mask [batch, 1, sequence, total]: query i (at position past + i) sees keys ≤ past + i that are not padding. */
-function causalMaskBias(b: GraphBuilder, embeds: string, pastKey: string, attentionMask: string): string {
-  const past = b.op('Shape', [pastKey], { start: 2, end: 3 });
-  const sequence = b.op('Shape', [embeds], { start: 1, end: 2 });
-  const scalar = (value: string) => b.op('Squeeze', [value, b.int64s([0])]);
-  const total = b.op('Add', [past, sequence]);
-  const one = b.int64s([1], []);
-  const keyPositions = b.op('Unsqueeze', [b.op('Range', [b.int64s([0], []), scalar(total), one]), b.int64s([0])]);
-  const queryPositions = b.op('Unsqueeze', [b.op('Range', [scalar(past), scalar(total), one]), b.int64s([1])]);
-  const causal = b.op('LessOrEqual', [keyPositions, queryPositions]);
-  const notPadding = b.op('Unsqueeze', [b.op('Cast', [attentionMask], { to: 9 }), b.int64s([1, 2])]);
-  return b.op('Where', [b.op('And', [causal, notPadding]), b.scalar(0), b.scalar(MASKED)], {}, 'mask_bias');
-}
-
 function wholeGraph(dir: string, cacheRoot: string) {
   const checkpoint = openCheckpoint(dir);
   const config = readModelConfig(checkpoint).decoder;
-  const weight = tensorGetter(checkpoint);
+  const weights = ModelWeights.of(checkpoint);
+  const weight = (name: string, shape: number[]) => weights.get(name, shape);
   const files = [...new Set(checkpoint.tensors.map((tensor) => tensor.file))].sort();
   const graph = cachedGraph(cacheRoot, checkpointKey([checkpoint], 'bench-whole-decoder'), 'bench-whole-decoder-plain-last', files, (builder) => buildWholeDecoderGraph(builder, config, weight));
   return { checkpoint, config, weight, path: graph.path };
@@ -151,7 +112,7 @@ export class WholeDecoder {
     readonly config: DecoderConfig,
     readonly graphPath: string,
     private readonly session: ort.InferenceSession,
-    private readonly embeddings: Float32Array,
+    private readonly embeddings: TokenEmbedding,
   ) {}
 
   /** Builds (or reuses) the graph in `cacheRoot` and starts its session on the CPU (the runtime's session options). */
@@ -161,14 +122,11 @@ export class WholeDecoder {
     // FRANKENLENS_BENCH_WHOLE_ARENA=off starts it without arena and memory patterns, as the per-layer runtime's sessions.
     const arena = process.env.FRANKENLENS_BENCH_WHOLE_ARENA !== 'off';
     const session = await ort.InferenceSession.create(path, { graphOptimizationLevel: 'all', logSeverityLevel: 3, intraOpNumThreads: intraOpThreads, interOpNumThreads: 0, enableCpuMemArena: arena, enableMemPattern: arena, executionProviders: ['cpu'] });
-    return new WholeDecoder(config, path, session, readEmbeddings(weight('model.embed_tokens.weight', [config.vocabSize, config.hiddenSize])));
+    return new WholeDecoder(config, path, session, new TokenEmbedding(weight('model.embed_tokens.weight', [config.vocabSize, config.hiddenSize])));
   }
 
   embed(ids: readonly number[]): Float32Array {
-    const { hiddenSize } = this.config;
-    const out = new Float32Array(ids.length * hiddenSize);
-    ids.forEach((id, index) => out.set(this.embeddings.subarray(id * hiddenSize, (id + 1) * hiddenSize), index * hiddenSize));
-    return out;
+    return this.embeddings.rows(ids);
   }
 
   async generate(ids: readonly number[], newTokens: number): Promise<WholeGeneration> {
@@ -203,7 +161,7 @@ export class WholeDecoder {
     const stepMs: number[] = [];
     let last = 0;
     while (true) {
-      const token = argmax(logits);
+      const token = chooseGreedy(logits, new Set(), 1);
       tokens.push(token);
       const now = performance.now();
       if (last > 0) stepMs.push(now - last);
@@ -215,27 +173,7 @@ export class WholeDecoder {
   }
 
   async release(): Promise<void> {
+    this.embeddings.close();
     await this.session.release();
-  }
-}
-
-function argmax(values: Float32Array): number {
-  let best = 0;
-  for (let index = 1; index < values.length; index++) if (values[index]! > values[best]!) best = index;
-  return best;
-}
-
-function readEmbeddings(tensor: TensorLocation): Float32Array {
-  const reader = new FileReader();
-  try {
-    const raw = new Uint8Array(tensor.byteLength);
-    reader.read(tensor.file, tensor.byteOffset, raw, tensor.name);
-    const count = tensor.shape.reduce((a, b) => a * b, 1);
-    if (tensor.dtype === 'F32') return new Float32Array(raw.buffer, 0, count);
-    const out = new Uint32Array(count);
-    decodeToF32Bits(tensor.dtype as FloatDtype, raw, 0, count, out);
-    return new Float32Array(out.buffer);
-  } finally {
-    reader.close();
   }
 }

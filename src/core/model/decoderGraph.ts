@@ -43,10 +43,12 @@ export const DECODER_NAMES = {
 export function buildPreludeGraph(b: GraphBuilder, config: DecoderConfig): void {
   const positions = b.input(DECODER_NAMES.positions, 'int64', [3, 'batch', 'sequence']);
   const attentionMask = b.input(DECODER_NAMES.attentionMask, 'int64', ['batch', 'total_sequence']);
-  const { cos, sin } = mropeCosSin(b, positions, config);
+  const { cos, sin } = mropeCosSin(b, positions, config, 2);
   b.output(DECODER_NAMES.cos, cos, 'float', ['batch', 'sequence', 1, config.headDim]);
   b.output(DECODER_NAMES.sin, sin, 'float', ['batch', 'sequence', 1, config.headDim]);
-  b.output(DECODER_NAMES.maskBias, causalMaskBias(b, positions, attentionMask), 'float', ['batch', 1, 'sequence', 'total_sequence']);
+  const total = b.op('Shape', [attentionMask], { start: 1, end: 2 });
+  const past = b.op('Sub', [total, b.op('Shape', [positions], { start: 2, end: 3 })]);
+  b.output(DECODER_NAMES.maskBias, causalMaskBias(b, past, total, attentionMask), 'float', ['batch', 1, 'sequence', 'total_sequence']);
 }
 
 export function buildLayerGraph(b: GraphBuilder, config: DecoderConfig, weights: ModelWeights, layer: number): void {
@@ -137,9 +139,10 @@ export function layerWeightElements(config: DecoderConfig): number {
 
 /**
  * M-RoPE: angle = position · inv_freq, where frequency pair j takes its position from row t, h or w
- * by mrope_section. Returns cos/sin as [batch, sequence, 1, head_dim] for broadcasting over heads.
+ * by mrope_section. Returns cos/sin [batch, sequence, head_dim] with a heads axis of 1 inserted at
+ * `headAxis`, for broadcasting over heads (2: [batch, sequence, 1, head_dim]).
  */
-function mropeCosSin(b: GraphBuilder, positions: string, config: DecoderConfig): { cos: string; sin: string } {
+export function mropeCosSin(b: GraphBuilder, positions: string, config: DecoderConfig, headAxis: number): { cos: string; sin: string } {
   const pairs = config.headDim / 2;
   const inverseFrequencies = Array.from({ length: pairs }, (_, j) => Math.fround(1 / Math.fround(config.ropeTheta ** Math.fround((2 * j) / config.headDim))));
   const sectionOfPair = config.mropeSection.flatMap((count, row) => Array<number>(count).fill(row));
@@ -147,16 +150,16 @@ function mropeCosSin(b: GraphBuilder, positions: string, config: DecoderConfig):
   const perRow = b.op('Mul', [b.op('Unsqueeze', [b.op('Cast', [positions], { to: 1 }), b.int64s([-1])]), b.floats(inverseFrequencies)]); // [3, batch, sequence, pairs]
   const angles = b.op('ReduceSum', [b.op('Mul', [perRow, b.floats(rowMask, [3, 1, 1, pairs])]), b.int64s([0])], { keepdims: 0 }, 'mrope_angles');
   const { cos, sin } = rotaryCosSin(b, angles);
-  const headAxis = b.int64s([2]);
-  return { cos: b.op('Unsqueeze', [cos, headAxis]), sin: b.op('Unsqueeze', [sin, headAxis]) };
+  const axis = b.int64s([headAxis]);
+  return { cos: b.op('Unsqueeze', [cos, axis]), sin: b.op('Unsqueeze', [sin, axis]) };
 }
 
-/** Additive mask [batch, 1, sequence, total]: query i (at position past + i) sees keys ≤ past + i that are not padding. */
-function causalMaskBias(b: GraphBuilder, positions: string, attentionMask: string): string {
-  const total = b.op('Shape', [attentionMask], { start: 1, end: 2 });
-  const sequence = b.op('Shape', [positions], { start: 2, end: 3 });
+/**
+ * Additive mask [batch, 1, sequence, total] from `past` and `total` ([1] int64): query i (at
+ * position past + i) sees keys ≤ past + i that are not padding.
+ */
+export function causalMaskBias(b: GraphBuilder, past: string, total: string, attentionMask: string): string {
   const scalar = (value: string) => b.op('Squeeze', [value, b.int64s([0])]);
-  const past = b.op('Sub', [total, sequence]);
   const one = b.int64s([1], []);
   const keyPositions = b.op('Unsqueeze', [b.op('Range', [b.int64s([0], []), scalar(total), one]), b.int64s([0])]);
   const queryPositions = b.op('Unsqueeze', [b.op('Range', [scalar(past), scalar(total), one]), b.int64s([1])]);
