@@ -103,5 +103,6 @@ export interface DiffResult {
   tensors: TensorDiffRecord[];
   layers: LayerAggregate[];
   sections: Partial<Record<Section, StatSummary>>;
-  timing: { seconds: number; bytesRead: number };
+  /** Wall time, bytes read, and the process's peak resident set size when the result was made. */
+  timing: { seconds: number; bytesRead: number; peakRssBytes: number };
 }

@@ -20,6 +20,7 @@ import type { DiffChunk } from './deltaKernel';
 import { addSums, emptySums, type DeltaSums } from './deltaSums';
 import { DIFF_SCHEMA, type CheckpointSummary, type DiffResult, type LayerPartition } from './diffResult';
 import { INCLUSION_RULES, type InclusionRuleId } from './inclusionRule';
+import { peakRssBytes } from '../processMemory';
 
 export interface DiffOptions {
   inDir: string;
@@ -124,7 +125,7 @@ export async function runDiff(options: DiffOptions): Promise<DiffResult> {
     tensors,
     layers: layerAggregates(tensors),
     sections: sectionSummaries(tensors),
-    timing: { seconds: (performance.now() - started) / 1000, bytesRead: totalBytes },
+    timing: { seconds: (performance.now() - started) / 1000, bytesRead: totalBytes, peakRssBytes: peakRssBytes() },
   };
   if (checkpoints.base) result.inputs.base = summarizeCheckpoint('base', checkpoints.base);
   return result;

@@ -27,6 +27,7 @@ import { exactMetrics, fastMetrics, LOG_VOLUME_COUNT } from './spectralMetrics';
 import { FLATTENING_NOTE, SPECTRAL_INCLUSION_RULES } from './spectralInclusion';
 import { SPECTRAL_SCHEMA, type MatrixSpectrum, type SpectralInclusionId, type SpectralMode, type SpectralModeChoice, type SpectralResult, type SpectralTensorRecord } from './spectralResult';
 import { layerSummaries, regionSummaries, sectionSummaries } from './spectralSummaries';
+import { peakRssBytes } from '../processMemory';
 
 export type KernelChoice = 'auto' | 'onnxruntime' | 'typed-array';
 
@@ -172,7 +173,7 @@ export async function runSpectral(options: SpectralOptions): Promise<SpectralRes
       layers: layerSummaries(tensors),
       sections: sectionSummaries(tensors),
       regions: regionSummaries(tensors),
-      timing: { seconds: (performance.now() - started) / 1000, bytesRead },
+      timing: { seconds: (performance.now() - started) / 1000, bytesRead, peakRssBytes: peakRssBytes() },
     };
     if (checkpoints.base) result.inputs.base = summarizeCheckpoint('base', checkpoints.base);
     return result;

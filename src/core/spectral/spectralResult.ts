@@ -99,5 +99,6 @@ export interface SpectralResult {
   layers: SpectralLayerSummary[];
   sections: Partial<Record<Section, SpectralSummary>>;
   regions: Partial<Record<Region, SpectralSummary>>;
-  timing: { seconds: number; bytesRead: number };
+  /** Wall time, bytes read, and the process's peak resident set size when the result was made. */
+  timing: { seconds: number; bytesRead: number; peakRssBytes: number };
 }

@@ -169,6 +169,6 @@ export function sampleDiffResult(options: SampleOptions = {}): DiffResult {
     tensors: tensorRecords(withBase),
     layers,
     sections: {},
-    timing: { seconds: 1.5, bytesRead: 360448 },
+    timing: { seconds: 1.5, bytesRead: 360448, peakRssBytes: 90_000_000 },
   };
 }
