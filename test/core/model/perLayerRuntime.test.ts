@@ -6,11 +6,13 @@
  * decoding of the stored bf16 rows.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { onnx } from 'onnx-proto';
 import { openCheckpoint } from '../../../src/core/checkpoint/checkpoint';
+import { FileReader } from '../../../src/core/checkpoint/fileReader';
+import { writeCheckpointFolder } from '../../../src/core/checkpoint/safetensorsWriter';
 import { decoderWeightBytes, layerWeightElements } from '../../../src/core/model/decoderGraph';
 import { cachedPositions } from '../../../src/core/model/kvCache';
 import { ModelRuntime } from '../../../src/core/model/modelRuntime';
@@ -18,6 +20,7 @@ import { embedPrompt } from '../../../src/core/model/promptEmbedding';
 import { decodePositionIds } from '../../../src/core/model/ropeIndex';
 import { sharedSessionPaths } from '../../../src/core/model/sessions';
 import { TINY_SHAPE, writeSyntheticCheckpoint } from '../../../src/core/synthetic/syntheticQwenVl';
+import { loadReferenceModel, referenceForward } from '../../helpers/referenceForward';
 import { tempDir } from '../../helpers/tempDir';
 
 const MODEL_DIR = join(__dirname, '..', '..', 'test', 'fixtures', 'qwen2_5_vl_tiny');
@@ -77,6 +80,35 @@ describe('per-layer runtime', () => {
     assert.ok(sharedSessionPaths().includes(keeping.graphPath('vision')));
     await keeping.unload();
     assert.ok(!sharedSessionPaths().includes(keeping.graphPath('vision')));
+  });
+
+  it('a tied LM head is the embedding table, held once, with the float64 reference\'s logits', async () => {
+    const source = openCheckpoint(MODEL_DIR);
+    const reader = new FileReader();
+    const dir = join(tempDir(), 'tied');
+    const config = JSON.parse(readFileSync(join(MODEL_DIR, 'config.json'), 'utf8'));
+    const others = readdirSync(MODEL_DIR).filter((name) => !name.endsWith('.safetensors') && name !== 'config.json');
+    writeCheckpointFolder(dir, source.tensors.filter((tensor) => tensor.name !== 'lm_head.weight').map((tensor) => ({
+      name: tensor.name,
+      dtype: tensor.dtype,
+      shape: tensor.shape,
+      produce(write) {
+        const bytes = new Uint8Array(tensor.byteLength);
+        reader.read(tensor.file, tensor.byteOffset, bytes);
+        write(bytes);
+      },
+    })), { files: { 'config.json': JSON.stringify({ ...config, tie_word_embeddings: true }), ...Object.fromEntries(others.map((name) => [name, readFileSync(join(MODEL_DIR, name), 'utf8')])) } });
+    reader.close();
+    const tied = ModelRuntime.open(dir, { cacheDir: tempDir(), intraOpThreads: 1 });
+    assert.equal(initializerBytes(tied.graphPath('head')), 4 * (hiddenSize + vocabSize * hiddenSize));
+    const ids = [3, 99, 250, 17, 42, 8];
+    const prompt = await embedPrompt(tied, ids);
+    const { logits } = await tied.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: tied.emptyCache() }, { taps: {}, logits: 'all' });
+    const expected = referenceForward(loadReferenceModel(dir), ids).logits;
+    const scale = expected.reduce((top, value) => Math.max(top, Math.abs(value)), 0);
+    const worst = logits.reduce((max, value, index) => Math.max(max, Math.abs(value - expected[index]!)), 0);
+    assert.ok(worst <= 1e-4 * scale, `max error ${worst} against ${scale}`);
+    await tied.unload();
   });
 
   it('reads token embeddings from a bf16 file exactly (each value the stored bf16, widened)', async () => {
