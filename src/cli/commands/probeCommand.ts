@@ -103,9 +103,9 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
     { budget: values['memory-budget'], device: runtimeOptions.executionProvider, quiet: values.quiet },
   );
 
-  const modelOptions = { ...runtimeOptions, releaseVisionAfterEncoding: plan.request.visionResident === false };
-  const models = { in: openProbeModel('in', values.in!, modelOptions), rl: openProbeModel('rl', values.rl!, modelOptions) };
   const progress = terminalProgress(`probe ${probe}`, values.quiet!);
+  const modelOptions = { ...runtimeOptions, releaseVisionAfterEncoding: plan.request.visionResident === false, onLoad: (message: string) => progress.note(message) };
+  const models = { in: openProbeModel('in', values.in!, modelOptions), rl: openProbeModel('rl', values.rl!, modelOptions) };
   const common = { outDir, resume: values.resume, progress, cancel };
   let describer: OpenedDescriber | undefined;
   try {

@@ -106,7 +106,7 @@ export async function variantsCommand(argv: string[], cancel: CancelToken): Prom
       describer,
       releaseDescriber: unload,
       outDir,
-      runtime: { ...runtime, releaseVisionAfterEncoding: plan.request.visionResident === false },
+      runtime: { ...runtime, releaseVisionAfterEncoding: plan.request.visionResident === false, onLoad: (message: string) => progress.note(message) },
       resume: values.resume,
       progress,
       cancel,

@@ -13,7 +13,7 @@
  * each layer writes only its new positions, straight into the cache.
  */
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { openCheckpoint, type Checkpoint } from '../checkpoint/checkpoint';
 import { FrankenlensError } from '../errors';
@@ -40,6 +40,11 @@ export interface RuntimeOptions extends SessionSettings {
    * this is for when its float32 weights do not fit beside the decoder's (the memory planner says).
    */
   releaseVisionAfterEncoding?: boolean;
+  /**
+   * Told before each session this runtime starts ("loading in: layer 7 of 28"): starting a 7B
+   * model's sessions takes minutes on a CPU box (its weights are cast to float32 at load).
+   */
+  onLoad?: (message: string) => void;
 }
 
 export function defaultGraphCacheDir(): string {
@@ -122,6 +127,11 @@ export function graphName(graph: GraphSpec): string {
   return typeof graph === 'string' ? graph : `layer-${graph.layer}`;
 }
 
+function describeGraph(graph: GraphSpec, layers: number): string {
+  if (typeof graph !== 'string') return `layer ${graph.layer + 1} of ${layers}`;
+  return { prelude: 'rotary and mask', head: 'final norm and LM head', vision: 'vision tower' }[graph];
+}
+
 export class ModelRuntime {
   readonly config: ModelConfig;
   readonly weights: ModelWeights;
@@ -147,6 +157,11 @@ export class ModelRuntime {
     this.weights = source.weights;
     this.sources = source.sources;
     source.sources.forEach((owner, index) => owner.files.forEach((file) => this.owners.set(file.path, index)));
+  }
+
+  /** What messages call this model: its folder's name, or the plan's. */
+  get name(): string {
+    return this.sources.length === 1 && this.sources[0] === this.checkpoint ? basename(this.checkpoint.path) : this.weights.source;
   }
 
   static open(dir: string, options: RuntimeOptions = {}): ModelRuntime {
@@ -206,7 +221,7 @@ export class ModelRuntime {
     const path = this.graphPath(graph);
     let started = this.held.get(path);
     if (!started) {
-      started = acquireSession(path, this.options);
+      started = acquireSession(path, this.options, this.options.onLoad && (() => this.options.onLoad!(`loading ${this.name}: ${describeGraph(graph, this.config.decoder.layers)}`)));
       this.held.set(path, started);
       started.catch(() => this.held.delete(path));
     }

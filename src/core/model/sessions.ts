@@ -71,10 +71,12 @@ function sharedKey(graphPath: string, settings: SessionSettings): string {
   return JSON.stringify([graphPath, settings.executionProvider ?? 'auto', settings.intraOpThreads ?? 0, settings.interOpThreads ?? 0]);
 }
 
-export function acquireSession(graphPath: string, settings: SessionSettings = {}): Promise<StartedSession> {
+/** `onStart` runs only when this call starts the session (not when it is already loaded). */
+export function acquireSession(graphPath: string, settings: SessionSettings = {}, onStart?: () => void): Promise<StartedSession> {
   const key = sharedKey(graphPath, settings);
   let entry = shared.get(key);
   if (!entry) {
+    onStart?.();
     const started = startSession(graphPath, settings);
     entry = { started, users: 0 };
     shared.set(key, entry);

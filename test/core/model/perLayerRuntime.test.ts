@@ -111,6 +111,20 @@ describe('per-layer runtime', () => {
     await tied.unload();
   });
 
+  it('says which session it starts (and nothing for one another runtime already started)', async () => {
+    const cacheDir = tempDir();
+    const first: string[] = [];
+    const second: string[] = [];
+    const a = ModelRuntime.open(MODEL_DIR, { cacheDir, intraOpThreads: 1, onLoad: (message) => first.push(message) });
+    await a.load();
+    assert.deepEqual(first, ['loading qwen2_5_vl_tiny: rotary and mask', ...Array.from({ length: layers }, (_, layer) => `loading qwen2_5_vl_tiny: layer ${layer + 1} of ${layers}`), 'loading qwen2_5_vl_tiny: final norm and LM head']);
+    const b = ModelRuntime.open(MODEL_DIR, { cacheDir, intraOpThreads: 1, onLoad: (message) => second.push(message) });
+    await b.load();
+    assert.deepEqual(second, [], 'the sessions are shared');
+    await a.unload();
+    await b.unload();
+  });
+
   it('reads token embeddings from a bf16 file exactly (each value the stored bf16, widened)', async () => {
     const dir = join(tempDir(), 'bf16');
     writeSyntheticCheckpoint(dir, { shape: TINY_SHAPE, seed: 4, dtype: 'BF16' });
