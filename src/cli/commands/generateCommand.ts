@@ -22,7 +22,8 @@ built once and cached; weights are referenced, never copied). The prompt goes th
 checkpoint's chat template as one user message; the image (PNG or JPEG) is placed before the text.
 
 Options:
-  --max-new-tokens N   at most N new tokens (default: generation_config.json, as transformers)
+  --max-new-tokens N   at most N new tokens (default as transformers: max_new_tokens of
+                       generation_config.json, else max_length less the prompt, 20 when unset)
   --device D           auto (CUDA when installed, else CPU), cpu or cuda (default auto)
   --threads N          onnxruntime threads per operator (default: one per core)
   --cache-dir DIR      graph cache folder (default ~/.cache/frankenlens/graphs)
