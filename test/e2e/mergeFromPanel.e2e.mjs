@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { findNotification, pickQuickInputItem, quickInput, runCommand, openWorkbench, webviewFrame, waitFor, runWithDemo, compareFromPalette } from './workbench.mjs';
+import { findNotification, pickQuickInputItem, quickInput, runCommandAndPick, openWorkbench, webviewFrame, waitFor, runWithDemo, compareFromPalette } from './workbench.mjs';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const artifacts = resolve(process.env.FRANKENLENS_ARTIFACTS ?? join(repoRoot, 'test-artifacts'));
@@ -122,8 +122,7 @@ async function userFlow(browser) {
     assert.deepEqual(sliceList(merged.plan), [[0, mergeEnd + 1, 'rl'], ...(mergeEnd + 1 < 12 ? [[mergeEnd + 1, 12, 'in']] : [])]);
 
     // From the palette: the last comparison's pair is offered, then the range, the direction, the folder.
-    await runCommand(page, 'Frankenlens: Merge Layer Range…');
-    await pickQuickInputItem(page, '(the last comparison)');
+    await runCommandAndPick(page, 'Frankenlens: Merge Layer Range…', '(the last comparison)');
     const rangeBox = page.locator('.quick-input-widget .quick-input-box input');
     await page.locator('.quick-input-widget .quick-input-title', { hasText: 'layers to merge' }).waitFor();
     assert.equal(await rangeBox.inputValue(), '8-11', 'the late third is suggested');
@@ -137,8 +136,7 @@ async function userFlow(browser) {
     assert.deepEqual(sliceList(reverse.plan), [[0, 6, 'rl'], [6, 12, 'in']]);
 
     // The paper's six thirds variants, one subfolder each under the suggested merges folder.
-    await runCommand(page, 'Frankenlens: Write the Six Frankenstein Variants…');
-    await pickQuickInputItem(page, '(the last comparison)');
+    await runCommandAndPick(page, 'Frankenlens: Write the Six Frankenstein Variants…', '(the last comparison)');
     assert.equal(await acceptSuggestedFolder(page, 'six Frankenstein variants', 'merge-thirds-output-folder'), merges);
     await (await findNotification(page, 'wrote the six Frankenstein variants')).first().waitFor({ timeout: 60_000 });
     const variants = readdirSync(merges).filter((name) => /^(in|rl)-early-[12]-3-/.test(name));

@@ -98,6 +98,27 @@ export async function acceptSaveDialog(page, title) {
   return suggested;
 }
 
+/**
+ * Runs a palette command and picks the row containing `label` in the quick pick it opens. A
+ * notification of the previous job can take the focus as the pick opens, and VS Code then closes
+ * it (the command sees a cancel and does nothing): the command is run again until the pick is made.
+ */
+export async function runCommandAndPick(page, title, label, { timeoutMs = 90_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await runCommand(page, title);
+    try {
+      const row = quickInputRow(page, label).first();
+      await row.waitFor({ state: 'visible', timeout: 10_000 });
+      await row.click({ timeout: 5000 });
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`"${label}" was never picked after "${title}"`, { cause: error });
+      await page.keyboard.press('Escape');
+    }
+  }
+}
+
 /** Picks the row whose text contains `label` in the open quick pick. */
 export async function pickQuickInputItem(page, label) {
   const row = quickInputRow(page, label).first();
