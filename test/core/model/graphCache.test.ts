@@ -7,11 +7,9 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { openCheckpoint } from '../../../src/core/checkpoint/checkpoint';
-import { FileReader } from '../../../src/core/checkpoint/fileReader';
-import { writeCheckpointFolder } from '../../../src/core/checkpoint/safetensorsWriter';
 import { ModelRuntime } from '../../../src/core/model/modelRuntime';
 import { embedPrompt } from '../../../src/core/model/promptEmbedding';
+import { copyCheckpoint } from '../../helpers/copyCheckpoint';
 import { tempDir } from '../../helpers/tempDir';
 
 const MODEL_DIR = join(__dirname, '..', '..', 'test', 'fixtures', 'qwen2_5_vl_tiny');
@@ -60,22 +58,10 @@ describe('graph cache', () => {
 describe('plain Qwen2 decoder', () => {
   it('runs the language model of the tiny Qwen2.5-VL as a qwen2 checkpoint with the same logits on text', async () => {
     // Text-only positions are equal in all three M-RoPE rows, so the sections do not matter.
-    const source = openCheckpoint(MODEL_DIR);
-    const reader = new FileReader();
     const dir = join(tempDir(), 'qwen2');
     const config = JSON.parse(readFileSync(join(MODEL_DIR, 'config.json'), 'utf8'));
     for (const key of ['vision_config', 'rope_scaling', 'image_token_id', 'video_token_id', 'vision_start_token_id', 'vision_end_token_id']) delete config[key];
-    writeCheckpointFolder(dir, source.tensors.filter((tensor) => !tensor.name.startsWith('visual.')).map((tensor) => ({
-      name: tensor.name,
-      dtype: tensor.dtype,
-      shape: tensor.shape,
-      produce(write) {
-        const bytes = new Uint8Array(tensor.byteLength);
-        reader.read(tensor.file, tensor.byteOffset, bytes);
-        write(bytes);
-      },
-    })), { files: { 'config.json': JSON.stringify({ ...config, model_type: 'qwen2', architectures: ['Qwen2ForCausalLM'] }) } });
-    reader.close();
+    copyCheckpoint(MODEL_DIR, dir, { keep: (name) => !name.startsWith('visual.'), files: { 'config.json': JSON.stringify({ ...config, model_type: 'qwen2', architectures: ['Qwen2ForCausalLM'] }) } });
     const plain = ModelRuntime.open(dir, { cacheDir: tempDir() });
     const vl = ModelRuntime.open(MODEL_DIR, { cacheDir: tempDir() });
     assert.deepEqual(plain.config.decoder.mropeSection, [8, 0, 0]);

@@ -11,8 +11,6 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { onnx } from 'onnx-proto';
 import { openCheckpoint } from '../../../src/core/checkpoint/checkpoint';
-import { FileReader } from '../../../src/core/checkpoint/fileReader';
-import { writeCheckpointFolder } from '../../../src/core/checkpoint/safetensorsWriter';
 import { decoderWeightBytes, layerWeightElements } from '../../../src/core/model/decoderGraph';
 import { cachedPositions } from '../../../src/core/model/kvCache';
 import { ModelRuntime } from '../../../src/core/model/modelRuntime';
@@ -20,6 +18,7 @@ import { embedPrompt } from '../../../src/core/model/promptEmbedding';
 import { decodePositionIds } from '../../../src/core/model/ropeIndex';
 import { sharedSessionPaths } from '../../../src/core/model/sessions';
 import { TINY_SHAPE, writeSyntheticCheckpoint } from '../../../src/core/synthetic/syntheticQwenVl';
+import { copyCheckpoint } from '../../helpers/copyCheckpoint';
 import { loadReferenceModel, referenceForward } from '../../helpers/referenceForward';
 import { tempDir } from '../../helpers/tempDir';
 
@@ -83,22 +82,13 @@ describe('per-layer runtime', () => {
   });
 
   it('a tied LM head is the embedding table, held once, with the float64 reference\'s logits', async () => {
-    const source = openCheckpoint(MODEL_DIR);
-    const reader = new FileReader();
     const dir = join(tempDir(), 'tied');
     const config = JSON.parse(readFileSync(join(MODEL_DIR, 'config.json'), 'utf8'));
     const others = readdirSync(MODEL_DIR).filter((name) => !name.endsWith('.safetensors') && name !== 'config.json');
-    writeCheckpointFolder(dir, source.tensors.filter((tensor) => tensor.name !== 'lm_head.weight').map((tensor) => ({
-      name: tensor.name,
-      dtype: tensor.dtype,
-      shape: tensor.shape,
-      produce(write) {
-        const bytes = new Uint8Array(tensor.byteLength);
-        reader.read(tensor.file, tensor.byteOffset, bytes);
-        write(bytes);
-      },
-    })), { files: { 'config.json': JSON.stringify({ ...config, tie_word_embeddings: true }), ...Object.fromEntries(others.map((name) => [name, readFileSync(join(MODEL_DIR, name), 'utf8')])) } });
-    reader.close();
+    copyCheckpoint(MODEL_DIR, dir, {
+      keep: (name) => name !== 'lm_head.weight',
+      files: { 'config.json': JSON.stringify({ ...config, tie_word_embeddings: true }), ...Object.fromEntries(others.map((name) => [name, readFileSync(join(MODEL_DIR, name), 'utf8')])) },
+    });
     const tied = ModelRuntime.open(dir, { cacheDir: tempDir(), intraOpThreads: 1 });
     assert.equal(initializerBytes(tied.graphPath('head')), 4 * (hiddenSize + vocabSize * hiddenSize));
     const ids = [3, 99, 250, 17, 42, 8];
