@@ -13,7 +13,7 @@
 import * as ort from 'onnxruntime-node';
 import { openCheckpoint } from '../src/core/checkpoint/checkpoint';
 import type { TensorLocation } from '../src/core/checkpoint/tensorInfo';
-import { causalMaskBias, mropeCosSin } from '../src/core/model/decoderGraph';
+import { causalMaskBias, headWeightName, mropeCosSin } from '../src/core/model/decoderGraph';
 import { chooseGreedy } from '../src/core/model/generate';
 import { cachedGraph, checkpointKey } from '../src/core/model/graphCache';
 import { applyRotary, gatedMlp, linear, rmsNorm } from '../src/core/model/graphOps';
@@ -79,7 +79,7 @@ function buildWholeDecoderGraph(b: GraphBuilder, config: DecoderConfig, weight: 
   }
 
   const final = rmsNorm(b, hidden, weight('model.norm.weight', [hiddenSize]), config.rmsNormEps);
-  const head = config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+  const head = headWeightName(config);
   const headInput = b.op('Slice', [final, b.int64s([-1]), b.int64s([Number.MAX_SAFE_INTEGER]), b.int64s([1])]);
   b.output('logits', linear(b, headInput, weight(head, [config.vocabSize, hiddenSize]), undefined, 'lm_head'), 'float', ['batch', 1, config.vocabSize]);
 }

@@ -9,7 +9,7 @@ import { CONDITIONS } from '../../core/probes/conditions';
 import { runAblationProbe } from '../../core/probes/layerAblation';
 import { openProbeModel } from '../../core/probes/probeModel';
 import { readVisionPairs, VISION_TASKS } from '../../core/probes/visionPairs';
-import { runSwapProbe, SWAP_DECODINGS, SWAP_MODES } from '../../core/probes/visualSwap';
+import { runSwapProbe, SWAP_DECODINGS, SWAP_MODES, swappedLayers, type SwapMode } from '../../core/probes/visualSwap';
 import { ablationCharts, attentionCharts, swapCharts, type ProbeChart } from '../../core/report/probeSpecs';
 import { executionProvider, listOf, oneOf } from '../choiceArgument';
 import { UsageError } from '../cliErrors';
@@ -143,9 +143,8 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
 }
 
 /** Distinct swapped layer sets per pair (a suffix from the last layer is that layer alone), as runSwapProbe decodes them. */
-function swapDecodingsPerPair(layers: readonly number[], modes: readonly string[], layerCount: number): number {
-  const sets = new Set(layers.flatMap((layer) => modes.map((mode) => `${layer}-${mode === 'suffix' ? layerCount - 1 : layer}`)));
-  return sets.size;
+function swapDecodingsPerPair(layers: readonly number[], modes: readonly SwapMode[], layerCount: number): number {
+  return new Set(layers.flatMap((layer) => modes.map((mode) => swappedLayers(mode, layer, layerCount).join()))).size;
 }
 
 /** "0-27", "3,5,9" or a mix, within 0..count-1. */

@@ -43,11 +43,6 @@ export function emptyKvCache(layers: number, rows: number, kvHeads: number, head
   return { length: 0, rows, kvHeads, headDim, keys: Array.from({ length: layers }, empty), values: Array.from({ length: layers }, empty) };
 }
 
-/** The first `length` positions of a buffer as a [length, rows, kv_heads, head_dim] tensor over the same memory. */
-export function pastView(cache: KvCache, buffer: KvBuffer): ort.Tensor {
-  return new ort.Tensor('float32', buffer.data.subarray(0, cache.length * buffer.stride), [cache.length, cache.rows, cache.kvHeads, cache.headDim]);
-}
-
 /**
  * The buffer to write positions [length, length + sequence) of a continuation of `buffer` into:
  * the same one when nothing was written past `length` and it has room, else a new one holding a
@@ -67,7 +62,7 @@ export function appendTarget(buffer: KvBuffer, length: number, sequence: number,
   return target;
 }
 
-/** The view of positions [from, from + count) of a buffer, as a tensor onnxruntime can write into. */
+/** Positions [from, from + count) of a buffer as a [count, rows, kv_heads, head_dim] tensor over the same memory (a step's past, or where onnxruntime writes its new K/V). */
 export function positionsView(cache: Pick<KvCache, 'rows' | 'kvHeads' | 'headDim'>, buffer: KvBuffer, from: number, count: number): ort.Tensor {
   return new ort.Tensor('float32', buffer.data.subarray(from * buffer.stride, (from + count) * buffer.stride), [count, cache.rows, cache.kvHeads, cache.headDim]);
 }
@@ -124,12 +119,6 @@ function gatherRows(shape: KvCache, length: number, rows: number, reserve: numbe
     keys: Array.from({ length: layers }, (_, layer) => gather('keys', layer)),
     values: Array.from({ length: layers }, (_, layer) => gather('values', layer)),
   };
-}
-
-/** Float32 bytes a cache's buffers hold (capacity, not length): what it costs in memory. */
-export function kvCacheBytes(cache: KvCache): number {
-  const buffers = new Set([...cache.keys, ...cache.values]);
-  return [...buffers].reduce((total, buffer) => total + buffer.data.byteLength, 0);
 }
 
 /** One layer's keys or values over the cache's positions, [length, rows, kv_heads, head_dim] (a view). */

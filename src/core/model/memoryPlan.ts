@@ -180,7 +180,7 @@ export function planMemory(request: MemoryPlanRequest): MemoryPlan {
   if (command === 'probe ablation' || command === 'probe swap') {
     decode.push({ what: `clean prefill's residual stream (${decoder.layers + 1} layers × ${tokens(promptTokens)} tokens)`, bytes: FLOAT * (decoder.layers + 1) * promptTokens * decoder.hiddenSize });
     // Each run is prefilled alone, then the rows are stacked into the batch's cache (a copy).
-    if (rows > 1) decode.push({ what: `the runs' own prefill caches before stacking (${rows} × ${tokens(promptTokens)} tokens)`, bytes: kvCacheBytesPerToken(cacheDecoder) * rows * promptTokens });
+    if (rows > 1) decode.push({ what: `the runs' own prefill caches before stacking (${rows} × ${tokens(promptTokens)} tokens)`, bytes: cachePerToken * rows * promptTokens });
   }
   if (command === 'probe swap') decode.push({ what: 'source and clean K/V caches (1 row each)', bytes: 2 * cachePerToken * sequenceTokens });
   // The attention probe scores prompt + answer in one teacher-forced prefill.

@@ -17,9 +17,9 @@ import { basename, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { openCheckpoint, type Checkpoint } from '../checkpoint/checkpoint';
 import { FrankenlensError } from '../errors';
-import { buildHeadGraph, buildLayerGraph, buildPreludeGraph, DECODER_NAMES as N } from './decoderGraph';
+import { buildHeadGraph, buildLayerGraph, buildPreludeGraph, DECODER_NAMES as N, headWeightName } from './decoderGraph';
 import { cachedGraph, checkpointKey } from './graphCache';
-import { appendTarget, emptyKvCache, kvAt, pastView, positionsView, type KvCache } from './kvCache';
+import { appendTarget, emptyKvCache, kvAt, positionsView, type KvCache } from './kvCache';
 import { readModelConfig, type DecoderConfig, type ModelConfig } from './modelConfig';
 import { ModelWeights } from './modelWeights';
 import type { GraphBuilder } from './onnxGraph';
@@ -123,7 +123,7 @@ export interface RuntimeWeights {
 /** The graphs a runtime runs. */
 export type GraphSpec = 'prelude' | 'head' | 'vision' | { layer: number };
 
-export function graphName(graph: GraphSpec): string {
+function graphName(graph: GraphSpec): string {
   return typeof graph === 'string' ? graph : `layer-${graph.layer}`;
 }
 
@@ -185,7 +185,7 @@ export class ModelRuntime {
       tensors = [];
       build = (builder) => buildPreludeGraph(builder, decoder);
     } else if (graph === 'head') {
-      tensors = ['model.norm.weight', decoder.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight'];
+      tensors = ['model.norm.weight', headWeightName(decoder)];
       build = (builder) => buildHeadGraph(builder, decoder, this.weights);
     } else if (graph === 'vision') {
       if (!vision) throw new FrankenlensError('InvalidArgument', `${this.checkpoint.path}: a ${this.config.modelType} model has no vision tower`, this.checkpoint.path);
@@ -269,7 +269,7 @@ export class ModelRuntime {
   }
 
   async decode(step: DecoderStep, options: StepOptions): Promise<DecoderResult> {
-    const { hiddenSize, layers, kvHeads, headDim } = this.config.decoder;
+    const { hiddenSize, layers } = this.config.decoder;
     const rows = step.rows ?? 1;
     const sequence = step.embeds.length / (rows * hiddenSize);
     if (!Number.isInteger(sequence) || sequence < 1 || step.positions.length !== 3 * rows * sequence) {
@@ -294,10 +294,11 @@ export class ModelRuntime {
     });
     const shared = { [N.cos]: prelude[N.cos]!, [N.sin]: prelude[N.sin]!, [N.maskBias]: prelude[N.maskBias]! };
     const override = denseKvOverride(taps.kvOverride, past, sequence, this.config.decoder);
+    // Mass keys have one entry per key position (the tap's MatMul does not broadcast them): all 0 when not asked.
+    const massKeys = new ort.Tensor('float32', taps.massKeys ?? new Float32Array(total), [1, 1, total, 1]);
     const neutral = {
       keyBias: new ort.Tensor('float32', new Float32Array(1), [1, 1, 1, 1]),
       gates: new ort.Tensor('float32', new Float32Array([1, 1]), [1, 2]),
-      massKeys: new ort.Tensor('float32', taps.massKeys ?? new Float32Array(total), [1, 1, total, 1]),
       overrideMask: new ort.Tensor('bool', new Uint8Array(1), [1, 1, 1, 1]),
       overrideKeys: new ort.Tensor('float32', new Float32Array(1), [1, 1, 1, 1]),
     };
@@ -322,18 +323,17 @@ export class ModelRuntime {
       const feeds: Record<string, ort.Tensor> = {
         ...shared,
         [N.hidden]: new ort.Tensor('float32', hidden, [rows, sequence, hiddenSize]),
-        [N.pastKey]: pastView(step.cache, keys),
-        [N.pastValue]: pastView(step.cache, values),
+        [N.pastKey]: positionsView(step.cache, keys, 0, past),
+        [N.pastValue]: positionsView(step.cache, values, 0, past),
         [TAP_NAMES.keyBias]: taps.keyBias ? new ort.Tensor('float32', taps.keyBias.subarray(layer * rows * total, (layer + 1) * rows * total), [rows, 1, 1, total]) : neutral.keyBias,
         [TAP_NAMES.gates]: taps.gates ? new ort.Tensor('float32', layerGates(taps.gates, rows, layers, layer), [rows, 2]) : neutral.gates,
-        [TAP_NAMES.massKeys]: neutral.massKeys,
+        [TAP_NAMES.massKeys]: massKeys,
         ...(override?.[layer] ?? { [TAP_NAMES.overrideMask]: neutral.overrideMask, [TAP_NAMES.overrideKeys]: neutral.overrideKeys, [TAP_NAMES.overrideValues]: neutral.overrideKeys }),
       };
-      const shape = { rows, kvHeads, headDim };
       const fetches: Record<string, ort.Tensor | null> = {
         [N.hiddenOut]: new ort.Tensor('float32', target, [rows, sequence, hiddenSize]),
-        [N.newKey]: positionsView(shape, keys, past, sequence),
-        [N.newValue]: positionsView(shape, values, past, sequence),
+        [N.newKey]: positionsView(step.cache, keys, past, sequence),
+        [N.newValue]: positionsView(step.cache, values, past, sequence),
       };
       if (attentionMass) fetches[TAP_NAMES.mass] = new ort.Tensor('float32', attentionMass.subarray(slot * rows * sequence, (slot + 1) * rows * sequence), [rows, sequence]);
       await (await this.session({ layer })).session.run(feeds, fetches);

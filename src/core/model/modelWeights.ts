@@ -43,9 +43,4 @@ export class ModelWeights {
     }
     return tensor;
   }
-
-  /** Every weight file the map points into. */
-  files(): string[] {
-    return [...new Set([...this.byName.values()].map((tensor) => tensor.file))].sort();
-  }
 }

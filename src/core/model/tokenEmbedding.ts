@@ -5,22 +5,23 @@
  */
 import { FileReader } from '../checkpoint/fileReader';
 import { decodeToF32Bits } from '../checkpoint/floatDecode';
-import { bytesPerElement, isFloatDtype } from '../checkpoint/dtypes';
+import { bytesPerElement, isFloatDtype, type FloatDtype } from '../checkpoint/dtypes';
 import type { TensorLocation } from '../checkpoint/tensorInfo';
 import { FrankenlensError } from '../errors';
 
 export class TokenEmbedding {
   private readonly reader = new FileReader();
+  private readonly dtype: FloatDtype;
 
   constructor(private readonly table: TensorLocation) {
     if (!isFloatDtype(table.dtype)) throw new FrankenlensError('UnsupportedDtype', `${table.file}: tensor "${table.name}" is ${table.dtype}; model graphs take F32, F16 or BF16 weights`, table.file, table.name);
+    this.dtype = table.dtype;
   }
 
   /** [ids.length · hidden] */
   rows(ids: readonly number[]): Float32Array {
     const [vocab, hidden] = this.table.shape as [number, number];
-    const dtype = this.table.dtype;
-    if (!isFloatDtype(dtype)) throw new FrankenlensError('UnsupportedDtype', `${this.table.file}: tensor "${this.table.name}" is ${dtype}`, this.table.file, this.table.name);
+    const { dtype } = this;
     const rowBytes = hidden * bytesPerElement(dtype);
     const out = new Float32Array(ids.length * hidden);
     const bits = new Uint32Array(out.buffer);

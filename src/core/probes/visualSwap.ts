@@ -26,7 +26,7 @@ import { FrankenlensError } from '../errors';
 import { DEFAULT_BATCH_ROWS, generateGreedyRows, type GreedyRow } from '../model/batchedGenerate';
 import { generateGreedy, type Generation } from '../model/generate';
 import { cachePrefix } from '../model/kvCache';
-import type { DecoderResult, TapInputs } from '../model/modelRuntime';
+import type { DecoderResult, StepOptions, TapInputs } from '../model/modelRuntime';
 import { kvOverrideFrom, streamEntering } from '../model/modelRuntime';
 import { promptFrom, type EmbeddedPrompt } from '../model/promptEmbedding';
 import type { CancelToken, ProgressSink } from '../progress';
@@ -44,8 +44,9 @@ export const SWAP_DECODINGS: readonly SwapDecoding[] = ['corrected', 'compat'];
 /** What swapped runs take from the clean run: see the file comment; 'none' recomputes the whole prompt per run (the plain path, for checks and the bench). */
 export type SwapReuse = 'layers' | 'visual-prefix' | 'none';
 
-/** The whole-decoder prefills (source, clean, and swapped ones at layer 0) keep the residual stream: the clean one's feeds the swaps from layer L. */
-const PREFILL = { taps: { hiddenStates: true }, logits: 'last' } as const;
+/** Prefills over the whole decoder; the clean one also keeps the residual stream, which the swaps from layer L start from. */
+const PREFILL = { taps: {}, logits: 'last' } as const;
+const CLEAN_PREFILL = { taps: { hiddenStates: true }, logits: 'last' } as const;
 
 export interface SwapSettings {
   /** Decoder layers L to swap at (HF 0-based). */
@@ -103,9 +104,9 @@ export async function swapPair(model: ProbeModel, pair: VisionPair, settings: Sw
   }
   const greedy = greedySettings(model, settings.maxNewTokens);
   const { runtime } = model;
-  const wholePrompt = (prompt: EmbeddedPrompt) => runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache() }, PREFILL);
-  const sourceRun = await wholePrompt(source.embedded);
-  const cleanPrefill = await wholePrompt(target.embedded);
+  const wholePrompt = (prompt: EmbeddedPrompt, options: StepOptions) => runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache() }, options);
+  const sourceRun = await wholePrompt(source.embedded, PREFILL);
+  const cleanPrefill = await wholePrompt(target.embedded, CLEAN_PREFILL);
   const clean = await generateGreedy(runtime, target.ids, target.embedded, greedy, { cancel, prefilled: cleanPrefill });
   const originalAnswer = answerText(model, clean.tokens);
 
@@ -121,8 +122,8 @@ export async function swapPair(model: ProbeModel, pair: VisionPair, settings: Sw
     return runtime.decode({ embeds: stream, positions, cache: prefix, taps: { kvOverride }, lowerLayers: cleanPrefill.cache }, { taps: {}, logits: 'last', fromLayer: layer });
   };
 
-  // One decoding per swapped layer set and decoding, layer-major; with reuse, a swap's decodings share one prefill (computed when the
-  // first of them is batched, kept until the next swap's) and a repeated layer set is decoded once.
+  // One decoding per swapped layer set and decoding, layer-major; with reuse, a swap's decodings
+  // share one prefill (computed when the first of them is batched, kept until the next swap's) and a repeated layer set is decoded once.
   const decodings: SwapDecodingJob[] = [];
   const jobOf = new Map<string, number>();
   const runOrder: { mode: SwapMode; layer: number; decoding: SwapDecoding; job: number }[] = [];
