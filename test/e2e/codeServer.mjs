@@ -1,7 +1,7 @@
 // Starts code-server (VS Code for the web) on loopback with every state folder inside one run
 // folder, and stops it together with the processes it spawned (extension host, file watcher, …),
 // which outlive code-server's main process otherwise. Recipe: /work/shared/E2E.md.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -93,6 +93,11 @@ export async function startCodeServer({ runDir, workspace, extensionPath, extens
   const configFile = join(runDir, 'config.yaml');
   writeFileSync(configFile, 'auth: none\n');
 
+  // FRANKENLENS_E2E_VSIX: the workbench runs that packed extension, installed as a user installs
+  // it, instead of the development folder (the extension-host suite still needs the folder).
+  const env = { ...serverEnvironment(), PATH: `${node24Bin}:${process.env.PATH}`, TMPDIR: dirs.tmp, XDG_CONFIG_HOME: dirs['xdg-config'], XDG_DATA_HOME: dirs['xdg-data'] };
+  const vsix = extensionTestsPath ? undefined : process.env.FRANKENLENS_E2E_VSIX;
+  if (vsix) execFileSync(join(node24Bin, 'node'), [codeServerEntry, '--install-extension', vsix, '--extensions-dir', dirs.exts, '--user-data-dir', dirs.data], { env, stdio: 'ignore' });
   const port = await freePort();
   const serverLog = join(runDir, 'code-server.log');
   const child = spawn(
@@ -112,16 +117,7 @@ export async function startCodeServer({ runDir, workspace, extensionPath, extens
       '--vscode-option', 'enable-smoke-test-driver',
       workspace,
     ],
-    {
-      env: {
-        ...serverEnvironment(),
-        PATH: `${node24Bin}:${process.env.PATH}`,
-        TMPDIR: dirs.tmp,
-        XDG_CONFIG_HOME: dirs['xdg-config'],
-        XDG_DATA_HOME: dirs['xdg-data'],
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logChunks = [];
   child.stdout.on('data', (chunk) => logChunks.push(chunk));
@@ -139,7 +135,7 @@ export async function startCodeServer({ runDir, workspace, extensionPath, extens
     throw error;
   }
   // Development extensions load only through the smoke-test driver's URL payload.
-  const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${extensionPath}`]];
+  const payload = vsix ? [] : [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${extensionPath}`]];
   if (extensionTestsPath) payload.push(['extensionTestsPath', `vscode-remote://127.0.0.1:${port}${extensionTestsPath}`]);
   const url = `${base}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   return { url, port, userDataDir: dirs.data, serverLog, stop };
