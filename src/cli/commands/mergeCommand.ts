@@ -1,11 +1,12 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { stringify as stringifyYaml } from 'yaml';
 import { openCheckpoint, type Checkpoint } from '../../core/checkpoint/checkpoint';
 import { FrankenlensError } from '../../core/errors';
-import { planFolderName, validatePlan, type MergePlan } from '../../core/merge/mergePlan';
-import { fromMergekitYaml, toMergekitYaml } from '../../core/merge/mergekitYaml';
+import { planFolderName, type MergePlan } from '../../core/merge/mergePlan';
+import { readMergekitFile, readPlanFile } from '../../core/merge/planFile';
+import { toMergekitYaml } from '../../core/merge/mergekitYaml';
 import { freezePlan, thirdsVariants } from '../../core/merge/presets';
 import { resolveMerge } from '../../core/merge/resolveMerge';
 import { trainerFreezeExport } from '../../core/merge/trainerFreeze';
@@ -72,7 +73,7 @@ export async function mergeCommand(argv: string[], cancel: CancelToken): Promise
     }
     return lines.join('\n');
   }
-  const plan = values.plan ? readPlanFile(values.plan) : fromMergekitYaml(readFileSync(values.mergekit!, 'utf8'), values.mergekit);
+  const plan = values.plan ? readPlanFile(values.plan) : readMergekitFile(values.mergekit!);
   return await runPlan(plan, values.out, values, cancel);
 }
 
@@ -138,25 +139,6 @@ async function runPlan(plan: MergePlan, out: string | undefined, values: { 'max-
     progress.done();
   }
   return `${summary}\nwrote ${resolve(out)}`;
-}
-
-export function readPlanFile(path: string): MergePlan {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new FrankenlensError('InvalidPlan', `${path}: cannot read (${(error as NodeJS.ErrnoException).code})`, path);
-  }
-  let raw: unknown;
-  try {
-    raw = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
-  } catch (error) {
-    throw new FrankenlensError('InvalidPlan', `${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'} (${(error as Error).message.split('\n')[0]})`, path);
-  }
-  const plan = validatePlan(raw, path);
-  // Relative model paths in a plan file are relative to the file.
-  for (const [alias, modelPath] of Object.entries(plan.models)) plan.models[alias] = resolve(path, '..', modelPath);
-  return plan;
 }
 
 function requirePair(values: { in?: string; rl?: string }): { in: string; rl: string } {

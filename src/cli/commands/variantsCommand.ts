@@ -15,7 +15,7 @@ import { checkMemoryPlan, MEMORY_BUDGET_OPTION, MEMORY_BUDGET_USAGE, modelConfig
 import { parseCuts } from '../cutsArgument';
 import { terminalProgress } from '../terminalProgress';
 import { wholeNumber } from '../wholeNumberArgument';
-import { readPlanFile } from './mergeCommand';
+import { readPlanFile } from '../../core/merge/planFile';
 
 export const VARIANTS_USAGE = `frankenlens variants --in DIR --rl DIR --items FILE.jsonl --out DIR [--thirds [--cuts A,B]] [--plan FILE]… [options]
 
