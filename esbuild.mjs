@@ -47,8 +47,8 @@ const nodeOptions = {
   plugins: [watPlugin],
 };
 
-/** Entry points that the core's worker pools load by file name, next to the bundle that starts them. */
-const workerEntries = { diffWorker: 'src/core/diff/diffWorker.ts', mergeWorker: 'src/core/merge/mergeWorker.ts' };
+/** Entry points loaded by file name, next to the bundle that starts them: the diff's worker threads and the extension's job runner process. */
+const workerEntries = { diffWorker: 'src/core/diff/diffWorker.ts', jobRunner: 'src/core/jobs/jobRunner.ts' };
 
 const builds = [
   {

@@ -2,7 +2,7 @@
 // JavaScript; the VSIX adds the native modules the extension and its CLI jobs load, for that one
 // platform: onnxruntime-node with that platform's binaries (the npm package has every platform's,
 // 288 MB) and onnxruntime-common, which it loads; @resvg/resvg-js and its platform binding (the
-// PNG charts). dist/cli.js ships: the extension runs spectra, probes, scoring and the demo as CLI jobs.
+// PNG charts). dist/jobRunner.js ships: the extension runs every long job (diff, merge, spectra, probes, scoring, demo) in it.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,6 +1,5 @@
 /** Maps failures to one line on stderr and a distinct exit status; never a stack trace for input errors. */
 import { FrankenlensError } from '../core/errors';
-import { PROGRESS_JSON_ENV } from './terminalProgress';
 
 export const EXIT = { ok: 0, internal: 1, usage: 2, badInput: 3, cancelled: 130 } as const;
 
@@ -12,8 +11,6 @@ export function reportFailure(error: unknown): number {
     return EXIT.usage;
   }
   if (error instanceof FrankenlensError) {
-    // The extension runs the CLI as a job and rebuilds the error from this line (code, file, tensor).
-    if (process.env[PROGRESS_JSON_ENV] === 'json') process.stderr.write(`${JSON.stringify({ error: error.toJSON() })}\n`);
     if (error.code === 'Cancelled') {
       process.stderr.write('frankenlens: cancelled; no result was written (a probe or variant run keeps its finished answers for --resume)\n');
       return EXIT.cancelled;

@@ -1,13 +1,9 @@
 /**
  * The flags that choose who describes images for the black+description condition, shared by the
  * commands that run it: the item's own description (default), a local vision-language checkpoint,
- * or an OpenAI-compatible endpoint (core: src/core/probes/conditions.ts and describer.ts).
+ * or an OpenAI-compatible endpoint (src/core/jobs/describerChoice.ts).
  */
-import { join } from 'node:path';
-import type { RuntimeOptions } from '../core/model/modelRuntime';
-import { itemDescriber, modelDescriber, type Describer } from '../core/probes/conditions';
-import { endpointDescriber } from '../core/probes/describer';
-import { openProbeModel } from '../core/probes/probeModel';
+import type { DescriberChoice } from '../core/jobs/jobProtocol';
 import { UsageError } from './cliErrors';
 
 export const DESCRIBER_OPTIONS = {
@@ -22,26 +18,14 @@ export const DESCRIBER_USAGE = `  --describer-model DIR  describe images with th
   --describer-url URL    or an OpenAI-compatible endpoint (…/v1), with --describer-name MODEL,
                          --describer-key-env VAR (API key from that variable) and --describer-cache DIR`;
 
-/** Greedy tokens a local describer may write per image. */
-export const DESCRIPTION_TOKENS = 512;
-
-export interface OpenedDescriber {
-  describer: Describer;
-  /** Releases a local describer model's sessions (nothing for the others). */
-  unload(): Promise<void>;
-}
-
-/** The describer the flags ask for; the endpoint's cache defaults to `<outDir>/description-cache`. */
-export function openDescriber(values: Partial<Record<keyof typeof DESCRIBER_OPTIONS, string>>, outDir: string, runtime: RuntimeOptions): OpenedDescriber {
+/** The describer the flags ask for; undefined: the items' own descriptions. */
+export function describerChoice(values: Partial<Record<keyof typeof DESCRIBER_OPTIONS, string>>): DescriberChoice | undefined {
   if (values['describer-url'] && values['describer-model']) throw new UsageError('--describer-url and --describer-model exclude each other');
   if (values['describer-url']) {
     if (!values['describer-name']) throw new UsageError('--describer-url needs --describer-name MODEL');
     const apiKey = values['describer-key-env'] ? process.env[values['describer-key-env']] : undefined;
-    return { describer: endpointDescriber({ baseUrl: values['describer-url'], model: values['describer-name'], apiKey, cacheDir: values['describer-cache'] ?? join(outDir, 'description-cache') }), unload: async () => {} };
+    return { kind: 'endpoint', baseUrl: values['describer-url'], model: values['describer-name'], apiKey, cacheDir: values['describer-cache'] };
   }
-  if (values['describer-model']) {
-    const model = openProbeModel('in', values['describer-model'], runtime);
-    return { describer: modelDescriber(model, DESCRIPTION_TOKENS), unload: () => model.runtime.unload() };
-  }
-  return { describer: itemDescriber, unload: async () => {} };
+  if (values['describer-model']) return { kind: 'model', dir: values['describer-model'] };
+  return undefined;
 }

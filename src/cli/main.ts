@@ -4,12 +4,13 @@ import { TOOL_VERSION } from '../core/version';
 import { EXIT, UsageError, reportFailure } from './cliErrors';
 import { BENCH_IMPORT_USAGE, SCORE_USAGE, benchImportCommand, scoreCommand } from './commands/benchCommand';
 import { DEMO_USAGE, demoCommand } from './commands/demoCommand';
-import { DIFF_USAGE, describeDiff, diffCommand } from './commands/diffCommand';
+import { DIFF_USAGE, diffCommand } from './commands/diffCommand';
+import { describeDiff } from '../core/jobs/diffJob';
 import { GENERATE_USAGE, generateCommand } from './commands/generateCommand';
 import { INSPECT_USAGE, inspectCommand } from './commands/inspectCommand';
 import { PROBE_USAGE, probeCommand } from './commands/probeCommand';
 import { FREEZE_USAGE, MERGE_USAGE, PLAN_USAGE, freezeCommand, mergeCommand, planCommand } from './commands/mergeCommand';
-import { SPECTRAL_USAGE, describeSpectral, spectralCommand } from './commands/spectralCommand';
+import { SPECTRAL_USAGE, spectralCommand } from './commands/spectralCommand';
 import { VARIANTS_USAGE, describeSweep, variantsCommand } from './commands/variantsCommand';
 
 const USAGE = `frankenlens ${TOOL_VERSION}: what did RL change in your vision-language model?
@@ -57,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'diff': {
       const { result, outDir, files } = await diffCommand(rest, cancel);
-      process.stdout.write(`${describeDiff(result)}\nwrote ${files.length} files to ${outDir}\n`);
+      process.stdout.write(`${describeDiff(result)}\nwrote ${files.length} files to ${outDir ?? ''}\n`);
       const html = files.find((file) => file.endsWith('.html'));
       if (html) process.stdout.write(`open the report: ${html}\n`);
       return EXIT.ok;
@@ -69,8 +70,8 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     case 'spectral': {
-      const { result, outDir, files } = await spectralCommand(rest, cancel);
-      process.stdout.write(`${describeSpectral(result)}\nwrote ${files.length} files to ${outDir}\n`);
+      const { summary, outDir, files } = await spectralCommand(rest, cancel);
+      process.stdout.write(`${summary}\nwrote ${files.length} files to ${outDir}\n`);
       const html = files.find((file) => file.endsWith('.html'));
       if (html) process.stdout.write(`open the report: ${html}\n`);
       return EXIT.ok;

@@ -2,19 +2,18 @@
  * "Frankenlens: Compare Checkpoints":
  *
  *   folders (arguments or dialogs) → saved diff.json still valid? → panel
- *                                  → otherwise runDiff (workers, progress, cancel) → diff.json → panel
+ *                                  → otherwise a diff job (progress, cancel) → diff.json → panel
  */
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { DiffResult } from '../core/diff/diffResult';
-import { runDiff } from '../core/diff/runDiff';
 import { savedDiffStaleness } from '../core/diff/savedDiff';
 import { resolveCheckpointFolders, type CheckpointFolders } from './checkpointFolders';
 import { DiffPanel } from './diffPanel';
 import { loadDiffResult, saveDiffResult, savedDiffPath } from './diffResultFile';
 import type { HostServices } from './hostServices';
+import { runJobWithProgress } from './jobs';
 import { diffPanelTitle } from './openDiffResult';
-import { notificationProgress } from './notificationProgress';
 import { readSettings } from './settings';
 import { showDiffMessage } from './showDiffMessage';
 import { showFailure } from './showFailure';
@@ -27,7 +26,7 @@ export async function compareCheckpoints(services: HostServices, args: readonly 
     const settings = readSettings();
     log.info(`compare: IN ${folders.inDir}, RL ${folders.rlDir}${folders.baseDir ? `, Base ${folders.baseDir}` : ''}`);
     if (!recompute && (await showSavedDiff(services, folders, settings.resultsFolder))) return;
-    const result = await runWithProgress(folders, settings.threads, log);
+    const { result } = await runJobWithProgress(services, vscode.l10n.t('Frankenlens: comparing checkpoints'), { kind: 'diff', inDir: folders.inDir, rlDir: folders.rlDir, baseDir: folders.baseDir, threads: settings.threads });
     log.info(`compare: done in ${result.timing.seconds.toFixed(1)} s, ${result.tensors.length} tensors`);
     const resultFile = saveDiffResult(result, folders, settings.resultsFolder);
     log.info(resultFile ? `compare: wrote ${resultFile}` : 'compare: no workspace folder is open, so diff.json was not written');
@@ -36,13 +35,6 @@ export async function compareCheckpoints(services: HostServices, args: readonly 
     // Not awaited: the message waits for the user, and the command should be done (for callers too).
     void showFailure(error, log);
   }
-}
-
-async function runWithProgress(folders: CheckpointFolders, threads: number, log: vscode.LogOutputChannel): Promise<DiffResult> {
-  return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Frankenlens: comparing checkpoints'), cancellable: true },
-    (progress, token) => runDiff({ ...folders, threads, cancel: token, progress: notificationProgress(progress), logger: log }),
-  );
 }
 
 /** Shows the saved comparison when the checkpoints have not changed since; says why not otherwise. */

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { FrankenlensError } from '../core/errors';
 import { STUDY_INDEX_HTML } from '../core/report/studyReport';
-import { runCliJob } from './cliJob';
+import { runJobWithProgress } from './jobs';
 import type { HostServices } from './hostServices';
 import { openDiffResult } from './openDiffResult';
-import { memoryBudgetArgs, readSettings, resultsFolderPath } from './settings';
+import { readSettings, resultsFolderPath } from './settings';
 import { showFailure } from './showFailure';
 
 export async function runDemoStudy(services: HostServices): Promise<void> {
@@ -19,7 +19,7 @@ export async function runDemoStudy(services: HostServices): Promise<void> {
     const results = resultsFolderPath(settings);
     if (results === undefined) throw new FrankenlensError('InvalidArgument', vscode.l10n.t('open a folder first: the demo study is written into its results folder ({0})', settings.resultsFolder));
     const dir = join(results, 'demo');
-    await runCliJob(services, { title: vscode.l10n.t('Frankenlens: demo study (synthetic checkpoints)'), args: ['demo', '--dir', dir, ...memoryBudgetArgs(settings)] });
+    await runJobWithProgress(services, vscode.l10n.t('Frankenlens: demo study (synthetic checkpoints)'), { kind: 'demo', dir, memoryBudget: settings.memoryBudget || undefined });
     await openDiffResult(services, vscode.Uri.file(join(dir, 'report', 'diff.json')));
     const openPage = vscode.l10n.t('Open Study Page');
     // Not awaited: the command is done once the results are shown; the message waits for the user.

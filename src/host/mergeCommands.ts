@@ -2,7 +2,7 @@
  * "Merge Layer Range…", "Freeze Layer Range…" and "Write the Six Frankenstein Variants…":
  *
  *   IN/RL (arguments, the last comparison, or dialogs) → layers → plan → output folder
- *     → merge worker (progress, cancel) → provenance in the log → "Reveal" / "Compare with IN"
+ *     → merge job (progress, cancel) → provenance in the log → "Reveal" / "Compare with IN"
  *
  * Arguments (IN, RL as paths or URIs, then `{hfStart, hfEnd}` and, for merges, the supplier 'rl' or
  * 'in') skip the dialogs: the diff panel's buttons and tests use them.
@@ -16,18 +16,16 @@ import { FileReader } from '../core/checkpoint/fileReader';
 import { FrankenlensError } from '../core/errors';
 import { planFolderName, type MergePlan } from '../core/merge/mergePlan';
 import { thirdsVariants, type PairPaths } from '../core/merge/presets';
-import type { ProgressSink } from '../core/progress';
 import { isHfLayerRange, type HfLayerRange } from '../../webview/protocol';
 import { resolveCheckpointPair, type CheckpointPair } from './checkpointFolders';
 import { COMPARE_CHECKPOINTS_COMMAND } from './contributionIds';
 import { DiffPanel } from './diffPanel';
 import type { HostServices } from './hostServices';
 import { layerRangeFreezePlan, layerRangeMergePlan, type RangeSupplier } from './layerRangePlan';
-import { mergeInWorker } from './mergeInWorker';
+import { runJobWithProgress } from './jobs';
 import { defaultMergesFolder } from './mergeOutputFolder';
 import { askLayerRange, askOutputFolder, askSupplier, confirmReplace } from './mergePrompts';
 import { mergeSummaryLines } from './mergeSummary';
-import { notificationProgress } from './notificationProgress';
 import { revealFile } from './revealFile';
 import { readSettings } from './settings';
 import { showFailure } from './showFailure';
@@ -74,21 +72,9 @@ export async function writeThirdsVariants(services: HostServices, args: readonly
     const targets = plans.map((plan) => ({ plan, outDir: join(parent, planFolderName(plan)) }));
     const existing = targets.map((target) => target.outDir).filter((dir) => existsSync(dir));
     if (existing.length > 0 && !(await confirmReplace(existing))) return;
-    await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Frankenlens: writing the six Frankenstein variants'), cancellable: true },
-      async (progress, token) => {
-        const overall = notificationProgress(progress);
-        for (const [i, { plan, outDir }] of targets.entries()) {
-          // One bar for all six: each variant fills its sixth.
-          const variantProgress: ProgressSink = {
-            report: ({ fraction, message }) => overall.report({ fraction: (i + fraction) / targets.length, message: `${i + 1}/${targets.length} ${plan.name}${message ? `: ${message}` : ''}` }),
-          };
-          services.log.info(`merge: "${plan.name}" → ${outDir}`);
-          const provenance = await mergeInWorker({ plan, outDir, overwrite: existing.includes(outDir) }, { cancel: token, progress: variantProgress });
-          for (const line of mergeSummaryLines(provenance, outDir)) services.log.info(line);
-        }
-      },
-    );
+    // One job and one bar for all six: each variant fills its sixth.
+    const { written } = await runJobWithProgress(services, vscode.l10n.t('Frankenlens: writing the six Frankenstein variants'), { kind: 'merge', merges: targets, overwrite: existing.length > 0 });
+    for (const { provenance, outDir } of written) for (const line of mergeSummaryLines(provenance, outDir)) services.log.info(line);
     void showWritten(services, vscode.l10n.t('Frankenlens: wrote the six Frankenstein variants to {0}.', parent), parent);
   });
 }
@@ -102,7 +88,7 @@ async function reportingFailures(services: HostServices, command: () => Promise<
   }
 }
 
-/** Asks where to write `plan`, writes it on a worker with a cancellable progress notification. */
+/** Asks where to write `plan`, writes it as a job with a cancellable progress notification. */
 async function writeOne(services: HostServices, plan: MergePlan, pair: CheckpointPair): Promise<void> {
   const outDir = await askOutputFolder(
     vscode.l10n.t('Frankenlens: folder for "{0}"', plan.name),
@@ -113,10 +99,8 @@ async function writeOne(services: HostServices, plan: MergePlan, pair: Checkpoin
   const overwrite = existsSync(outDir);
   if (overwrite && !(await confirmReplace([outDir]))) return;
   services.log.info(`merge: "${plan.name}" → ${outDir}`);
-  const provenance = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Frankenlens: writing "{0}"', plan.name), cancellable: true },
-    (progress, token) => mergeInWorker({ plan, outDir, overwrite }, { cancel: token, progress: notificationProgress(progress) }),
-  );
+  const { written } = await runJobWithProgress(services, vscode.l10n.t('Frankenlens: writing "{0}"', plan.name), { kind: 'merge', merges: [{ plan, outDir }], overwrite });
+  const { provenance } = written[0]!;
   for (const line of mergeSummaryLines(provenance, outDir)) services.log.info(line);
   void showWritten(services, vscode.l10n.t('Frankenlens: wrote "{0}" to {1}.', plan.name, outDir), outDir, pair);
 }

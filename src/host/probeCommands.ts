@@ -7,14 +7,15 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { FrankenlensError } from '../core/errors';
+import { CONDITIONS, type Condition } from '../core/probes/conditions';
 import type { ProbeName } from '../core/probes/probeResult';
 import { analysisFolder, loadAnalysisContent } from './analysisContent';
 import type { CheckpointRoles } from './checkpointRoles';
-import { runCliJob } from './cliJob';
+import { runJobWithProgress } from './jobs';
 import { DiffPanel } from './diffPanel';
 import type { HostServices } from './hostServices';
 import { isExistingRunChoice, pairFromRoles, pickBenchmarkItems, resumeOrRestart, type ExistingRunChoice } from './runPrompts';
-import { memoryBudgetArgs, readSettings } from './settings';
+import { readSettings, runtimeChoice } from './settings';
 import { showFailure } from './showFailure';
 
 const PROBES: { probe: ProbeName; label: () => string; detail: () => string }[] = [
@@ -57,7 +58,7 @@ export async function runProbe(services: HostServices, roles: CheckpointRoles, a
     if (!pair) return;
     const items = typeof args[3] === 'string' ? args[3] : await pickItems(probe);
     if (!items) return;
-    const condition = probe === 'swap' ? undefined : typeof args[4] === 'string' ? args[4] : await pickCondition();
+    const condition = probe === 'swap' ? undefined : isCondition(args[4]) ? args[4] : await pickCondition();
     if (probe !== 'swap' && !condition) return;
 
     const settings = readSettings();
@@ -70,14 +71,20 @@ export async function runProbe(services: HostServices, roles: CheckpointRoles, a
       choice: options.existingRun,
     });
     if (resume === undefined) return;
-    const cliArgs = ['probe', probe, '--in', pair.inDir, '--rl', pair.rlDir, '--items', items, '--out', outDir, '--device', settings.executionProvider];
-    if (condition) cliArgs.push('--condition', condition);
-    if (settings.threads > 0) cliArgs.push('--threads', String(settings.threads));
-    cliArgs.push(...memoryBudgetArgs(settings));
-    if (options.layers) cliArgs.push('--layers', options.layers);
-    if (options.maxNewTokens) cliArgs.push('--max-new-tokens', String(options.maxNewTokens));
-    if (resume) cliArgs.push('--resume');
-    await runCliJob(services, { title: vscode.l10n.t('Frankenlens: {0} probe', probe), args: cliArgs });
+    await runJobWithProgress(services, vscode.l10n.t('Frankenlens: {0} probe', probe), {
+      kind: 'probe',
+      probe,
+      inDir: pair.inDir,
+      rlDir: pair.rlDir,
+      items,
+      outDir,
+      condition,
+      layers: options.layers,
+      maxNewTokens: options.maxNewTokens,
+      resume,
+      runtime: runtimeChoice(settings),
+      memoryBudget: settings.memoryBudget || undefined,
+    });
     const { message, title } = await loadAnalysisContent(join(outDir, `${probe}.summary.json`));
     DiffPanel.createOrShow(services, message, title);
   } catch (error) {
@@ -105,14 +112,18 @@ async function pickItems(probe: ProbeName): Promise<string | undefined> {
   return picked?.[0]?.fsPath;
 }
 
-async function pickCondition(): Promise<string | undefined> {
+async function pickCondition(): Promise<Condition | undefined> {
   const picked = await vscode.window.showQuickPick(
     [
-      { label: vscode.l10n.t('Real image'), condition: 'real' },
-      { label: vscode.l10n.t('Black image of the same size'), condition: 'black' },
-      { label: vscode.l10n.t('Black image + text description'), condition: 'black+description' },
+      { label: vscode.l10n.t('Real image'), condition: 'real' as const },
+      { label: vscode.l10n.t('Black image of the same size'), condition: 'black' as const },
+      { label: vscode.l10n.t('Black image + text description'), condition: 'black+description' as const },
     ],
     { title: vscode.l10n.t('Frankenlens: input condition') },
   );
   return picked?.condition;
+}
+
+function isCondition(value: unknown): value is Condition {
+  return CONDITIONS.includes(value as Condition);
 }

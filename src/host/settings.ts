@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
+import type { RuntimeChoice } from '../core/jobs/jobProtocol';
 import type { RoleAssignment } from './checkpointRoles';
 
 /** The `frankenlens.*` settings, checked once here so handlers never see a malformed value. */
@@ -14,7 +15,7 @@ export interface FrankenlensSettings {
   defaultRoles: RoleAssignment;
   /** Where models run: CUDA when onnxruntime can load it (auto), or forced. */
   executionProvider: 'auto' | 'cpu' | 'cuda';
-  /** Memory a model run may use, as written ("48GB"); '' = the machine's free memory. Checked by the CLI (--memory-budget). */
+  /** Memory a model run may use, as written ("48GB"); '' = the machine's free memory. Checked before a model job loads anything. */
   memoryBudget: string;
 }
 
@@ -43,9 +44,9 @@ export function readSettings(): FrankenlensSettings {
   };
 }
 
-/** The CLI flags that carry the model-run settings besides --device and --threads: the memory budget when one is set. */
-export function memoryBudgetArgs(settings: FrankenlensSettings): string[] {
-  return settings.memoryBudget ? ['--memory-budget', settings.memoryBudget] : [];
+/** Where and how the probe and scoring jobs run models. */
+export function runtimeChoice(settings: FrankenlensSettings): RuntimeChoice {
+  return { executionProvider: settings.executionProvider, intraOpThreads: settings.threads };
 }
 
 /** The results folder as an absolute path; undefined when no local workspace folder is open. */

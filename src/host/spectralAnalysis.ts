@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { SPECTRAL_JSON } from '../core/spectral/writeSpectralJson';
 import { analysisFolder, loadAnalysisContent } from './analysisContent';
 import { resolveCheckpointFolders } from './checkpointFolders';
-import { runCliJob } from './cliJob';
+import { runJobWithProgress } from './jobs';
 import { DiffPanel } from './diffPanel';
 import type { HostServices } from './hostServices';
 import { readSettings } from './settings';
@@ -20,9 +20,7 @@ export async function spectralAnalysis(services: HostServices, args: readonly un
     if (!folders) return;
     const settings = readSettings();
     const outDir = analysisFolder(settings, 'spectral', folders.inDir, folders.rlDir);
-    const cliArgs = ['spectral', '--in', folders.inDir, '--rl', folders.rlDir, ...(folders.baseDir ? ['--base', folders.baseDir] : []), '--out', outDir];
-    if (settings.threads > 0) cliArgs.push('--threads', String(settings.threads));
-    await runCliJob(services, { title: vscode.l10n.t('Frankenlens: singular values of the updates'), args: cliArgs });
+    await runJobWithProgress(services, vscode.l10n.t('Frankenlens: singular values of the updates'), { kind: 'spectral', inDir: folders.inDir, rlDir: folders.rlDir, baseDir: folders.baseDir, outDir, threads: settings.threads });
     const { message, title } = await loadAnalysisContent(join(outDir, SPECTRAL_JSON));
     DiffPanel.createOrShow(services, message, title);
   } catch (error) {

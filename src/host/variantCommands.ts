@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { analysisFolder, loadAnalysisContent } from './analysisContent';
 import type { CheckpointRoles } from './checkpointRoles';
-import { runCliJob } from './cliJob';
+import { runJobWithProgress } from './jobs';
 import { DiffPanel } from './diffPanel';
 import type { HostServices } from './hostServices';
 import { isExistingRunChoice, pairFromRoles, pickBenchmarkItems, resumeOrRestart } from './runPrompts';
-import { memoryBudgetArgs, readSettings } from './settings';
+import { readSettings, runtimeChoice } from './settings';
 import { showFailure } from './showFailure';
 
 /**
@@ -35,12 +35,18 @@ export async function scoreVariants(services: HostServices, roles: CheckpointRol
       choice: isExistingRunChoice(args[4]) ? args[4] : undefined,
     });
     if (resume === undefined) return;
-    const cliArgs = ['variants', '--in', pair.inDir, '--rl', pair.rlDir, '--items', items, '--out', outDir, '--thirds', '--device', settings.executionProvider];
-    if (typeof args[3] === 'number') cliArgs.push('--max-new-tokens', String(args[3]));
-    if (settings.threads > 0) cliArgs.push('--threads', String(settings.threads));
-    cliArgs.push(...memoryBudgetArgs(settings));
-    if (resume) cliArgs.push('--resume');
-    await runCliJob(services, { title: vscode.l10n.t('Frankenlens: scoring IN, RL and the thirds variants'), args: cliArgs });
+    await runJobWithProgress(services, vscode.l10n.t('Frankenlens: scoring IN, RL and the thirds variants'), {
+      kind: 'variants',
+      inDir: pair.inDir,
+      rlDir: pair.rlDir,
+      items,
+      outDir,
+      thirds: true,
+      maxNewTokens: typeof args[3] === 'number' ? args[3] : undefined,
+      resume,
+      runtime: runtimeChoice(settings),
+      memoryBudget: settings.memoryBudget || undefined,
+    });
     const { message, title } = await loadAnalysisContent(join(outDir, 'variants.summary.json'));
     DiffPanel.createOrShow(services, message, title);
   } catch (error) {

@@ -94,10 +94,17 @@ export async function startCodeServer({ runDir, workspace, extensionPath, extens
   writeFileSync(configFile, 'auth: none\n');
 
   // FRANKENLENS_E2E_VSIX: the workbench runs that packed extension, installed as a user installs
-  // it, instead of the development folder (the extension-host suite still needs the folder).
+  // it, instead of the development folder. An extension-host suite needs a development extension:
+  // it gets the installed extension's own folder, so it too runs only what the VSIX shipped.
   const env = { ...serverEnvironment(), PATH: `${node24Bin}:${process.env.PATH}`, TMPDIR: dirs.tmp, XDG_CONFIG_HOME: dirs['xdg-config'], XDG_DATA_HOME: dirs['xdg-data'] };
-  const vsix = extensionTestsPath ? undefined : process.env.FRANKENLENS_E2E_VSIX;
-  if (vsix) execFileSync(join(node24Bin, 'node'), [codeServerEntry, '--install-extension', vsix, '--extensions-dir', dirs.exts, '--user-data-dir', dirs.data], { env, stdio: 'ignore' });
+  const vsix = process.env.FRANKENLENS_E2E_VSIX;
+  let developmentPath = extensionPath;
+  if (vsix) {
+    execFileSync(join(node24Bin, 'node'), [codeServerEntry, '--install-extension', vsix, '--extensions-dir', dirs.exts, '--user-data-dir', dirs.data], { env, stdio: 'ignore' });
+    const installed = readdirSync(dirs.exts).find((name) => name.includes('frankenlens'));
+    if (!installed) throw new Error(`${vsix} did not install into ${dirs.exts}`);
+    developmentPath = extensionTestsPath ? join(dirs.exts, installed) : undefined;
+  }
   const port = await freePort();
   const serverLog = join(runDir, 'code-server.log');
   const child = spawn(
@@ -135,7 +142,7 @@ export async function startCodeServer({ runDir, workspace, extensionPath, extens
     throw error;
   }
   // Development extensions load only through the smoke-test driver's URL payload.
-  const payload = vsix ? [] : [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${extensionPath}`]];
+  const payload = developmentPath ? [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${developmentPath}`]] : [];
   if (extensionTestsPath) payload.push(['extensionTestsPath', `vscode-remote://127.0.0.1:${port}${extensionTestsPath}`]);
   const url = `${base}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   return { url, port, userDataDir: dirs.data, serverLog, stop };

@@ -1,14 +1,14 @@
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runDiff } from '../../core/diff/runDiff';
-import { writeDiffJson } from '../../core/diff/writeDiffJson';
-import type { DiffResult } from '../../core/diff/diffResult';
+import type { InclusionRuleId } from '../../core/diff/inclusionRule';
+import { runDiffJob } from '../../core/jobs/diffJob';
+import type { DiffJob, DiffJobResult } from '../../core/jobs/jobProtocol';
 import type { CancelToken } from '../../core/progress';
-import { writeDiffReport } from '../../core/report/renderReport';
 import { oneOf } from '../choiceArgument';
 import { UsageError } from '../cliErrors';
 import { parseCuts } from '../cutsArgument';
-import { terminalProgress } from '../terminalProgress';
+import { withTerminalContext } from '../terminalProgress';
+import { wholeNumber } from '../wholeNumberArgument';
 
 export const DIFF_USAGE = `frankenlens diff --in DIR --rl DIR [--base DIR] [--out DIR] [options]
 
@@ -24,13 +24,7 @@ Per-tensor and per-layer weight updates of RL over IN (and of IN over Base).
   --no-report       write diff.json only
   --quiet           no progress on stderr`;
 
-export interface DiffCommandResult {
-  result: DiffResult;
-  outDir: string;
-  files: string[];
-}
-
-export async function diffCommand(argv: string[], cancel: CancelToken): Promise<DiffCommandResult> {
+export async function diffCommand(argv: string[], cancel: CancelToken): Promise<DiffJobResult> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -48,36 +42,16 @@ export async function diffCommand(argv: string[], cancel: CancelToken): Promise<
     allowPositionals: false,
   });
   if (!values.in || !values.rl) throw new UsageError('diff needs --in DIR and --rl DIR');
-  const inclusion = oneOf('--include', values.include!, ['paper', 'all']);
-  const regionCuts = values.cuts === undefined ? undefined : parseCuts(values.cuts);
-  const threads = values.threads === undefined ? undefined : parseThreads(values.threads);
-  const outDir = resolve(values.out ?? join('.frankenlens', `diff-${basename(resolve(values.in))}-vs-${basename(resolve(values.rl))}`));
-
-  const progress = terminalProgress('diff', values.quiet);
-  let result: DiffResult;
-  try {
-    result = await runDiff({ inDir: values.in, rlDir: values.rl, baseDir: values.base, inclusion, regionCuts, threads, cancel, progress });
-  } finally {
-    progress.done();
-  }
-  const files = [writeDiffJson(result, outDir)];
-  if (!values['no-report']) files.push(...(await writeDiffReport(result, outDir)).files);
-  return { result, outDir, files };
-}
-
-function parseThreads(text: string): number {
-  const threads = Number(text);
-  if (!Number.isInteger(threads) || threads < 0) throw new UsageError(`--threads must be a non-negative integer, not "${text}"`);
-  return threads;
-}
-
-/** The few lines a user reads first: where the update went. */
-export function describeDiff(result: DiffResult): string {
-  const top = [...result.layers].sort((a, b) => b.rlDeltaRelMean - a.rlDeltaRelMean).slice(0, 3);
-  const lines = [
-    `${result.tensors.length} tensors paired (${result.tensors.filter((t) => t.included).length} included by the ${result.config.inclusionRule.id} rule), ${(result.timing.bytesRead / 2 ** 30).toFixed(2)} GiB read in ${result.timing.seconds.toFixed(1)} s`,
-    'most changed layers (mean relative update ‖ΔRL‖/‖W_IN‖):',
-    ...top.map((layer) => `  unified ${String(layer.unifiedLayer).padStart(3)}  (${layer.section}${layer.hfLayer === null ? '' : `, HF layer ${layer.hfLayer}`})  ${layer.rlDeltaRelMean.toExponential(3)}`),
-  ];
-  return lines.join('\n');
+  const job: DiffJob = {
+    kind: 'diff',
+    inDir: values.in,
+    rlDir: values.rl,
+    baseDir: values.base,
+    inclusion: oneOf<InclusionRuleId>('--include', values.include!, ['paper', 'all']),
+    regionCuts: values.cuts === undefined ? undefined : parseCuts(values.cuts),
+    threads: values.threads === undefined ? undefined : wholeNumber('--threads', values.threads),
+    outDir: resolve(values.out ?? join('.frankenlens', `diff-${basename(resolve(values.in))}-vs-${basename(resolve(values.rl))}`)),
+    report: !values['no-report'],
+  };
+  return withTerminalContext('diff', values.quiet!, cancel, (context) => runDiffJob(job, context));
 }

@@ -12,7 +12,8 @@ import { buildModelInputs, loadVisionLanguageProcessor } from '../../core/text/v
 import { readImageFile } from '../../core/vision/imageDecode';
 import { executionProvider } from '../choiceArgument';
 import { UsageError } from '../cliErrors';
-import { checkMemoryPlan, MEMORY_BUDGET_OPTION, modelConfigOf } from '../memoryBudgetArgument';
+import { checkMemoryPlan, modelConfigOf } from '../../core/jobs/memoryCheck';
+import { MEMORY_BUDGET_OPTION, memoryBudgetFlag } from '../memoryBudgetArgument';
 import { wholeNumber } from '../wholeNumberArgument';
 
 export const GENERATE_USAGE = `frankenlens generate --model DIR [--image FILE] --prompt TEXT [options]
@@ -72,7 +73,7 @@ export async function generateCommand(argv: string[], cancel: CancelToken): Prom
   const maxNewTokens = values['max-new-tokens'] === undefined ? maxNewTokensFor(generationSettings, inputIds.length, config.decoder.maxPositionEmbeddings) : wholeNumber('--max-new-tokens', values['max-new-tokens']);
   // This prompt's own length and image size: known before anything is loaded.
   const imagePatches = images ? Math.max(...images.grids.map(({ t, h, w }) => t * h * w)) : undefined;
-  const plan = checkMemoryPlan({ command: 'generate', models: [config], promptTokens: inputIds.length, promptKnown: true, maxNewTokens, images: images !== undefined, imagePatches }, { budget: values['memory-budget'], device });
+  const plan = checkMemoryPlan({ command: 'generate', models: [config], promptTokens: inputIds.length, promptKnown: true, maxNewTokens, images: images !== undefined, imagePatches }, { budget: memoryBudgetFlag(values['memory-budget']), device, log: (line) => process.stderr.write(`${line}\n`) });
 
   const runtime = ModelRuntime.open(dir, { executionProvider: device, intraOpThreads: threads, cacheDir: values['cache-dir'], releaseVisionAfterEncoding: plan.request.visionResident === false });
   try {

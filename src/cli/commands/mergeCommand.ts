@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify as stringifyYaml } from 'yaml';
@@ -9,12 +9,13 @@ import { readMergekitFile, readPlanFile } from '../../core/merge/planFile';
 import { toMergekitYaml } from '../../core/merge/mergekitYaml';
 import { freezePlan, thirdsVariants } from '../../core/merge/presets';
 import { resolveMerge } from '../../core/merge/resolveMerge';
+import type { MergeJob } from '../../core/jobs/jobProtocol';
+import { mergeSummary, runMergeJob } from '../../core/jobs/mergeJob';
 import { trainerFreezeExport } from '../../core/merge/trainerFreeze';
-import { writeMerge } from '../../core/merge/writeMerge';
 import type { CancelToken } from '../../core/progress';
 import { UsageError } from '../cliErrors';
 import { parseCuts } from '../cutsArgument';
-import { terminalProgress } from '../terminalProgress';
+import { withTerminalContext } from '../terminalProgress';
 
 export const MERGE_USAGE = `frankenlens merge (--plan FILE | --mergekit FILE | --in DIR --rl DIR --thirds) --out DIR [options]
 
@@ -62,19 +63,15 @@ export async function mergeCommand(argv: string[], cancel: CancelToken): Promise
   if (!values.out && !values['dry-run']) throw new UsageError('merge needs --out DIR');
   const sources = [values.plan, values.mergekit, values.thirds ? 'thirds' : undefined].filter(Boolean);
   if (sources.length !== 1) throw new UsageError('merge needs exactly one of --plan FILE, --mergekit FILE or --thirds');
+  let plans: { plan: MergePlan; out: string | undefined }[];
   if (values.thirds) {
     const paths = requirePair(values);
     const layers = layerCount(openCheckpoint(paths.in));
-    const plans = thirdsVariants(paths, layers, values.cuts === undefined ? undefined : parseCuts(values.cuts));
-    const lines: string[] = [];
-    for (const plan of plans) {
-      const out = values.out ? join(values.out, planFolderName(plan)) : undefined;
-      lines.push(await runPlan(plan, out, values, cancel));
-    }
-    return lines.join('\n');
+    plans = thirdsVariants(paths, layers, values.cuts === undefined ? undefined : parseCuts(values.cuts)).map((plan) => ({ plan, out: values.out ? join(values.out, planFolderName(plan)) : undefined }));
+  } else {
+    plans = [{ plan: values.plan ? readPlanFile(values.plan) : readMergekitFile(values.mergekit!), out: values.out }];
   }
-  const plan = values.plan ? readPlanFile(values.plan) : readMergekitFile(values.mergekit!);
-  return await runPlan(plan, values.out, values, cancel);
+  return await runPlans(plans, values, cancel);
 }
 
 export async function freezeCommand(argv: string[], cancel: CancelToken): Promise<string> {
@@ -94,7 +91,7 @@ export async function freezeCommand(argv: string[], cancel: CancelToken): Promis
     writeFileSync(values['trainer-export'], JSON.stringify(exported, null, 2) + '\n');
     lines.push(`trainer export (${exported.parameterNames.length} parameters, regex ${exported.regex}) written to ${resolve(values['trainer-export'])}`);
   }
-  if (values.out || values['dry-run']) lines.push(await runPlan(plan, values.out, values, cancel));
+  if (values.out || values['dry-run']) lines.push(await runPlans([{ plan, out: values.out }], values, cancel));
   else if (!values['trainer-export']) throw new UsageError('freeze needs --out DIR, --trainer-export FILE or --dry-run');
   return lines.join('\n');
 }
@@ -125,20 +122,18 @@ export function planCommand(argv: string[]): string {
   }
 }
 
-async function runPlan(plan: MergePlan, out: string | undefined, values: { 'max-shard-size'?: string; overwrite?: boolean; 'dry-run'?: boolean; quiet?: boolean }, cancel: CancelToken): Promise<string> {
-  const resolved = resolveMerge(plan);
-  const fromCounts = new Map<string, number>();
-  for (const task of resolved.tasks) fromCounts.set(task.from.model, (fromCounts.get(task.from.model) ?? 0) + 1);
-  const summary = `${plan.name}: ${resolved.tasks.length} tensors (${[...fromCounts].map(([alias, count]) => `${count} from "${alias}"`).join(', ')}); config and tokenizer from "${resolved.primary}"`;
-  if (values['dry-run'] || !out) return `${summary} (dry run: nothing written)`;
-  mkdirSync(resolve(out, '..'), { recursive: true });
-  const progress = terminalProgress(`merge ${plan.name}`, values.quiet ?? false);
-  try {
-    await writeMerge(resolved, { outDir: resolve(out), maxShardBytes: values['max-shard-size'] ? parseBytes(values['max-shard-size']) : undefined, overwrite: values.overwrite, cancel, progress });
-  } finally {
-    progress.done();
-  }
-  return `${summary}\nwrote ${resolve(out)}`;
+/** Dry run: what each plan would write; otherwise one merge job writing them in turn. */
+async function runPlans(plans: { plan: MergePlan; out: string | undefined }[], values: { 'max-shard-size'?: string; overwrite?: boolean; 'dry-run'?: boolean; quiet?: boolean }, cancel: CancelToken): Promise<string> {
+  const targets = plans.filter((entry): entry is { plan: MergePlan; out: string } => entry.out !== undefined);
+  if (values['dry-run'] || targets.length === 0) return plans.map(({ plan }) => `${mergeSummary(plan, resolveMerge(plan))} (dry run: nothing written)`).join('\n');
+  const job: MergeJob = {
+    kind: 'merge',
+    merges: targets.map(({ plan, out }) => ({ plan, outDir: resolve(out) })),
+    overwrite: values.overwrite,
+    maxShardBytes: values['max-shard-size'] ? parseBytes(values['max-shard-size']) : undefined,
+  };
+  const { written } = await withTerminalContext('merge', values.quiet ?? false, cancel, (context) => runMergeJob(job, context));
+  return written.map(({ summary, outDir }) => `${summary}\nwrote ${outDir}`).join('\n');
 }
 
 function requirePair(values: { in?: string; rl?: string }): { in: string; rl: string } {

@@ -1,22 +1,16 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readBenchmarkItems } from '../../core/bench/benchmarkItems';
-import { DEFAULT_BATCH_ROWS } from '../../core/model/batchedGenerate';
+import type { ProbeJob, ProbeJobResult } from '../../core/jobs/jobProtocol';
+import { runProbeJob } from '../../core/jobs/probeJob';
 import type { CancelToken } from '../../core/progress';
-import { runAttentionProbe, type ReasoningScope } from '../../core/probes/attentionToVision';
 import { CONDITIONS } from '../../core/probes/conditions';
-import { runAblationProbe } from '../../core/probes/layerAblation';
-import { openProbeModel } from '../../core/probes/probeModel';
-import { readVisionPairs, VISION_TASKS } from '../../core/probes/visionPairs';
-import { runSwapProbe, SWAP_DECODINGS, SWAP_MODES, swappedLayers, type SwapMode } from '../../core/probes/visualSwap';
-import { ablationCharts, attentionCharts, swapCharts, type ProbeChart } from '../../core/report/probeSpecs';
+import { VISION_TASKS } from '../../core/probes/visionPairs';
+import { SWAP_DECODINGS, SWAP_MODES } from '../../core/probes/visualSwap';
 import { executionProvider, listOf, oneOf } from '../choiceArgument';
 import { UsageError } from '../cliErrors';
-import { DESCRIBER_OPTIONS, DESCRIBER_USAGE, DESCRIPTION_TOKENS, openDescriber, type OpenedDescriber } from '../describerArguments';
-import { checkMemoryPlan, MEMORY_BUDGET_OPTION, MEMORY_BUDGET_USAGE, modelConfigOf } from '../memoryBudgetArgument';
+import { DESCRIBER_OPTIONS, DESCRIBER_USAGE, describerChoice } from '../describerArguments';
+import { MEMORY_BUDGET_OPTION, MEMORY_BUDGET_USAGE, memoryBudgetFlag } from '../memoryBudgetArgument';
+import { withTerminalContext } from '../terminalProgress';
 import { wholeNumber } from '../wholeNumberArgument';
-import { terminalProgress } from '../terminalProgress';
 
 export const PROBE_USAGE = `frankenlens probe attention|ablation|swap --in DIR --rl DIR --items PATH --out DIR [options]
 
@@ -50,7 +44,7 @@ ${MEMORY_BUDGET_USAGE}
                          and --max-new-tokens that fit are named when it does not)
   --quiet                no progress on stderr`;
 
-export async function probeCommand(argv: string[], cancel: CancelToken): Promise<{ summaryPath: string; files: string[] }> {
+export async function probeCommand(argv: string[], cancel: CancelToken): Promise<ProbeJobResult> {
   const [probe, ...rest] = argv;
   if (probe !== 'attention' && probe !== 'ablation' && probe !== 'swap') throw new UsageError(`probe needs attention, ablation or swap first, not "${probe ?? ''}"`);
   const { values, positionals } = parseArgs({
@@ -69,93 +63,30 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
   });
   if (positionals.length > 0) throw new UsageError('probe takes no positional arguments');
   for (const flag of ['in', 'rl', 'items', 'out'] as const) if (!values[flag]) throw new UsageError(`probe ${probe} needs --${flag}`);
-  const runtimeOptions = { executionProvider: executionProvider(values.device!), intraOpThreads: wholeNumber('--threads', values.threads!), cacheDir: values['cache-dir'] };
-  const configs = { in: modelConfigOf(values.in!), rl: modelConfigOf(values.rl!) };
-  const layerCount = configs.in.decoder.layers;
-  const layers = values.layers ? layerList(values.layers, layerCount) : Array.from({ length: layerCount }, (_, layer) => layer);
-  const maxNewTokens = values['max-new-tokens'] ? wholeNumber('--max-new-tokens', values['max-new-tokens']) : { attention: 1024, ablation: 2048, swap: 64 }[probe];
-  const condition = oneOf('--condition', values.condition!, CONDITIONS);
-  const style = { system: values.system, prefix: values.prefix };
   const batch = values.batch === undefined ? undefined : wholeNumber('--batch', values.batch);
   if (batch === 0) throw new UsageError('--batch must be at least 1');
-  const outDir = values.out!;
-
-  // What the probe will run, read before any model loads, for the memory plan.
-  const swap = probe === 'swap'
-    ? {
-        pairs: readVisionPairs(values.items!, { tasks: values.tasks ? listOf('--tasks', values.tasks, VISION_TASKS) : [...VISION_TASKS], rowsPerTask: wholeNumber('--rows', values.rows!) }),
-        modes: values.modes ? listOf('--modes', values.modes, SWAP_MODES) : [...SWAP_MODES],
-        decodings: values.decodings ? listOf('--decodings', values.decodings, SWAP_DECODINGS) : [...SWAP_DECODINGS],
-      }
-    : undefined;
-  const items = probe === 'swap' ? [] : readBenchmarkItems(values.items!);
-  const runsPerItem = swap ? swapDecodingsPerPair(layers, swap.modes, layerCount) * swap.decodings.length : layers.length + 1;
-  const describerModel = probe !== 'swap' && condition === 'black+description' ? values['describer-model'] : undefined;
-  const plan = checkMemoryPlan(
-    {
-      command: `probe ${probe}`,
-      models: [configs.in, configs.rl],
-      rows: probe === 'attention' ? 1 : Math.min(batch ?? DEFAULT_BATCH_ROWS, runsPerItem),
-      maxNewTokens,
-      images: probe === 'swap' || items.some((item) => item.images.length > 0),
-      describer: describerModel ? { config: modelConfigOf(describerModel), maxNewTokens: DESCRIPTION_TOKENS } : undefined,
-    },
-    { budget: values['memory-budget'], device: runtimeOptions.executionProvider, quiet: values.quiet },
-  );
-
-  const progress = terminalProgress(`probe ${probe}`, values.quiet!);
-  const modelOptions = { ...runtimeOptions, releaseVisionAfterEncoding: plan.request.visionResident === false, onLoad: (message: string) => progress.note(message) };
-  const models = { in: openProbeModel('in', values.in!, modelOptions), rl: openProbeModel('rl', values.rl!, modelOptions) };
-  const common = { outDir, resume: values.resume, progress, cancel };
-  let describer: OpenedDescriber | undefined;
-  try {
-    let summaryPath: string;
-    let charts: ProbeChart[];
-    if (swap) {
-      const { pairs, modes, decodings } = swap;
-      const result = await runSwapProbe({ ...common, models: [models.in, models.rl], pairs, settings: { layers, modes, decodings, maxNewTokens, batch } });
-      summaryPath = result.summaryPath;
-      charts = swapCharts(result.rows);
-    } else {
-      describer = openDescriber(values, outDir, runtimeOptions);
-      if (probe === 'ablation') {
-        const result = await runAblationProbe({ ...common, models: [models.in, models.rl], items, settings: { layers, maxNewTokens, condition, style, batch }, describer: describer.describer });
-        summaryPath = result.summaryPath;
-        charts = ablationCharts(result.rows);
-      } else {
-        const scope = oneOf<ReasoningScope>('--scope', values.scope!, ['response', 'think']);
-        const sharedFrom = oneOf<'in' | 'rl'>('--shared', values.shared!, ['in', 'rl']);
-        const result = await runAttentionProbe({ ...common, models, items, settings: { maxNewTokens, condition, style, scope, sharedFrom }, describer: describer.describer });
-        summaryPath = result.summaryPath;
-        charts = attentionCharts(result.rows);
-      }
-    }
-    const files = charts.map((chart) => {
-      const path = join(outDir, `${chart.id}.vl.json`);
-      writeFileSync(path, `${JSON.stringify(chart.spec, null, 2)}\n`);
-      return path;
-    });
-    return { summaryPath, files: [summaryPath, ...files] };
-  } finally {
-    progress.done();
-    await Promise.all([models.in.runtime.unload(), models.rl.runtime.unload(), describer?.unload()]);
-  }
-}
-
-/** Distinct swapped layer sets per pair (a suffix from the last layer is that layer alone), as runSwapProbe decodes them. */
-function swapDecodingsPerPair(layers: readonly number[], modes: readonly SwapMode[], layerCount: number): number {
-  return new Set(layers.flatMap((layer) => modes.map((mode) => swappedLayers(mode, layer, layerCount).join()))).size;
-}
-
-/** "0-27", "3,5,9" or a mix, within 0..count-1. */
-function layerList(text: string, count: number): number[] {
-  const layers = new Set<number>();
-  for (const part of text.split(',')) {
-    const match = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!match) throw new UsageError(`--layers: "${part}" is not a layer or a range A-B`);
-    const [start, end] = [Number(match[1]), Number(match[2] ?? match[1])];
-    if (end < start || end >= count) throw new UsageError(`--layers: ${part} is outside the decoder's layers 0-${count - 1}`);
-    for (let layer = start; layer <= end; layer++) layers.add(layer);
-  }
-  return [...layers].sort((a, b) => a - b);
+  const job: ProbeJob = {
+    kind: 'probe',
+    probe,
+    inDir: values.in!,
+    rlDir: values.rl!,
+    items: values.items!,
+    outDir: values.out!,
+    layers: values.layers,
+    maxNewTokens: values['max-new-tokens'] ? wholeNumber('--max-new-tokens', values['max-new-tokens']) : undefined,
+    condition: oneOf('--condition', values.condition!, CONDITIONS),
+    describer: describerChoice(values),
+    style: { system: values.system, prefix: values.prefix },
+    scope: oneOf('--scope', values.scope!, ['response', 'think'] as const),
+    sharedFrom: oneOf('--shared', values.shared!, ['in', 'rl'] as const),
+    tasks: values.tasks ? listOf('--tasks', values.tasks, VISION_TASKS) : undefined,
+    rowsPerTask: wholeNumber('--rows', values.rows!),
+    modes: values.modes ? listOf('--modes', values.modes, SWAP_MODES) : undefined,
+    decodings: values.decodings ? listOf('--decodings', values.decodings, SWAP_DECODINGS) : undefined,
+    batch,
+    resume: values.resume,
+    runtime: { executionProvider: executionProvider(values.device!), intraOpThreads: wholeNumber('--threads', values.threads!), cacheDir: values['cache-dir'] },
+    memoryBudget: memoryBudgetFlag(values['memory-budget']),
+  };
+  return withTerminalContext(`probe ${probe}`, values.quiet!, cancel, (context) => runProbeJob(job, context));
 }

@@ -1,14 +1,14 @@
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CancelToken } from '../../core/progress';
-import { runSpectral, type KernelChoice } from '../../core/spectral/runSpectral';
-import type { SpectralInclusionId, SpectralModeChoice, SpectralResult } from '../../core/spectral/spectralResult';
-import { writeSpectralJson } from '../../core/spectral/writeSpectralJson';
-import { writeSpectralReport } from '../../core/report/spectralReport';
+import type { SpectralJob, SpectralJobResult } from '../../core/jobs/jobProtocol';
+import { runSpectralJob } from '../../core/jobs/spectralJob';
+import type { KernelChoice } from '../../core/spectral/runSpectral';
+import type { SpectralInclusionId, SpectralModeChoice } from '../../core/spectral/spectralResult';
 import { oneOf } from '../choiceArgument';
 import { UsageError } from '../cliErrors';
 import { parseCuts } from '../cutsArgument';
-import { terminalProgress } from '../terminalProgress';
+import { withTerminalContext } from '../terminalProgress';
 
 export const SPECTRAL_USAGE = `frankenlens spectral --in DIR --rl DIR [--base DIR] [--out DIR] [options]
 
@@ -32,7 +32,7 @@ the top 50 and the top-k singular values; per-layer, section and region means.
   --no-report       write spectral.json only (no charts, no spectral-report.html)
   --quiet           no progress on stderr`;
 
-export async function spectralCommand(argv: string[], cancel: CancelToken): Promise<{ result: SpectralResult; outDir: string; files: string[] }> {
+export async function spectralCommand(argv: string[], cancel: CancelToken): Promise<SpectralJobResult> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -65,41 +65,21 @@ export async function spectralCommand(argv: string[], cancel: CancelToken): Prom
   const kernel = oneOf<KernelChoice>('--kernel', values.kernel, ['auto', 'onnxruntime', 'typed-array']);
   const tolerance = values.tolerance === undefined ? undefined : Number(values.tolerance);
   if (tolerance !== undefined && !(tolerance > 0 && tolerance < 1)) throw new UsageError(`--tolerance must be a number between 0 and 1, not "${values.tolerance}"`);
-  const outDir = resolve(values.out ?? join('.frankenlens', `spectral-${basename(resolve(values.in))}-vs-${basename(resolve(values.rl))}`));
-
-  const progress = terminalProgress('spectral', values.quiet);
-  let result: SpectralResult;
-  try {
-    result = await runSpectral({
-      inDir: values.in,
-      rlDir: values.rl,
-      baseDir: values.base,
-      inclusion,
-      mode,
-      topK: integer('top-k', values['top-k'], 1),
-      tolerance,
-      kernel,
-      threads: values.threads === undefined ? undefined : integer('threads', values.threads, 0),
-      regionCuts: values.cuts === undefined ? undefined : parseCuts(values.cuts),
-      seed: integer('seed', values.seed, 0),
-      cancel,
-      progress,
-    });
-  } finally {
-    progress.done();
-  }
-  const files = [writeSpectralJson(result, outDir)];
-  if (!values['no-report']) files.push(...(await writeSpectralReport(result, outDir)).files);
-  return { result, outDir, files };
-}
-
-/** The few lines a user reads first. */
-export function describeSpectral(result: SpectralResult): string {
-  const fast = result.tensors.filter((tensor) => tensor.rl.mode === 'fast').length;
-  const top = [...result.layers].sort((a, b) => b.rl.spectralNorm - a.rl.spectralNorm).slice(0, 3);
-  return [
-    `${result.tensors.length} matrices (${fast} fast, ${result.tensors.length - fast} exact; ${result.config.inclusionRule.id} rule) in ${result.timing.seconds.toFixed(1)} s${result.config.kernel ? `, products on ${result.config.kernel.name}` : ''}`,
-    'largest mean spectral norm of ΔRL (mean stable rank, effective rank):',
-    ...top.map((layer) => `  unified ${String(layer.unifiedLayer).padStart(3)}  (${layer.section}${layer.hfLayer === null ? '' : `, HF layer ${layer.hfLayer}`})  ${layer.rl.spectralNorm.toExponential(3)}  (${layer.rl.stableRank.toFixed(2)}, ${layer.rl.effectiveRank.toFixed(1)})`),
-  ].join('\n');
+  const job: SpectralJob = {
+    kind: 'spectral',
+    inDir: values.in,
+    rlDir: values.rl,
+    baseDir: values.base,
+    inclusion,
+    mode,
+    topK: integer('top-k', values['top-k'], 1),
+    tolerance,
+    kernel,
+    threads: values.threads === undefined ? undefined : integer('threads', values.threads, 0),
+    regionCuts: values.cuts === undefined ? undefined : parseCuts(values.cuts),
+    seed: integer('seed', values.seed, 0),
+    outDir: resolve(values.out ?? join('.frankenlens', `spectral-${basename(resolve(values.in))}-vs-${basename(resolve(values.rl))}`)),
+    report: !values['no-report'],
+  };
+  return withTerminalContext('spectral', values.quiet, cancel, (context) => runSpectralJob(job, context));
 }

@@ -1,21 +1,17 @@
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readBenchmarkItems } from '../../core/bench/benchmarkItems';
-import { openCheckpoint } from '../../core/checkpoint/checkpoint';
-import { FrankenlensError } from '../../core/errors';
-import { thirdsVariants } from '../../core/merge/presets';
+import type { VariantsJob, VariantsJobResult } from '../../core/jobs/jobProtocol';
+import { runVariantsJob, VARIANTS_MAX_NEW_TOKENS } from '../../core/jobs/variantsJob';
+import { readPlanFile } from '../../core/merge/planFile';
 import { CONDITIONS } from '../../core/probes/conditions';
 import type { CancelToken } from '../../core/progress';
 import type { ComparisonSettings, SweepRow } from '../../core/variants/variantMetrics';
-import { defaultConditions, runVariantSweep, type SweepModel, type VariantSweepResult } from '../../core/variants/variantSweep';
 import { executionProvider, listOf } from '../choiceArgument';
 import { UsageError } from '../cliErrors';
-import { DESCRIBER_OPTIONS, DESCRIBER_USAGE, DESCRIPTION_TOKENS, openDescriber } from '../describerArguments';
-import { checkMemoryPlan, MEMORY_BUDGET_OPTION, MEMORY_BUDGET_USAGE, modelConfigOf } from '../memoryBudgetArgument';
 import { parseCuts } from '../cutsArgument';
-import { terminalProgress } from '../terminalProgress';
+import { DESCRIBER_OPTIONS, DESCRIBER_USAGE, describerChoice } from '../describerArguments';
+import { MEMORY_BUDGET_OPTION, MEMORY_BUDGET_USAGE, memoryBudgetFlag } from '../memoryBudgetArgument';
+import { withTerminalContext } from '../terminalProgress';
 import { wholeNumber } from '../wholeNumberArgument';
-import { readPlanFile } from '../../core/merge/planFile';
 
 export const VARIANTS_USAGE = `frankenlens variants --in DIR --rl DIR --items FILE.jsonl --out DIR [--thirds [--cuts A,B]] [--plan FILE]… [options]
 
@@ -48,13 +44,13 @@ ${MEMORY_BUDGET_USAGE}
                          once, every variant built from their layers)
   --quiet                no progress on stderr`;
 
-export async function variantsCommand(argv: string[], cancel: CancelToken): Promise<VariantSweepResult> {
+export async function variantsCommand(argv: string[], cancel: CancelToken): Promise<VariantsJobResult> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
       in: { type: 'string' }, rl: { type: 'string' }, items: { type: 'string' }, out: { type: 'string' },
       thirds: { type: 'boolean', default: false }, cuts: { type: 'string' }, plan: { type: 'string', multiple: true }, conditions: { type: 'string' }, seed: { type: 'string', default: '0' }, ...DESCRIBER_OPTIONS,
-      'max-new-tokens': { type: 'string', default: '2048' }, system: { type: 'string' }, prefix: { type: 'string' },
+      'max-new-tokens': { type: 'string', default: String(VARIANTS_MAX_NEW_TOKENS) }, system: { type: 'string' }, prefix: { type: 'string' },
       resume: { type: 'boolean', default: false }, device: { type: 'string', default: 'auto' }, threads: { type: 'string', default: '0' }, 'cache-dir': { type: 'string' }, quiet: { type: 'boolean', default: false },
       ...MEMORY_BUDGET_OPTION,
     },
@@ -64,57 +60,25 @@ export async function variantsCommand(argv: string[], cancel: CancelToken): Prom
   if (positionals.length > 0) throw new UsageError('variants takes no positional arguments');
   for (const flag of ['in', 'rl', 'items', 'out'] as const) if (!values[flag]) throw new UsageError(`variants needs --${flag}`);
   if (values.cuts !== undefined && !values.thirds && values.plan) throw new UsageError('--cuts applies to --thirds');
-  const pair = { in: resolve(values.in!), rl: resolve(values.rl!) };
-  const plans = (values.plan ?? []).map(readPlanFile);
-  if (values.thirds || plans.length === 0) {
-    const layers = openCheckpoint(pair.in).info.llmLayers;
-    if (layers === null) throw new FrankenlensError('InvalidConfig', `${pair.in}: cannot tell the decoder layer count (no num_hidden_layers in config.json)`, pair.in);
-    plans.unshift(...thirdsVariants(pair, layers, values.cuts === undefined ? undefined : parseCuts(values.cuts)));
-  }
-  const models: SweepModel[] = [{ name: 'IN', dir: pair.in }, { name: 'RL', dir: pair.rl }, ...plans.map((plan) => ({ name: plan.name, plan }))];
-  const items = readBenchmarkItems(values.items!);
-  const outDir = resolve(values.out!);
-  const runtime = { executionProvider: executionProvider(values.device!), intraOpThreads: wholeNumber('--threads', values.threads!), cacheDir: values['cache-dir'] };
-  let conditions = values.conditions === undefined ? undefined : listOf('--conditions', values.conditions, CONDITIONS);
-  const seed = wholeNumber('--seed', values.seed!);
-  const maxNewTokens = wholeNumber('--max-new-tokens', values['max-new-tokens']!);
-  const describerModel = conditions === undefined || conditions.includes('black+description') ? values['describer-model'] : undefined;
-  const plan = checkMemoryPlan(
-    {
-      command: 'variants',
-      models: [modelConfigOf(pair.in), modelConfigOf(pair.rl)],
-      maxNewTokens,
-      images: items.some((item) => item.images.length > 0),
-      describer: describerModel ? { config: modelConfigOf(describerModel), maxNewTokens: DESCRIPTION_TOKENS } : undefined,
-    },
-    { budget: values['memory-budget'], device: runtime.executionProvider, quiet: values.quiet },
-  );
-  const { describer, unload } = openDescriber(values, outDir, runtime);
-  if (conditions === undefined) {
-    const chosen = defaultConditions(items, describer);
-    conditions = chosen.conditions;
-    if (chosen.skipped.length > 0) process.stderr.write(`variants: conditions ${conditions.join(', ')} (not run: ${chosen.skipped.join('; ')}; --conditions chooses)\n`);
-  }
-  const progress = terminalProgress('variants', values.quiet!);
-  try {
-    return await runVariantSweep({
-      models,
-      items,
-      itemsFile: resolve(values.items!),
-      settings: { maxNewTokens, style: { system: values.system, prefix: values.prefix }, conditions },
-      bootstrap: { seed },
-      describer,
-      releaseDescriber: unload,
-      outDir,
-      runtime: { ...runtime, releaseVisionAfterEncoding: plan.request.visionResident === false, onLoad: (message: string) => progress.note(message) },
-      resume: values.resume,
-      progress,
-      cancel,
-    });
-  } finally {
-    progress.done();
-    await unload();
-  }
+  const job: VariantsJob = {
+    kind: 'variants',
+    inDir: values.in!,
+    rlDir: values.rl!,
+    items: values.items!,
+    outDir: values.out!,
+    thirds: values.thirds,
+    cuts: values.cuts === undefined ? undefined : parseCuts(values.cuts),
+    plans: (values.plan ?? []).map(readPlanFile),
+    conditions: values.conditions === undefined ? undefined : listOf('--conditions', values.conditions, CONDITIONS),
+    describer: describerChoice(values),
+    seed: wholeNumber('--seed', values.seed!),
+    maxNewTokens: wholeNumber('--max-new-tokens', values['max-new-tokens']!),
+    style: { system: values.system, prefix: values.prefix },
+    resume: values.resume,
+    runtime: { executionProvider: executionProvider(values.device!), intraOpThreads: wholeNumber('--threads', values.threads!), cacheDir: values['cache-dir'] },
+    memoryBudget: memoryBudgetFlag(values['memory-budget']),
+  };
+  return withTerminalContext('variants', values.quiet!, cancel, (context) => runVariantsJob(job, context));
 }
 
 const percent = (value: number) => `${(100 * value).toFixed(1)}%`;

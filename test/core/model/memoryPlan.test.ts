@@ -28,7 +28,7 @@ import {
   type MemoryPlanRequest,
 } from '../../../src/core/model/memoryPlan';
 import { readModelConfig, type ModelConfig } from '../../../src/core/model/modelConfig';
-import { checkMemoryPlan } from '../../../src/cli/memoryBudgetArgument';
+import { checkMemoryPlan } from '../../../src/core/jobs/memoryCheck';
 import { qwen2_5VlTensorSpecs, writeSyntheticCheckpoint, type SyntheticShape } from '../../../src/core/synthetic/syntheticQwenVl';
 import { tempDir } from '../../helpers/tempDir';
 
@@ -143,7 +143,7 @@ describe('memory plan: figures', () => {
     const kept = planMemory(request);
     const released = planMemory({ ...request, visionResident: false });
     const between = Math.floor((kept.total + released.total) / 2);
-    const quiet = { device: 'cpu', quiet: true } as const;
+    const quiet = { device: 'cpu', log() {} } as const;
     assert.equal(checkMemoryPlan(request, { ...quiet, budget: String(kept.total) }).request.visionResident, undefined, 'fits as is');
     const fallback = checkMemoryPlan(request, { ...quiet, budget: String(between) });
     assert.equal(fallback.request.visionResident, false);

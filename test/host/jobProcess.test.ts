@@ -2,16 +2,17 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { runDiff } from '../../src/core/diff/runDiff';
 import { FrankenlensError } from '../../src/core/errors';
 import { freezePlan } from '../../src/core/merge/presets';
 import { PROVENANCE_FILE } from '../../src/core/merge/writeMerge';
 import { DEMO_SHAPE, writeSyntheticCheckpoint } from '../../src/core/synthetic/syntheticQwenVl';
 import type { CancelToken } from '../../src/core/progress';
-import { mergeInWorker, stagingFolder } from '../../src/host/mergeInWorker';
+import { runJobProcess } from '../../src/host/jobProcess';
 import { mergeSummaryLines } from '../../src/host/mergeSummary';
 import { tempDir } from '../helpers/tempDir';
 
-// The worker bundle sits next to this test's bundle in out/unit (esbuild.mjs builds workerEntries there too).
+// The runner bundle sits next to this test's bundle in out/unit (esbuild.mjs builds workerEntries there too).
 const root = tempDir();
 const paths = { in: join(root, 'in'), rl: join(root, 'rl') };
 writeSyntheticCheckpoint(paths.in, { shape: DEMO_SHAPE, seed: 5, dtype: 'BF16' });
@@ -37,45 +38,68 @@ function manualCancel(): CancelToken & { cancel(): void } {
   };
 }
 
-describe('mergeInWorker', () => {
-  it('writes the merged folder on a worker thread, with progress and the provenance', async () => {
+describe('runJobProcess', () => {
+  it('writes a merged folder in the job runner process, with progress and the provenance', async () => {
     const outDir = join(root, 'frozen');
     const fractions: number[] = [];
-    const provenance = await mergeInWorker({ plan, outDir, overwrite: false }, { progress: { report: ({ fraction }) => fractions.push(fraction) } });
+    const { written } = await runJobProcess({ kind: 'merge', merges: [{ plan, outDir }] }, { progress: { report: ({ fraction }) => fractions.push(fraction) } });
+    const { provenance } = written[0]!;
     assert.equal(provenance.plan.name, 'RL with layers 6-8 frozen at IN');
     assert.deepEqual(JSON.parse(readFileSync(join(outDir, PROVENANCE_FILE), 'utf8')).plan, provenance.plan);
     assert.ok(fractions.length > 0 && fractions.at(-1) === 1, 'progress ends at 1');
-    assert.ok(!existsSync(stagingFolder(outDir)));
+    assert.deepEqual(readdirSync(root).filter((name) => name.includes('partial')), []);
     const summary = mergeSummaryLines(provenance, outDir).join('\n');
     assert.match(summary, /from "rl".*from "in"|from "in".*from "rl"/);
   });
 
   it('reports core errors with their code and file, and writes nothing', async () => {
     const outDir = join(root, 'frozen');
-    await assert.rejects(mergeInWorker({ plan, outDir, overwrite: false }), (error: unknown) => error instanceof FrankenlensError && error.code === 'FileExists' && error.file === outDir);
+    await assert.rejects(runJobProcess({ kind: 'merge', merges: [{ plan, outDir }] }), (error: unknown) => error instanceof FrankenlensError && error.code === 'FileExists' && error.file === outDir);
   });
 
-  it('on cancel terminates the worker and removes its staging folder', async () => {
+  it('on cancel stops the writer between pieces and leaves no staging folder', async () => {
     const outDir = join(root, 'cancelled');
     const token = manualCancel();
     let stagingSeen = false;
-    const running = mergeInWorker(
-      { plan, outDir, overwrite: false, maxShardBytes: 1_000_000 },
+    const running = runJobProcess(
+      { kind: 'merge', merges: [{ plan, outDir }], maxShardBytes: 1_000_000 },
       {
         cancel: token,
         // The first progress report comes from inside the writer: the staging folder exists by then.
         progress: {
           report: ({ fraction }) => {
             if (token.isCancellationRequested || fraction >= 1) return;
-            stagingSeen = existsSync(stagingFolder(outDir));
+            stagingSeen = readdirSync(root).some((name) => name.startsWith('.cancelled.partial-'));
             token.cancel();
           },
         },
       },
     );
     await assert.rejects(running, (error: unknown) => error instanceof FrankenlensError && error.code === 'Cancelled');
-    assert.ok(stagingSeen, 'the worker was stopped mid-write');
+    assert.ok(stagingSeen, 'the job was stopped mid-write');
     assert.ok(!existsSync(outDir), 'no output folder');
     assert.deepEqual(readdirSync(root).filter((name) => name.includes('partial')), [], 'no staging folder left');
+  });
+});
+
+describe('the job runner process', () => {
+  it('returns the same diff as the in-process core, numbers and all (structured clone keeps NaN)', async () => {
+    const { result } = await runJobProcess({ kind: 'diff', inDir: paths.in, rlDir: paths.rl, threads: 1 });
+    const local = await runDiff({ inDir: paths.in, rlDir: paths.rl, threads: 1 });
+    assert.deepEqual(result.tensors, local.tensors);
+    assert.deepEqual(result.layers, local.layers);
+  });
+
+  it('answers a malformed request with an error instead of running anything', async () => {
+    await assert.rejects(
+      runJobProcess({ kind: 'diff' } as never),
+      (error: unknown) => error instanceof FrankenlensError && error.code === 'InvalidArgument' && /"inDir" must be a non-empty string/.test(error.message),
+    );
+  });
+
+  it('stops a cancelled diff between tensors', async () => {
+    const token = manualCancel();
+    const running = runJobProcess({ kind: 'diff', inDir: paths.in, rlDir: paths.rl, threads: 1 }, { cancel: token, progress: { report: () => token.cancel() } });
+    await assert.rejects(running, (error: unknown) => error instanceof FrankenlensError && error.code === 'Cancelled');
   });
 });
