@@ -63,4 +63,18 @@ writeFileSync(
     '',
   ].join('\n'),
 );
-execFileSync('npx', ['vsce', 'package', '--target', target, '--ignoreFile', ignoreFile], { stdio: 'inherit' });
+// package.json's "files" says what the npm package carries; vsce would read it as the VSIX's list
+// too (and refuses it beside an ignore file), so vsce sees package.json without it, restored after.
+const manifestText = readFileSync('package.json', 'utf8');
+const { files: _npmFiles, ...vsixManifest } = JSON.parse(manifestText);
+const restoreManifest = () => writeFileSync('package.json', manifestText);
+process.once('SIGINT', () => {
+  restoreManifest();
+  process.exit(130);
+});
+writeFileSync('package.json', `${JSON.stringify(vsixManifest, null, 2)}\n`);
+try {
+  execFileSync('npx', ['vsce', 'package', '--target', target, '--ignoreFile', ignoreFile], { stdio: 'inherit' });
+} finally {
+  restoreManifest();
+}

@@ -5,7 +5,7 @@
  * Linux, when they are missing, the CLI starts itself once more with them set: stdio inherited,
  * signals passed on, the child's exit code (or signal) passed back, and FRANKENLENS_RELAUNCHED
  * guarding against a loop. The parent loads nothing else (about 0.1 s, and 60 MB resident while it waits).
- * The job process of the extension is forked with the settings already set (cliJob.ts).
+ * The job process of the extension is forked with the settings already set (src/host/jobProcess.ts).
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';

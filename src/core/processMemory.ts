@@ -20,7 +20,7 @@ export function peakRssBytes(): number {
  * faults are slow); glibc's transparent huge pages for those chunks (glibc ≥ 2.35, ignored before)
  * halve that cost.
  * glibc reads both variables once, at process start: set them in the environment of a process
- * before it starts (cliJob.ts; the CLI re-executes itself once, see src/cli/launch.ts).
+ * before it starts (the job runner: src/host/jobProcess.ts; the CLI re-executes itself once, see src/cli/launch.ts).
  */
 export const MALLOC_MMAP_THRESHOLD_BYTES = 1048576;
 

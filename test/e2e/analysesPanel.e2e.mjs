@@ -2,7 +2,7 @@
 // headless Chromium): "Frankenlens: Analyse Update Spectra (SVD)…" from the palette (dialogs,
 // progress) draws the spectral charts; a probe summary written by the CLI is listed under
 // Analyses and opens in the panel with IN and RL overlaid per layer; a variant sweep's comparison
-// table lists a model's items (keyboard) and exports CSV; the charts follow a theme change. Then, inside the extension host, "Run Probe" with arguments runs the CLI as a job and
+// table lists a model's items (keyboard) and exports CSV; the charts follow a theme change. Then, inside the extension host, "Run Probe" with arguments runs a probe job and
 // shows its charts. Screenshots (dark and light) go to test-artifacts/.
 //
 //   node esbuild.mjs && node test/e2e/analysesPanel.e2e.mjs
@@ -106,7 +106,7 @@ async function userFlow(browser) {
   }
 }
 
-/** "Run Probe" and "Score … Variants" called with arguments inside the extension host: CLI jobs, then the panel. */
+/** "Run Probe" and "Score … Variants" called with arguments inside the extension host: jobs in the job runner, then the panel. */
 async function commandFlow(browser) {
   // The suite scores variants afresh: the sweep the CLI wrote for the UI flow would be offered for resuming.
   rmSync(join(workspace, '.frankenlens', 'variants-in-vs-rl'), { recursive: true, force: true });
@@ -119,5 +119,5 @@ await runWithDemo({ repoRoot, run, workspace, artifacts }, async (browser) => {
   execFileSync(process.execPath, [cli, 'variants', '--in', join(checkpoints, 'in'), '--rl', join(checkpoints, 'rl'), '--items', join(workspace, 'demo', 'benchmark', 'items.jsonl'), '--out', join(workspace, '.frankenlens', 'variants-in-vs-rl'), '--thirds', '--max-new-tokens', '2', '--quiet']);
   const summary = await userFlow(browser);
   await commandFlow(browser);
-  return `${summary}; Run Probe and Score Variants with arguments ran their CLI jobs`;
+  return `${summary}; Run Probe and Score Variants with arguments ran their jobs`;
 });

@@ -19,7 +19,11 @@ holds model outputs).
   --lmms-eval FILE   an lmms-eval samples log (--log_samples); its responses become responses.jsonl
                      (lmms-eval logs no images, so the items have none)
   --out DIR          the folder to create
-  --overwrite        replace an existing folder`;
+  --overwrite        replace an existing folder
+
+Every image is decoded during the import; a row whose image does not decode (truncated, corrupt,
+over PIL's 178,956,970-pixel limit, or GIF/BMP/WebP) stops the import with an error naming the TSV
+and the row, and nothing is written. Image files are named collision-free and length-bounded.`;
 
 export const SCORE_USAGE = `frankenlens score --items FILE --answers FILE [--out DIR] [--protocol transfer|ablation]
 

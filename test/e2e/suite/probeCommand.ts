@@ -1,7 +1,7 @@
 /**
  * Runs inside the extension host of the E2E session: "Frankenlens: Run Probe" and "Score IN, RL
  * and Frankenstein Variants" called with arguments (no questions), then "Run the Demo Study", run
- * the CLI as a job and open their results in the panel; a probe run found in its folder is
+ * their jobs in the job runner and open their results in the panel; a probe run found in its folder is
  * continued or started over.
  */
 import assert from 'node:assert/strict';
