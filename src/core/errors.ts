@@ -47,7 +47,17 @@ export type ErrorCode =
   // a command whose memory plan exceeds the budget (src/core/model/memoryPlan.ts)
   | 'MemoryBudget'
   | 'Cancelled'
-  | 'WorkerFailed';
+  | 'WorkerFailed'
+  // what the tool writes (src/core/outputFolder.ts, outputLock.ts, atomicWrite.ts): another writer
+  // holds the output folder; a write failed for lack of space, or on a read-only or forbidden path
+  | 'OutputLocked'
+  | 'DiskFull'
+  | 'NotWritable'
+  // hostile input (src/core/regularFile.ts): a FIFO, device or folder where a file belongs, a file
+  // over the size limit for its kind, nesting deeper than the readers follow
+  | 'NotARegularFile'
+  | 'FileTooLarge'
+  | 'TooDeeplyNested';
 
 export class FrankenlensError extends Error {
   constructor(

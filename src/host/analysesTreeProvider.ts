@@ -1,13 +1,15 @@
 /**
  * The Analyses view: the comparisons (`diff.json`), spectral analyses (`spectral.json`), probe
  * summaries (`<probe>.summary.json`) and merges (`frankenlens-merge.json`) saved in the results
- * folder. Analyses open in the panel, a merge's provenance record as JSON.
+ * folder. Analyses open in the panel, a merge's provenance record as JSON. The folder is listed with
+ * fs/promises; in an untrusted workspace it is not read, and one row asks for trust instead.
  */
-import { readdirSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import * as vscode from 'vscode';
 import { DIFF_JSON } from '../core/diff/writeDiffJson';
 import { SPECTRAL_JSON } from '../core/spectral/writeSpectralJson';
+import { MANAGE_TRUST_COMMAND } from './checkpointFilesWatcher';
 import { ANALYSES_VIEW, OPEN_DIFF_RESULT_COMMAND } from './contributionIds';
 import { Disposable } from './dispose';
 import type { WorkspaceCheckpointServices } from './hostServices';
@@ -22,6 +24,11 @@ interface AnalysisNode {
   kind: AnalysisKind;
 }
 
+/** The one row of an untrusted workspace. */
+interface TrustNode {
+  kind: 'trust';
+}
+
 function analysisKind(fileName: string): AnalysisKind | undefined {
   if (fileName === DIFF_JSON) return 'comparison';
   if (fileName === SPECTRAL_JSON) return 'spectra';
@@ -31,9 +38,9 @@ function analysisKind(fileName: string): AnalysisKind | undefined {
 }
 
 /** Analysis files below `folder`, sorted by path; a missing folder has none. */
-export function findAnalysisFiles(folder: string): AnalysisNode[] {
+export async function findAnalysisFiles(folder: string): Promise<AnalysisNode[]> {
   try {
-    return readdirSync(folder, { recursive: true, withFileTypes: true })
+    return (await readdir(folder, { recursive: true, withFileTypes: true }))
       .flatMap((entry): AnalysisNode[] => {
         const kind = entry.isFile() ? analysisKind(entry.name) : undefined;
         return kind === undefined ? [] : [{ file: join(entry.parentPath, entry.name), kind }];
@@ -46,7 +53,7 @@ export function findAnalysisFiles(folder: string): AnalysisNode[] {
 
 const ICONS: Record<AnalysisKind, string> = { comparison: 'graph-line', spectra: 'pulse', probe: 'beaker', variants: 'checklist', merge: 'git-merge' };
 
-export class AnalysesTreeProvider extends Disposable implements vscode.TreeDataProvider<AnalysisNode> {
+export class AnalysesTreeProvider extends Disposable implements vscode.TreeDataProvider<AnalysisNode | TrustNode> {
   private readonly changedEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeTreeData = this.changedEmitter.event;
 
@@ -65,13 +72,16 @@ export class AnalysesTreeProvider extends Disposable implements vscode.TreeDataP
     this.changedEmitter.fire();
   }
 
-  getChildren(element?: AnalysisNode): AnalysisNode[] {
+  async getChildren(element?: AnalysisNode | TrustNode): Promise<(AnalysisNode | TrustNode)[]> {
     if (element) return [];
+    if (!vscode.workspace.isTrusted) return [{ kind: 'trust' }];
     const folder = resultsFolderPath();
     return folder === undefined ? [] : findAnalysisFiles(folder);
   }
 
-  getTreeItem({ file, kind }: AnalysisNode): vscode.TreeItem {
+  getTreeItem(node: AnalysisNode | TrustNode): vscode.TreeItem {
+    if (node.kind === 'trust') return trustItem();
+    const { file, kind } = node;
     const folder = resultsFolderPath();
     const uri = vscode.Uri.file(file);
     const label = kind === 'probe' && basename(file) !== 'variants.summary.json' ? `${basename(dirname(file))} · ${basename(file, '.summary.json')}` : basename(dirname(file));
@@ -94,4 +104,12 @@ export class AnalysesTreeProvider extends Disposable implements vscode.TreeDataP
         : { command: OPEN_DIFF_RESULT_COMMAND, title: vscode.l10n.t('Open Analysis'), arguments: [uri] };
     return item;
   }
+}
+
+function trustItem(): vscode.TreeItem {
+  const item = new vscode.TreeItem(vscode.l10n.t('Trust this workspace to list saved analyses'), vscode.TreeItemCollapsibleState.None);
+  item.tooltip = vscode.l10n.t('Frankenlens reads no workspace files in an untrusted workspace.');
+  item.iconPath = new vscode.ThemeIcon('shield');
+  item.command = { command: MANAGE_TRUST_COMMAND, title: vscode.l10n.t('Manage Workspace Trust') };
+  return item;
 }

@@ -2,10 +2,10 @@
  * Saved analyses other than comparisons, as panel content: the result file's schema picks the
  * chart builders (core, pure), and its inputs and settings become the facts under the heading.
  */
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { FrankenlensError } from '../core/errors';
+import { readJsonFileAsync, TABLE_FILE_BYTES } from '../core/regularFile';
 import type { AttentionRow } from '../core/probes/attentionToVision';
 import type { AblationRow } from '../core/probes/layerAblation';
 import type { ProbeName, ProbeSummary } from '../core/probes/probeResult';
@@ -27,12 +27,7 @@ export interface AnalysisContent {
 }
 
 export async function loadAnalysisContent(file: string): Promise<AnalysisContent> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new FrankenlensError('InvalidArgument', `${file}: cannot be read as JSON (${(error as Error).message})`, file);
-  }
+  const value = await readJsonFileAsync(file, { code: 'InvalidArgument', maxBytes: TABLE_FILE_BYTES });
   const schema = typeof value === 'object' && value !== null ? (value as { schema?: unknown }).schema : undefined;
   if (schema === SPECTRAL_SCHEMA) return spectralContent(value as SpectralResult, file);
   if (schema === VARIANTS_SCHEMA) return variantsContent(value as VariantsSummary, file);

@@ -1,13 +1,15 @@
 /**
  * CodeLenses above checkpoint paths in training code and configs: the checkpoint's architecture,
  * layers and dtype (headers only), and the layers RL changed most when a saved comparison has it as
- * IN or RL. Lenses are cached per document version and recomputed when checkpoints, results, roles
- * or settings change.
+ * IN or RL. Lenses are cached per document version and recomputed when checkpoints, results, roles,
+ * settings or workspace trust change. The disk is read with fs/promises; in an untrusted workspace
+ * not at all, and one lens asks for trust instead.
  */
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { findPathMentions, isCheckpointFolder, resolveMention } from '../core/workspace/checkpointPaths';
+import { findPathMentions, isCheckpointFolderAsync, resolveMention } from '../core/workspace/checkpointPaths';
 import { checkpointHeadline } from './checkpointDescription';
+import { MANAGE_TRUST_COMMAND } from './checkpointFilesWatcher';
 import { COMPARE_WITH_IN_COMMAND, OPEN_DIFF_RESULT_COMMAND } from './contributionIds';
 import { comparisonFor } from './diffResultIndex';
 import { Disposable } from './dispose';
@@ -30,7 +32,7 @@ export class CheckpointCodeLensProvider extends Disposable implements vscode.Cod
   private readonly changedEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeCodeLenses = this.changedEmitter.event;
   /** Mentions resolved to checkpoint folders, per document URI and version: the disk checks are the cost. */
-  private readonly mentions = new Map<string, { version: number; mentions: FolderMention[] }>();
+  private readonly mentions = new Map<string, { version: number; mentions: Promise<FolderMention[]> }>();
 
   static register(services: WorkspaceCheckpointServices): CheckpointCodeLensProvider {
     const provider = new CheckpointCodeLensProvider(services);
@@ -49,17 +51,19 @@ export class CheckpointCodeLensProvider extends Disposable implements vscode.Cod
     this._register(vscode.workspace.onDidCloseTextDocument((document) => this.mentions.delete(document.uri.toString())));
   }
 
-  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+  async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     if (!readSettings().codeLensEnabled) return [];
-    const mentions = this.checkpointMentions(document);
+    if (!vscode.workspace.isTrusted) return trustLens(document);
+    const mentions = await this.checkpointMentions(document);
     if (mentions.length === 0) return [];
     const resultsFolder = resultsFolderPath();
-    const comparisons = resultsFolder === undefined ? [] : this.services.diffResults.comparisons(resultsFolder);
-    return mentions.flatMap(({ range, folder }) => this.lenses(range, folder, comparisonFor(comparisons, folder)));
+    const comparisons = resultsFolder === undefined ? [] : await this.services.diffResults.comparisons(resultsFolder);
+    const lenses = await Promise.all(mentions.map(({ range, folder }) => this.lenses(range, folder, comparisonFor(comparisons, folder))));
+    return lenses.flat();
   }
 
-  private lenses(range: vscode.Range, folder: string, comparison: ReturnType<typeof comparisonFor>): vscode.CodeLens[] {
-    const header = this.services.headers.read(folder);
+  private async lenses(range: vscode.Range, folder: string, comparison: ReturnType<typeof comparisonFor>): Promise<vscode.CodeLens[]> {
+    const header = await this.services.headers.read(folder);
     const headline =
       'info' in header ? `Frankenlens: ${checkpointHeadline(header.info)}` : vscode.l10n.t('Frankenlens: unreadable checkpoint ({0})', header.error);
     const lenses = [new vscode.CodeLens(range, { title: headline, command: 'revealInExplorer', arguments: [vscode.Uri.file(folder)] })];
@@ -79,15 +83,21 @@ export class CheckpointCodeLensProvider extends Disposable implements vscode.Cod
     return lenses;
   }
 
-  private checkpointMentions(document: vscode.TextDocument): FolderMention[] {
+  private checkpointMentions(document: vscode.TextDocument): Promise<FolderMention[]> {
     const key = document.uri.toString();
     const cached = this.mentions.get(key);
     if (cached?.version === document.version) return cached.mentions;
+    const mentions = this.findCheckpointMentions(document);
+    this.mentions.set(key, { version: document.version, mentions });
+    return mentions;
+  }
+
+  private async findCheckpointMentions(document: vscode.TextDocument): Promise<FolderMention[]> {
     const baseFolders = [dirname(document.uri.fsPath), ...(vscode.workspace.workspaceFolders ?? []).map((folder) => folder.uri.fsPath)];
     const seen = new Set<string>();
     const mentions: FolderMention[] = [];
     for (const mention of findPathMentions(document.getText()).slice(0, MAX_MENTIONS)) {
-      const folder = resolveMention(mention.text, baseFolders).find(isCheckpointFolder);
+      const folder = await firstCheckpointFolder(resolveMention(mention.text, baseFolders));
       if (folder === undefined) continue;
       const start = document.positionAt(mention.start);
       // One set of lenses per checkpoint and line, however often the line names it.
@@ -96,7 +106,24 @@ export class CheckpointCodeLensProvider extends Disposable implements vscode.Cod
       seen.add(lineKey);
       mentions.push({ range: new vscode.Range(start, document.positionAt(mention.end)), folder });
     }
-    this.mentions.set(key, { version: document.version, mentions });
     return mentions;
   }
+}
+
+async function firstCheckpointFolder(candidates: string[]): Promise<string | undefined> {
+  for (const candidate of candidates) {
+    if (await isCheckpointFolderAsync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * One lens above the first path in an untrusted workspace: whether a path is a checkpoint is not
+ * even looked up (that reads the disk), so it says what trusting the workspace would show.
+ */
+function trustLens(document: vscode.TextDocument): vscode.CodeLens[] {
+  const [first] = findPathMentions(document.getText());
+  if (first === undefined) return [];
+  const range = new vscode.Range(document.positionAt(first.start), document.positionAt(first.end));
+  return [new vscode.CodeLens(range, { title: vscode.l10n.t('Frankenlens: trust this workspace to see checkpoint facts'), command: MANAGE_TRUST_COMMAND })];
 }

@@ -2,7 +2,8 @@
  * One set of file watchers for everything the views and lenses show: checkpoint configs and shard
  * indexes anywhere in the workspace, and the results folder (comparisons, and merges, which appear
  * as a renamed folder and so raise no config.json event of their own). Events are debounced: a
- * merge or a git checkout touches many files at once.
+ * merge or a git checkout touches many files at once. Granting workspace trust is a change too: in
+ * an untrusted workspace the views and lenses read no checkpoint files and say trust is needed.
  */
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
@@ -11,6 +12,9 @@ import { Disposable } from './dispose';
 import { readSettings, resultsFolderPath } from './settings';
 
 const DEBOUNCE_MS = 300;
+
+/** VS Code's own command that opens the workspace trust editor. */
+export const MANAGE_TRUST_COMMAND = 'workbench.trust.manage';
 
 export class CheckpointFilesWatcher extends Disposable {
   private readonly changedEmitter = this._register(new vscode.EventEmitter<void>());
@@ -36,6 +40,12 @@ export class CheckpointFilesWatcher extends Disposable {
       this._register(watcher.onDidDelete(changed));
     }
     this.watchResultsFolder();
+    this._register(
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.headers.forget();
+        this.changedEmitter.fire();
+      }),
+    );
     this._register(
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration('frankenlens.resultsFolder')) this.watchResultsFolder();

@@ -1,26 +1,22 @@
 /**
- * Header facts of checkpoint folders, read on first request (headers only, never weights) and kept
- * until the folder's files change.
+ * Header facts of checkpoint folders, read on first request (headers only, never weights) with
+ * fs/promises, so the extension host's thread never waits on the disk, and kept until the folder's
+ * files change. Callers ask only in a trusted workspace.
  */
-import { openCheckpoint, type CheckpointInfo } from '../core/checkpoint/checkpoint';
-import { FileReader } from '../core/checkpoint/fileReader';
+import { openCheckpointAsync, type CheckpointInfo } from '../core/checkpoint/checkpoint';
 
 export type CheckpointHeader = { info: CheckpointInfo } | { error: string };
 
 export class CheckpointHeaders {
-  private readonly cache = new Map<string, CheckpointHeader>();
+  private readonly cache = new Map<string, Promise<CheckpointHeader>>();
 
-  read(folder: string): CheckpointHeader {
+  read(folder: string): Promise<CheckpointHeader> {
     let header = this.cache.get(folder);
     if (!header) {
-      const reader = new FileReader();
-      try {
-        header = { info: openCheckpoint(folder, reader).info };
-      } catch (error) {
-        header = { error: error instanceof Error ? error.message : String(error) };
-      } finally {
-        reader.close();
-      }
+      header = openCheckpointAsync(folder).then(
+        (checkpoint) => ({ info: checkpoint.info }),
+        (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }),
+      );
       this.cache.set(folder, header);
     }
     return header;

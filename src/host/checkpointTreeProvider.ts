@@ -1,12 +1,14 @@
 /**
  * The Checkpoints view: every Hugging Face checkpoint folder in the workspace (merged ones under the
- * results folder included), with its role and header facts. Headers are read when a row is drawn.
+ * results folder included), with its role and header facts. Headers are read when a row is drawn,
+ * with fs/promises; in an untrusted workspace nothing is read and one row asks for trust instead.
  */
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { isCheckpointFolder } from '../core/workspace/checkpointPaths';
+import { isCheckpointFolderAsync } from '../core/workspace/checkpointPaths';
 import { checkpointTooltip, checkpointTreeDescription } from './checkpointDescription';
 import { ROLE_LABELS } from './checkpointRoles';
+import { MANAGE_TRUST_COMMAND } from './checkpointFilesWatcher';
 import { CHECKPOINTS_VIEW } from './contributionIds';
 import { Disposable } from './dispose';
 import type { WorkspaceCheckpointServices } from './hostServices';
@@ -19,6 +21,11 @@ export interface CheckpointNode {
   folder: string;
 }
 
+/** The one row of an untrusted workspace. */
+interface TrustNode {
+  kind: 'trust';
+}
+
 export function isCheckpointNode(value: unknown): value is CheckpointNode {
   return typeof value === 'object' && value !== null && (value as CheckpointNode).kind === 'checkpoint' && typeof (value as CheckpointNode).folder === 'string';
 }
@@ -26,11 +33,12 @@ export function isCheckpointNode(value: unknown): value is CheckpointNode {
 /** Checkpoint folders in the workspace, sorted by path. */
 export async function findWorkspaceCheckpoints(): Promise<string[]> {
   const configs = await vscode.workspace.findFiles('**/config.json', '**/{node_modules,.git}/**', MAX_CONFIG_FILES);
-  const folders = new Set(configs.filter((uri) => uri.scheme === 'file').map((uri) => dirname(uri.fsPath)));
-  return [...folders].filter(isCheckpointFolder).sort();
+  const folders = [...new Set(configs.filter((uri) => uri.scheme === 'file').map((uri) => dirname(uri.fsPath)))];
+  const isCheckpoint = await Promise.all(folders.map(isCheckpointFolderAsync));
+  return folders.filter((_, i) => isCheckpoint[i]).sort();
 }
 
-export class CheckpointTreeProvider extends Disposable implements vscode.TreeDataProvider<CheckpointNode> {
+export class CheckpointTreeProvider extends Disposable implements vscode.TreeDataProvider<CheckpointNode | TrustNode> {
   private readonly changedEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeTreeData = this.changedEmitter.event;
 
@@ -52,18 +60,21 @@ export class CheckpointTreeProvider extends Disposable implements vscode.TreeDat
     this.changedEmitter.fire();
   }
 
-  async getChildren(element?: CheckpointNode): Promise<CheckpointNode[]> {
+  async getChildren(element?: CheckpointNode | TrustNode): Promise<(CheckpointNode | TrustNode)[]> {
     if (element) return [];
+    if (!vscode.workspace.isTrusted) return [{ kind: 'trust' }];
     return (await findWorkspaceCheckpoints()).map((folder) => ({ kind: 'checkpoint', folder }));
   }
 
-  getTreeItem({ folder }: CheckpointNode): vscode.TreeItem {
+  async getTreeItem(node: CheckpointNode | TrustNode): Promise<vscode.TreeItem> {
+    if (node.kind === 'trust') return trustItem();
+    const { folder } = node;
     const uri = vscode.Uri.file(folder);
     const relative = vscode.workspace.asRelativePath(uri, false);
     const item = new vscode.TreeItem(relative === folder ? basename(folder) : relative, vscode.TreeItemCollapsibleState.None);
     const role = this.services.roles.roleOf(folder);
     const roleLabel = role === undefined ? null : ROLE_LABELS[role];
-    const header = this.services.headers.read(folder);
+    const header = await this.services.headers.read(folder);
     item.id = folder;
     item.resourceUri = uri;
     item.contextValue = 'checkpoint';
@@ -78,4 +89,13 @@ export class CheckpointTreeProvider extends Disposable implements vscode.TreeDat
     }
     return item;
   }
+}
+
+/** Checkpoint files come from anywhere (a downloaded repository, a hub cache): read them only once trusted. */
+function trustItem(): vscode.TreeItem {
+  const item = new vscode.TreeItem(vscode.l10n.t('Trust this workspace to list its checkpoints'), vscode.TreeItemCollapsibleState.None);
+  item.tooltip = vscode.l10n.t('Frankenlens reads no checkpoint files in an untrusted workspace.');
+  item.iconPath = new vscode.ThemeIcon('shield');
+  item.command = { command: MANAGE_TRUST_COMMAND, title: vscode.l10n.t('Manage Workspace Trust') };
+  return item;
 }

@@ -1,10 +1,10 @@
 /** Where the extension keeps `diff.json`: the same layout the CLI writes, under the workspace. */
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { DIFF_SCHEMA, type DiffResult } from '../core/diff/diffResult';
 import { DIFF_JSON, writeDiffJson } from '../core/diff/writeDiffJson';
 import { FrankenlensError } from '../core/errors';
+import { readJsonFileAsync, TABLE_FILE_BYTES } from '../core/regularFile';
 import type { CheckpointFolders } from './checkpointFolders';
 
 /**
@@ -25,12 +25,8 @@ export function savedDiffPath(folders: CheckpointFolders, resultsFolder: string)
 
 /** Reads a `diff.json` back (to restore a panel after a reload). */
 export async function loadDiffResult(file: string): Promise<DiffResult> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new FrankenlensError('InvalidArgument', `${file}: cannot read the diff result (${error instanceof Error ? error.message : String(error)})`, file);
-  }
+  // Regular files of bounded size only: a FIFO or a huge file in the results folder must not hang the host.
+  const parsed = await readJsonFileAsync(file, { code: 'InvalidArgument', maxBytes: TABLE_FILE_BYTES });
   const schema = typeof parsed === 'object' && parsed !== null ? (parsed as { schema?: unknown }).schema : undefined;
   if (schema !== DIFF_SCHEMA) throw new FrankenlensError('InvalidArgument', `${file}: not a ${DIFF_SCHEMA} result (schema ${JSON.stringify(schema)})`, file);
   return parsed as DiffResult;

@@ -1,12 +1,15 @@
 /**
  * The saved comparisons under the results folder, indexed by their IN and RL folders, so a
  * CodeLens can say what RL changed in a checkpoint without rerunning anything. Each `diff.json` is
- * parsed once per modification time and reduced to the few facts the lenses need.
+ * parsed once per modification time and reduced to the few facts the lenses need. Everything is
+ * read with fs/promises (and the same regular-file and size checks as the CLI), never blocking the
+ * extension host's thread.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DIFF_SCHEMA, type DiffResult, type LayerAggregate } from '../core/diff/diffResult';
 import { DIFF_JSON } from '../core/diff/writeDiffJson';
+import { readJsonFileAsync, TABLE_FILE_BYTES } from '../core/regularFile';
 
 const TOP_CHANGED_COUNT = 3;
 
@@ -48,9 +51,9 @@ export function summarizeSavedComparison(file: string, parsed: unknown): SavedCo
 }
 
 /** Every `diff.json` below `folder`; a missing folder has none. */
-export function findDiffFiles(folder: string): string[] {
+export async function findDiffFiles(folder: string): Promise<string[]> {
   try {
-    return readdirSync(folder, { recursive: true, withFileTypes: true })
+    return (await readdir(folder, { recursive: true, withFileTypes: true }))
       .filter((entry) => entry.isFile() && entry.name === DIFF_JSON)
       .map((entry) => join(entry.parentPath, entry.name));
   } catch {
@@ -62,21 +65,17 @@ export class DiffResultIndex {
   private readonly parsed = new Map<string, { mtimeMs: number; comparison: SavedComparison | undefined }>();
 
   /** The saved comparisons now in `resultsFolder`; unchanged files are not read again. */
-  comparisons(resultsFolder: string): SavedComparison[] {
-    const comparisons: SavedComparison[] = [];
-    for (const file of findDiffFiles(resultsFolder)) {
-      const comparison = this.read(file);
-      if (comparison) comparisons.push(comparison);
-    }
-    return comparisons;
+  async comparisons(resultsFolder: string): Promise<SavedComparison[]> {
+    const comparisons = await Promise.all((await findDiffFiles(resultsFolder)).map((file) => this.read(file)));
+    return comparisons.filter((comparison): comparison is SavedComparison => comparison !== undefined);
   }
 
-  private read(file: string): SavedComparison | undefined {
+  private async read(file: string): Promise<SavedComparison | undefined> {
     try {
-      const { mtimeMs } = statSync(file);
+      const { mtimeMs } = await stat(file);
       const cached = this.parsed.get(file);
       if (cached?.mtimeMs === mtimeMs) return cached.comparison;
-      const comparison = summarizeSavedComparison(file, JSON.parse(readFileSync(file, 'utf8')));
+      const comparison = summarizeSavedComparison(file, await readJsonFileAsync(file, { code: 'InvalidArgument', maxBytes: TABLE_FILE_BYTES }));
       this.parsed.set(file, { mtimeMs, comparison });
       return comparison;
     } catch {

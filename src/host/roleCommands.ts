@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { isCheckpointFolder } from '../core/workspace/checkpointPaths';
+import { isCheckpointFolderAsync } from '../core/workspace/checkpointPaths';
 import { ROLE_LABELS, type CheckpointRole, type CheckpointRoles } from './checkpointRoles';
 import { isCheckpointNode } from './checkpointTreeProvider';
 import { COMPARE_CHECKPOINTS_COMMAND } from './contributionIds';
@@ -23,7 +23,7 @@ export async function setCheckpointRole(roles: CheckpointRoles, role: Checkpoint
     void vscode.window.showWarningMessage(vscode.l10n.t('Frankenlens: choose a checkpoint folder in the Explorer or the Checkpoints view.'));
     return;
   }
-  if (!isCheckpointFolder(folder)) {
+  if (!(await isCheckpointFolderAsync(folder))) {
     void vscode.window.showWarningMessage(vscode.l10n.t('Frankenlens: {0} is not a checkpoint folder (it needs config.json and .safetensors weights).', basename(folder)));
     return;
   }

@@ -57,7 +57,7 @@ describe('summarizeSavedComparison', () => {
 });
 
 describe('DiffResultIndex', () => {
-  it('reads every diff.json below the results folder and reads a file again only when it changed', () => {
+  it('reads every diff.json below the results folder and reads a file again only when it changed', async () => {
     const results = tempDir();
     const folder = join(results, 'diff-in-vs-rl');
     mkdirSync(folder);
@@ -68,16 +68,16 @@ describe('DiffResultIndex', () => {
     writeFileSync(join(results, 'broken', 'diff.json'), '{ half written');
 
     const index = new DiffResultIndex();
-    assert.deepEqual(index.comparisons(results).map((saved) => saved.file), [file]);
+    assert.deepEqual((await index.comparisons(results)).map((saved) => saved.file), [file]);
 
     const moved = sampleDiffResult();
     moved.inputs.rl.path = '/ckpt/qwen-rl-2';
     writeFileSync(file, JSON.stringify(moved));
     utimesSync(file, new Date(), new Date(Date.now() + 5000));
-    assert.equal(index.comparisons(results)[0]?.rlPath, '/ckpt/qwen-rl-2');
+    assert.equal((await index.comparisons(results))[0]?.rlPath, '/ckpt/qwen-rl-2');
   });
 
-  it('has no comparisons for a results folder that does not exist yet', () => {
-    assert.deepEqual(new DiffResultIndex().comparisons(join(tempDir(), 'missing')), []);
+  it('has no comparisons for a results folder that does not exist yet', async () => {
+    assert.deepEqual(await new DiffResultIndex().comparisons(join(tempDir(), 'missing')), []);
   });
 });

@@ -7,8 +7,8 @@
  * Image paths are relative to the file's folder (or absolute) and must exist. Every line is checked
  * before anything is used; a bad line is a FrankenlensError naming the file, the line and the field.
  */
-import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { fileKind, quoted, statIfPresent } from '../regularFile';
 import { ANSWER_TYPES, goldChoiceIndex, type AnswerType } from './answerCheck';
 import { plainNumber } from './answerNormalization';
 import { CHOICE_LETTERS } from './choiceLetters';
@@ -72,7 +72,9 @@ export function validateBenchmarkItem(value: Record<string, unknown>, source: It
   if (!imageList) throw fail('missing "images" (an array of paths; [] for a text-only item)');
   const images = imageList.map((path) => {
     const absolute = resolve(source.baseDir, path);
-    if (!existsSync(absolute) || !statSync(absolute).isFile()) throw fail(`image "${path}" not found (looked for ${absolute})`);
+    const stats = statIfPresent(absolute);
+    if (!stats) throw fail(`image ${quoted(path)} not found (looked for ${absolute})`);
+    if (!stats.isFile()) throw fail(`image ${quoted(path)} is not a regular file (it is ${fileKind(stats)})`);
     return absolute;
   });
   const choices = textList('choices');

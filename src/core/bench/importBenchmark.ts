@@ -1,12 +1,16 @@
 /**
  * Imports a benchmark from another tool into a folder of our own format: items.jsonl, images/ and,
  * when the source holds model outputs, responses.jsonl. Written into a staging folder and renamed
- * into place at the end, so a failed import never leaves a folder that looks complete.
+ * into place at the end, so a failed import never leaves a folder that looks complete. Every image
+ * an item names is decoded as the probes will decode it: one that does not (truncated, corrupt, over
+ * the decompression-bomb limit, a format we do not read) fails the import, naming the row.
  */
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { FrankenlensError } from '../errors';
-import { benchmarkItemLine, readBenchmarkItems } from './benchmarkItems';
+import { FrankenlensError, isFrankenlensError } from '../errors';
+import { readRegularFile } from '../regularFile';
+import { decodeImage, IMAGE_FILE_BYTES } from '../vision/imageDecode';
+import { benchmarkItemLine, readBenchmarkItems, type BenchmarkItem } from './benchmarkItems';
 import { importLmmsEvalLog } from './lmmsEvalLog';
 import { modelResponseLine } from './modelResponses';
 import { importVlmEvalKitTsv } from './vlmEvalKitTsv';
@@ -35,6 +39,7 @@ export function importBenchmark(source: BenchmarkSource, outDir: string, options
   mkdirSync(imageDir, { recursive: true });
   try {
     const imported = source.format === 'vlmevalkit-tsv' ? importVlmEvalKitTsv(source.file, imageDir) : importLmmsEvalLog(source.file);
+    checkImagesDecode(imported.items, source.file);
     writeFileSync(join(staging, ITEMS_FILE), imported.items.map((item) => benchmarkItemLine(item, staging) + '\n').join(''));
     if (imported.responses.length > 0) writeFileSync(join(staging, RESPONSES_FILE), imported.responses.map((response) => modelResponseLine(response) + '\n').join(''));
     const images = new Set(imported.items.flatMap((item) => item.images)).size;
@@ -53,5 +58,25 @@ export function importBenchmark(source: BenchmarkSource, outDir: string, options
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/** Decodes each distinct image once, one at a time; errors name the source file and the row. */
+function checkImagesDecode(items: BenchmarkItem[], sourceFile: string): void {
+  const checked = new Set<string>();
+  for (const item of items) {
+    item.images.forEach((path, k) => {
+      if (checked.has(path)) return;
+      checked.add(path);
+      const where = `${sourceFile}, row "${item.id}"${item.images.length > 1 ? `, image ${k + 1}` : ''}`;
+      try {
+        decodeImage(readRegularFile(path, { code: 'InvalidImage', maxBytes: IMAGE_FILE_BYTES }), where);
+      } catch (error) {
+        if (!isFrankenlensError(error)) throw error;
+        // Read errors name the image file; decode errors already start with `where`.
+        const message = error.message.startsWith(where) ? error.message : `${where}: ${error.message}`;
+        throw new FrankenlensError(error.code, message, sourceFile);
+      }
+    });
   }
 }

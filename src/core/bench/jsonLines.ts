@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { FrankenlensError, type ErrorCode } from '../errors';
+import { parseJson, readRegularFileText, TABLE_FILE_BYTES } from '../regularFile';
 
 export interface JsonLine {
   /** 1-based line number in the file. */
@@ -12,14 +12,13 @@ export function lineError(code: ErrorCode, file: string, line: number, problem: 
   return new FrankenlensError(code, `${file}, line ${line}: ${problem}`, file);
 }
 
-/** Reads a JSONL file: one JSON object per line, blank lines skipped; a broken line is an error naming it. */
+/**
+ * Reads a JSONL file: one JSON object per line, blank lines skipped; a broken line is an error naming
+ * it. A FIFO, device or folder is refused, and so is a file over TABLE_FILE_BYTES or a line nested
+ * deeper than the readers follow.
+ */
 export function readJsonLines(file: string, code: ErrorCode): JsonLine[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new FrankenlensError(code, `${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, file);
-  }
+  const text = readRegularFileText(file, { code, maxBytes: TABLE_FILE_BYTES });
   const lines: JsonLine[] = [];
   text
     .replace(/^\uFEFF/, '')
@@ -27,12 +26,7 @@ export function readJsonLines(file: string, code: ErrorCode): JsonLine[] {
     .forEach((raw, index) => {
       const source = raw.replace(/\r$/, '');
       if (!source.trim()) return;
-      let value: unknown;
-      try {
-        value = JSON.parse(source);
-      } catch (error) {
-        throw lineError(code, file, index + 1, `not valid JSON (${(error as Error).message})`);
-      }
+      const value = parseJson(source, file, code, `${file}, line ${index + 1}`);
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw lineError(code, file, index + 1, 'expected a JSON object');
       lines.push({ line: index + 1, value: value as Record<string, unknown> });
     });

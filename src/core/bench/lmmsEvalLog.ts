@@ -30,10 +30,11 @@ function firstText(values: unknown[]): string | undefined {
   return undefined;
 }
 
-/** The first response string in filtered_resps (or resps), however deeply lmms-eval nested it. */
+/** The first response string in filtered_resps (or resps), however deeply lmms-eval nested it (a loop: the nesting is the file's). */
 function firstString(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  return Array.isArray(value) && value.length > 0 ? firstString(value[0]) : undefined;
+  let first = value;
+  while (Array.isArray(first) && first.length > 0) first = first[0];
+  return typeof first === 'string' ? first : undefined;
 }
 
 export function importLmmsEvalLog(file: string): ImportedBenchmark {

@@ -6,16 +6,18 @@
  *
  * As VLMEvalKit does, an image cell of at most 64 characters is the index of another row whose image
  * it shares, and a cell holding a Python list holds several images. Images are decoded into the
- * folder the caller gives, one file per image, named after the row's index.
+ * folder the caller gives, one file per image, named by ImportedImageNames (collision-free, length-bounded).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { FrankenlensError } from '../errors';
+import { readRegularFileText, TABLE_FILE_BYTES } from '../regularFile';
 import { CHOICE_LETTERS } from './choiceLetters';
 import { inferAnswerType, validateBenchmarkItem, type BenchmarkItem } from './benchmarkItems';
 import { lineError } from './jsonLines';
 import type { ModelResponse } from './modelResponses';
 import { parsePythonStringList } from './pythonLiteral';
+import { ImportedImageNames } from './importedImageNames';
 
 export interface ImportedBenchmark {
   items: BenchmarkItem[];
@@ -106,11 +108,8 @@ function decodeImage(base64: string): { bytes: Buffer; extension: string } | und
   return type && { bytes, extension: type.extension };
 }
 
-/** A file name from a row index: letters, digits, dot, dash and underscore only. */
-const fileStem = (index: string) => index.replace(/[^A-Za-z0-9._-]/g, '_');
-
 export function importVlmEvalKitTsv(file: string, imageDir: string): ImportedBenchmark {
-  const records = parseTsv(readFileSync(file, 'utf8'), file);
+  const records = parseTsv(readRegularFileText(file, { code: 'InvalidBenchmarkItem', maxBytes: TABLE_FILE_BYTES }), file);
   if (records.length === 0) throw new FrankenlensError('InvalidBenchmarkItem', `${file}: empty`, file);
   const header = records[0]!.fields.map((name) => name.trim());
   const column = new Map(header.map((name, i) => [name, i]));
@@ -135,6 +134,7 @@ export function importVlmEvalKitTsv(file: string, imageDir: string): ImportedBen
   });
   const imageCells = new Map(rows.map((row) => [row.index, row.cell('image')]));
   const written = new Map<string, string[]>(); // index of the row that holds the bytes → files
+  const names = new ImportedImageNames();
 
   const items: BenchmarkItem[] = [];
   const responses: ModelResponse[] = [];
@@ -154,7 +154,7 @@ export function importVlmEvalKitTsv(file: string, imageDir: string): ImportedBen
         files = encoded.map((base64, k) => {
           const image = decodeImage(base64);
           if (!image) throw fail(`image${encoded.length > 1 ? ` ${k + 1}` : ''} is not base64 of a PNG, JPEG, GIF, WebP or BMP file`);
-          const path = join(imageDir, `${fileStem(owner)}${encoded.length > 1 ? `_${k + 1}` : ''}.${image.extension}`);
+          const path = join(imageDir, names.next(owner, encoded.length > 1 ? k + 1 : undefined, image.extension));
           writeFileSync(path, image.bytes);
           return path;
         });

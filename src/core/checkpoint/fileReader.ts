@@ -2,9 +2,11 @@
  * Positioned reads into caller-owned buffers (the safetensors "pread" backend): nothing is
  * memory-mapped and nothing larger than the caller's buffer is ever allocated, so memory stays
  * bounded whatever the checkpoint size. Positions are plain numbers, exact up to 2^53 bytes.
+ * A shard that is a FIFO, device or folder is refused when opened.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { FrankenlensError } from '../errors';
+import { openRegularFile } from '../regularFile';
 
 export class FileReader {
   private readonly descriptors = new Map<string, number>();
@@ -35,12 +37,7 @@ export class FileReader {
   private descriptor(file: string): number {
     let fd = this.descriptors.get(file);
     if (fd === undefined) {
-      try {
-        fd = openSync(file, 'r');
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        throw new FrankenlensError(code === 'ENOENT' ? 'MissingShard' : 'NotACheckpoint', `${file}: cannot open (${code ?? (error as Error).message})`, file);
-      }
+      fd = openRegularFile(file, 'NotACheckpoint').fd;
       this.descriptors.set(file, fd);
     }
     return fd;

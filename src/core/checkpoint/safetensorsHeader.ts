@@ -5,6 +5,7 @@
  * Pure: works on the prefix bytes and the file size, so it never allocates more than the header.
  */
 import { FrankenlensError, type ErrorCode } from '../errors';
+import { jsonProblem, previewValue, quoted } from '../regularFile';
 import { DTYPE_BITS, isDtype, type Dtype } from './dtypes';
 
 /** Same bound as the reference implementation: a header over 100 MB is refused before reading it. */
@@ -28,7 +29,7 @@ export interface SafetensorsHeader {
 }
 
 function fail(code: ErrorCode, file: string, problem: string, tensor?: string): never {
-  const where = tensor === undefined ? file : `${file}: tensor "${tensor}"`;
+  const where = tensor === undefined ? file : `${file}: tensor ${quoted(tensor)}`;
   throw new FrankenlensError(code, `${where}: ${problem}`, file, tensor);
 }
 
@@ -49,27 +50,30 @@ export function parseHeader(headerBytes: Uint8Array, fileSize: number, file: str
   const headerLength = headerBytes.byteLength;
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
+    // ignoreBOM keeps a byte order mark in the text, so that it is refused as the reference does.
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(headerBytes);
   } catch {
     fail('InvalidHeaderUtf8', file, 'header is not valid UTF-8');
   }
+  if (text.startsWith('\uFEFF')) fail('InvalidHeaderJson', file, 'header is not valid JSON (it starts with a byte order mark)');
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    fail('InvalidHeaderJson', file, `header is not valid JSON (${(error as Error).message})`);
+    fail('InvalidHeaderJson', file, `header is not valid JSON (${jsonProblem(error)})`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('InvalidHeaderJson', file, 'header is not a JSON object');
 
-  const metadata: Record<string, string> = {};
+  let metadata: Record<string, string> = {};
   const entries: HeaderEntry[] = [];
   for (const [name, value] of Object.entries(json as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('InvalidMetadata', file, '__metadata__ must be an object of strings');
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('InvalidMetadata', file, `__metadata__ must be an object of strings, not ${previewValue(value)}`);
       for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-        if (typeof item !== 'string') fail('InvalidMetadata', file, `__metadata__ entry "${key}" is not a string`);
-        metadata[key] = item;
+        if (typeof item !== 'string') fail('InvalidMetadata', file, `__metadata__ entry ${quoted(key)} is ${previewValue(item)}, not a string`);
       }
+      // fromEntries defines own properties, so a key such as "__proto__" stays a plain entry.
+      metadata = Object.fromEntries(Object.entries(value as Record<string, string>));
       continue;
     }
     entries.push(parseEntry(name, value, file));
@@ -84,10 +88,10 @@ export function parseHeader(headerBytes: Uint8Array, fileSize: number, file: str
     }
     if (entry.end < entry.begin) fail('InvalidOffset', file, `data offsets [${entry.begin}, ${entry.end}] end before they begin`, entry.name);
     const bits = checkedNumel(entry, file) * BigInt(DTYPE_BITS[entry.dtype]);
-    if (bits % 8n !== 0n) fail('MisalignedSlice', file, `${entry.dtype} tensor of shape [${entry.shape}] does not fill whole bytes`, entry.name);
+    if (bits % 8n !== 0n) fail('MisalignedSlice', file, `${entry.dtype} tensor of shape ${previewValue(entry.shape)} does not fill whole bytes`, entry.name);
     const expectedBytes = bits / 8n;
     if (expectedBytes !== BigInt(entry.end - entry.begin)) {
-      fail('TensorInvalidInfo', file, `shape [${entry.shape}] × ${entry.dtype} needs ${expectedBytes} bytes but data offsets span ${entry.end - entry.begin}`, entry.name);
+      fail('TensorInvalidInfo', file, `shape ${previewValue(entry.shape)} × ${entry.dtype} needs ${expectedBytes} bytes but data offsets span ${entry.end - entry.begin}`, entry.name);
     }
     expectedBegin = entry.end;
   }
@@ -104,14 +108,14 @@ export function parseHeader(headerBytes: Uint8Array, fileSize: number, file: str
 }
 
 function parseEntry(name: string, value: unknown, file: string): HeaderEntry {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('InvalidHeaderJson', file, 'entry is not an object', name);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('InvalidHeaderJson', file, `entry is ${previewValue(value)}, not an object`, name);
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
-  if (!isDtype(dtype)) fail('UnknownDtype', file, `unknown dtype ${JSON.stringify(dtype)}`, name);
+  if (!isDtype(dtype)) fail('UnknownDtype', file, dtype === undefined ? 'no "dtype"' : `unknown dtype ${previewValue(dtype)}`, name);
   if (!Array.isArray(shape) || !shape.every((dim) => Number.isSafeInteger(dim) && (dim as number) >= 0)) {
-    fail('InvalidShape', file, `shape ${JSON.stringify(shape)} is not a list of non-negative integers`, name);
+    fail('InvalidShape', file, shape === undefined ? 'no "shape"' : `shape ${previewValue(shape)} is not a list of non-negative integers`, name);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((offset) => Number.isSafeInteger(offset) && (offset as number) >= 0)) {
-    fail('InvalidOffset', file, `data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`, name);
+    fail('InvalidOffset', file, offsets === undefined ? 'no "data_offsets"' : `data_offsets ${previewValue(offsets)} is not a pair of non-negative integers`, name);
   }
   return { name, dtype, shape: shape as number[], begin: offsets[0] as number, end: offsets[1] as number };
 }
@@ -121,7 +125,7 @@ function checkedNumel(entry: HeaderEntry, file: string): bigint {
   let numel = 1n;
   for (const dim of entry.shape) {
     numel *= BigInt(dim);
-    if (numel > BigInt(Number.MAX_SAFE_INTEGER)) fail('ValidationOverflow', file, `shape [${entry.shape}] has too many elements`, entry.name);
+    if (numel > BigInt(Number.MAX_SAFE_INTEGER)) fail('ValidationOverflow', file, `shape ${previewValue(entry.shape)} has too many elements`, entry.name);
   }
   return numel;
 }

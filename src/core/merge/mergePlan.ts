@@ -5,6 +5,7 @@
  * before anything is written.
  */
 import { FrankenlensError } from '../errors';
+import { previewValue, quoted } from '../regularFile';
 
 export const MERGE_PLAN_SCHEMA = 'frankenlens.merge-plan/1';
 
@@ -53,14 +54,14 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 /** Checks the plan's own consistency (not the checkpoints) and returns it with defaults filled in. */
 export function validatePlan(raw: unknown, file?: string): MergePlan {
   if (!isObject(raw)) invalid('a merge plan must be an object', file);
-  if (raw.schema !== undefined && raw.schema !== MERGE_PLAN_SCHEMA) invalid(`unknown plan schema ${JSON.stringify(raw.schema)} (expected ${MERGE_PLAN_SCHEMA})`, file);
+  if (raw.schema !== undefined && raw.schema !== MERGE_PLAN_SCHEMA) invalid(`unknown plan schema ${previewValue(raw.schema)} (expected ${MERGE_PLAN_SCHEMA})`, file);
   const models = raw.models;
   if (!isObject(models) || Object.keys(models).length === 0) invalid('"models" must map aliases to checkpoint folders', file);
   for (const [alias, path] of Object.entries(models)) {
-    if (typeof path !== 'string' || path.length === 0) invalid(`model "${alias}" must be a folder path`, file);
+    if (typeof path !== 'string' || path.length === 0) invalid(`model ${quoted(alias)} must be a folder path`, file);
   }
   const known = (alias: unknown, where: string): string => {
-    if (typeof alias !== 'string' || !(alias in models)) invalid(`${where} names model ${JSON.stringify(alias)}, which is not in "models" (${Object.keys(models).join(', ')})`, file);
+    if (typeof alias !== 'string' || !(alias in models)) invalid(`${where} names model ${previewValue(alias)}, which is not in "models" (${Object.keys(models).join(', ')})`, file);
     return alias;
   };
   const layerIndex = raw.layerIndex ?? 'hf';
@@ -72,7 +73,7 @@ export function validatePlan(raw: unknown, file?: string): MergePlan {
     if (!isObject(value)) invalid(`${where} must be an object`, file);
     const { start, end } = value;
     if (!Number.isInteger(start) || !Number.isInteger(end) || (start as number) < 0 || (end as number) <= (start as number)) {
-      invalid(`${where} has range [${start}, ${end}): start and end must be integers with 0 ≤ start < end`, file);
+      invalid(`${where} has range [${previewValue(start)}, ${previewValue(end)}): start and end must be integers with 0 ≤ start < end`, file);
     }
     const slice: LayerSlice = { start: start as number, end: end as number, source: known(value.source, where) };
     if (value.interpolate !== undefined) {

@@ -7,6 +7,7 @@
  */
 import { Document, isScalar, parseDocument, visit } from 'yaml';
 import { FrankenlensError } from '../errors';
+import { isStackOverflow, MAX_NESTING, nestedTooDeeply, nestingExceeds, previewValue, quoted } from '../regularFile';
 import { MERGE_PLAN_SCHEMA, validatePlan, type ComponentFilter, type LayerSlice, type MergePlan, type NonDecoderRule } from './mergePlan';
 
 /** `qwen2_5_vl` needs mergekit's `modules:` syntax; a single-module decoder takes top-level `slices:`. */
@@ -194,7 +195,7 @@ class MergekitReader {
   /** The folder of a ModelReference, refusing what is not a plain local checkpoint. */
   modelPath(value: unknown, where: string): string {
     if (typeof value === 'string') {
-      if (value.includes('+')) this.fail(`${where} names "${value}", a model plus a LoRA adapter ("+"); merge the adapter into the model first`);
+      if (value.includes('+')) this.fail(`${where} names ${quoted(value)}, a model plus a LoRA adapter ("+"); merge the adapter into the model first`);
       return this.pathOf(value, where);
     }
     if (isObject(value)) {
@@ -208,7 +209,7 @@ class MergekitReader {
   private pathOf(value: unknown, where: string): string {
     const [path, revision] = isObject(value) ? [value.path, value.revision] : typeof value === 'string' ? value.split('@') : [];
     if (typeof path !== 'string' || path.length === 0) this.fail(`${where}: "model" must be a path`);
-    if (isPresent(revision)) this.fail(`${where} pins the hub revision "${String(revision)}" of "${path}"; Frankenlens merges local checkpoint folders`);
+    if (isPresent(revision)) this.fail(`${where} pins the hub revision ${previewValue(revision)} of ${quoted(path)}; Frankenlens merges local checkpoint folders`);
     return path;
   }
 
@@ -263,13 +264,17 @@ class MergekitReader {
 export function fromMergekitYaml(text: string, file?: string): MergePlan {
   const reader: MergekitReader = new MergekitReader(file); // typed, so fail()'s `never` narrows
   const document = parseDocument(text);
-  if (document.errors.length > 0) reader.fail(`not valid YAML (${document.errors[0]!.message})`);
+  const [error] = document.errors;
+  if (error && isStackOverflow(error)) throw nestedTooDeeply(file, file ?? 'a mergekit config');
+  // The parser's message goes on to quote the line; the first line says what and where.
+  if (error) reader.fail(`not valid YAML (${error.message.split('\n')[0]})`);
   const config: unknown = document.toJS();
+  if (nestingExceeds(config, MAX_NESTING)) throw nestedTooDeeply(file, file ?? 'a mergekit config');
   if (!isObject(config)) reader.fail('a mergekit config must be a mapping');
 
   const method = config.merge_method;
   if (method !== 'passthrough') {
-    reader.fail(method === undefined ? '"merge_method" is missing' : `merge_method "${String(method)}" cannot be imported: only passthrough configs copy each layer from one model`);
+    reader.fail(method === undefined ? '"merge_method" is missing' : `merge_method ${previewValue(method)} cannot be imported: only passthrough configs copy each layer from one model`);
   }
   reader.noParameters(config, 'the config');
   for (const key of ['tokenizer_source', 'tokenizer'] as const) {
@@ -289,7 +294,7 @@ export function fromMergekitYaml(text: string, file?: string): MergePlan {
     const modules = config.modules;
     if (!isObject(modules)) reader.fail('"modules" must map module names to definitions');
     const unknown = Object.keys(modules).filter((name) => name !== TEXT_MODULE && !(VISION_MODULES as readonly string[]).includes(name));
-    if (unknown.length > 0) reader.fail(`unknown module "${unknown[0]}" (Qwen2.5-VL's are ${[TEXT_MODULE, ...VISION_MODULES].join(', ')})`);
+    if (unknown.length > 0) reader.fail(`unknown module ${quoted(unknown[0]!)} (Qwen2.5-VL's are ${[TEXT_MODULE, ...VISION_MODULES].join(', ')})`);
     const decoder = modules[TEXT_MODULE];
     if (!isObject(decoder) || !Array.isArray(decoder.slices)) reader.fail(`modules.${TEXT_MODULE} must list decoder layer "slices"`);
     reader.noParameters(decoder, `modules.${TEXT_MODULE}`);

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { Checkpoint } from '../checkpoint/checkpoint';
 import { FrankenlensError } from '../errors';
+import { previewValue } from '../regularFile';
 import type { MropeTokenIds } from './ropeIndex';
 
 export interface DecoderConfig {
@@ -54,7 +55,7 @@ export function readModelConfig(checkpoint: Checkpoint): ModelConfig {
   if (!config) throw new FrankenlensError('InvalidConfig', `${configPath}: missing; running a model needs its config.json`, configPath);
   const modelType = config.model_type;
   if (modelType !== 'qwen2_5_vl' && modelType !== 'qwen2') {
-    throw new FrankenlensError('InvalidConfig', `${configPath}: model_type ${JSON.stringify(modelType)} cannot be run yet (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`, configPath);
+    throw new FrankenlensError('InvalidConfig', `${configPath}: model_type ${previewValue(modelType)} cannot be run yet (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`, configPath);
   }
   // transformers ≥ 4.52 nests the language-model fields in text_config.
   const text = { ...config, ...((config.text_config ?? {}) as Record<string, unknown>) };
@@ -115,7 +116,7 @@ export function readModelConfig(checkpoint: Checkpoint): ModelConfig {
 }
 
 function fieldReader(configPath: string) {
-  const fail = (key: string, value: unknown, what: string) => new FrankenlensError('InvalidConfig', `${configPath}: "${key}" is ${JSON.stringify(value)}, expected ${what}`, configPath);
+  const fail = (key: string, value: unknown, what: string) => new FrankenlensError('InvalidConfig', `${configPath}: "${key}" is ${previewValue(value)}, expected ${what}`, configPath);
   return {
     integer(object: Record<string, unknown>, key: string, fallback?: number): number {
       const value = object[key] ?? fallback;

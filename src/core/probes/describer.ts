@@ -5,10 +5,11 @@
  * name, prompts and image hash it came from, so a rerun or another recipe reuses the same text.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { FrankenlensError } from '../errors';
+import { CONFIG_FILE_BYTES, readJsonFile } from '../regularFile';
 import type { RgbImage } from '../vision/imageDecode';
 import { DESCRIBE_PROMPT, type Describer } from './conditions';
 import { writeJsonAtomic } from '../atomicWrite';
@@ -55,7 +56,7 @@ async function describeImage(options: EndpointOptions, prompt: string, image: Rg
   const key = createHash('sha256').update(JSON.stringify([options.model, DESCRIBE_SYSTEM, prompt, imageSha256])).digest('hex');
   mkdirSync(options.cacheDir, { recursive: true });
   const cacheFile = join(options.cacheDir, `${key}.json`);
-  if (existsSync(cacheFile)) return (JSON.parse(readFileSync(cacheFile, 'utf8')) as CachedDescription).description;
+  if (existsSync(cacheFile)) return cachedDescription(cacheFile);
   const body = {
     model: options.model,
     temperature: 0,
@@ -67,6 +68,13 @@ async function describeImage(options: EndpointOptions, prompt: string, image: Rg
   const description = await chatCompletion(options, body);
   const cached: CachedDescription = { model: options.model, system: DESCRIBE_SYSTEM, prompt, imageSha256, temperature: 0, description };
   writeJsonAtomic(cacheFile, cached);
+  return description;
+}
+
+/** A description cached by an earlier run; a broken cache file is named, not silently redone. */
+function cachedDescription(cacheFile: string): string {
+  const description = (readJsonFile(cacheFile, { code: 'InvalidArgument', maxBytes: CONFIG_FILE_BYTES }) as Partial<CachedDescription> | null)?.description;
+  if (typeof description !== 'string') throw new FrankenlensError('InvalidArgument', `${cacheFile}: not a cached description (delete it to describe the image again)`, cacheFile);
   return description;
 }
 

@@ -5,9 +5,10 @@
  * recognition sources are blank canvases; some OCR pairs share the word. Expected answers are taken
  * from meta as the paper's result files store them (grounding boxes as "[x1, y1, x2, y2]").
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FrankenlensError } from '../errors';
+import { jsonProblem, MAX_NESTING, nestedTooDeeply, nestingExceeds, previewValue, quoted, readRegularFileText, TABLE_FILE_BYTES } from '../regularFile';
 
 export const VISION_TASKS = ['counting', 'grounding', 'ocr', 'recognition'] as const;
 export type VisionTask = (typeof VISION_TASKS)[number];
@@ -44,7 +45,7 @@ function readTaskFile(root: string, task: VisionTask, rows: number): VisionPair[
   const file = join(taskDir, 'data.jsonl');
   if (!existsSync(file)) throw new FrankenlensError('InvalidBenchmarkItem', `${file}: missing (expected <root>/<task>/data.jsonl for task "${task}")`, file);
   const pairs: VisionPair[] = [];
-  const lines = readFileSync(file, 'utf8').split('\n');
+  const lines = readRegularFileText(file, { code: 'InvalidBenchmarkItem', maxBytes: TABLE_FILE_BYTES }).split('\n');
   for (let index = 0; index < lines.length && pairs.length < rows; index++) {
     const text = lines[index]!.trim();
     if (text === '') continue;
@@ -54,15 +55,17 @@ function readTaskFile(root: string, task: VisionTask, rows: number): VisionPair[
     try {
       row = JSON.parse(text) as Record<string, unknown>;
     } catch (error) {
-      throw fail(`not JSON (${(error as Error).message})`);
+      throw fail(`not JSON (${jsonProblem(error)})`);
     }
+    // Rows are kept (meta goes into results), so nothing may nest deeper than writers can follow.
+    if (nestingExceeds(row, MAX_NESTING)) throw nestedTooDeeply(file, `${file}:${line}`);
     if (typeof row !== 'object' || row === null || Array.isArray(row)) throw fail('a row must be a JSON object');
     const string = (key: string): string => {
       const value = row[key];
-      if (typeof value !== 'string' || value === '') throw fail(`"${key}" must be a non-empty string, got ${JSON.stringify(value)}`);
+      if (typeof value !== 'string' || value === '') throw fail(`"${key}" must be a non-empty string, got ${previewValue(value)}`);
       return value;
     };
-    if (string('task') !== task) throw fail(`"task" is "${row.task}" in the ${task} file`);
+    if (string('task') !== task) throw fail(`"task" is ${quoted(row.task as string)} in the ${task} file`);
     const meta = row.meta ?? {};
     if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw fail('"meta" must be an object');
     const image = (key: string) => {
@@ -85,7 +88,7 @@ function expectedAnswers(task: VisionTask, meta: Record<string, unknown>, fail: 
   const text = (key: string): string | null => {
     const value = meta[key];
     if (value === undefined || value === null) return null;
-    if (typeof value !== 'string' && typeof value !== 'number') throw fail(`meta.${key} must be a string or number, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'string' && typeof value !== 'number') throw fail(`meta.${key} must be a string or number, got ${previewValue(value)}`);
     return String(value);
   };
   if (task === 'grounding') return { targetAnswer: boxText(meta, 'target_bbox_xyxy', fail), sourceAnswer: boxText(meta, 'source_bbox_xyxy', fail) };
@@ -103,6 +106,6 @@ export function metaBox(meta: Record<string, unknown>, key: string): [number, nu
 function boxText(meta: Record<string, unknown>, key: string, fail: (problem: string) => FrankenlensError): string | null {
   if (meta[key] === undefined) return null;
   const box = metaBox(meta, key);
-  if (!box) throw fail(`meta.${key} must be four numbers [x1, y1, x2, y2], got ${JSON.stringify(meta[key])}`);
+  if (!box) throw fail(`meta.${key} must be four numbers [x1, y1, x2, y2], got ${previewValue(meta[key])}`);
   return `[${box.join(', ')}]`;
 }

@@ -2,11 +2,12 @@
  * A checkpoint's chat template, rendered with @huggingface/jinja the way transformers'
  * `apply_chat_template` renders it (trim_blocks, lstrip_blocks, the tokenizer's special tokens in scope).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from '@huggingface/jinja';
 import { readCheckpointJson } from '../checkpoint/checkpointJson';
 import { FrankenlensError } from '../errors';
+import { CONFIG_FILE_BYTES, isStackOverflow, nestedTooDeeply, readRegularFileText } from '../regularFile';
 import type { TextTokenizer } from './tokenizer';
 
 /** Content parts in the Qwen2-VL message format; an image part marks where the image goes. */
@@ -33,6 +34,7 @@ export function loadChatTemplate(dir: string, tokenizer: TextTokenizer): ChatTem
   try {
     template = new Template(source);
   } catch (error) {
+    if (isStackOverflow(error)) throw nestedTooDeeply(file);
     throw new FrankenlensError('InvalidChatTemplate', `${file}: the chat template does not parse (${(error as Error).message})`, file);
   }
   const specialTokens = Object.fromEntries((['bos_token', 'eos_token', 'pad_token', 'unk_token'] as const).map((name) => [name, tokenizer.specialToken(name)]));
@@ -42,6 +44,7 @@ export function loadChatTemplate(dir: string, tokenizer: TextTokenizer): ChatTem
       try {
         return template.render({ ...specialTokens, messages: messages.map((message) => ({ ...message })), add_generation_prompt: options.addGenerationPrompt ?? false });
       } catch (error) {
+        if (isStackOverflow(error)) throw nestedTooDeeply(file);
         throw new FrankenlensError('InvalidChatTemplate', `${file}: the chat template failed to render (${(error as Error).message})`, file);
       }
     },
@@ -50,7 +53,7 @@ export function loadChatTemplate(dir: string, tokenizer: TextTokenizer): ChatTem
 
 function findTemplateSource(dir: string, tokenizer: TextTokenizer): { file: string; source: string } {
   const jinjaFile = join(dir, 'chat_template.jinja');
-  if (existsSync(jinjaFile)) return { file: jinjaFile, source: readFileSync(jinjaFile, 'utf8') };
+  if (existsSync(jinjaFile)) return { file: jinjaFile, source: readRegularFileText(jinjaFile, { code: 'InvalidChatTemplate', maxBytes: CONFIG_FILE_BYTES }) };
   const processorFile = join(dir, 'chat_template.json');
   if (existsSync(processorFile)) return { file: processorFile, source: templateField(readCheckpointJson(processorFile, 'InvalidChatTemplate').chat_template, processorFile) };
   const configFile = join(dir, 'tokenizer_config.json');

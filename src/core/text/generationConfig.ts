@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCheckpointJson } from '../checkpoint/checkpointJson';
 import { FrankenlensError } from '../errors';
+import { previewValue } from '../regularFile';
 
 export interface GenerationSettings {
   /** The file the values came from. */
@@ -100,5 +101,5 @@ export function maxNewTokensFor(settings: Pick<GenerationSettings, 'maxNewTokens
 }
 
 function invalid(file: string, field: string, value: unknown, expected: string): FrankenlensError {
-  return new FrankenlensError('InvalidConfig', `${file}: ${field} is ${JSON.stringify(value)}, expected ${expected}`, file);
+  return new FrankenlensError('InvalidConfig', `${file}: ${field} is ${previewValue(value)}, expected ${expected}`, file);
 }

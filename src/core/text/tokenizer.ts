@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { readCheckpointJson } from '../checkpoint/checkpointJson';
 import { FrankenlensError } from '../errors';
+import { isStackOverflow, nestedTooDeeply, TOKENIZER_FILE_BYTES } from '../regularFile';
 
 export interface TextTokenizer {
   /** The tokenizer.json it was built from. */
@@ -30,17 +31,20 @@ export function loadTokenizer(dir: string): TextTokenizer {
   if (!existsSync(file) && existsSync(join(dir, 'vocab.json'))) {
     throw new FrankenlensError('InvalidTokenizer', `${file}: missing (only the slow-tokenizer files vocab.json/merges.txt are present; save the tokenizer with a recent transformers to get tokenizer.json)`, file);
   }
-  const json = readCheckpointJson(file, 'InvalidTokenizer');
+  const json = readCheckpointJson(file, 'InvalidTokenizer', TOKENIZER_FILE_BYTES);
   const configFile = join(dir, 'tokenizer_config.json');
   const config = existsSync(configFile) ? readCheckpointJson(configFile, 'InvalidTokenizer') : {};
   let tokenizer: Tokenizer;
   try {
     tokenizer = new Tokenizer(json, config);
   } catch (error) {
+    if (isStackOverflow(error)) throw nestedTooDeeply(file);
     throw new FrankenlensError('InvalidTokenizer', `${file}: unsupported or invalid tokenizer (${(error as Error).message})`, file);
   }
   const vocab = tokenizer.get_vocab(true);
-  const vocabSize = Math.max(-1, ...vocab.values()) + 1;
+  // A loop, not Math.max(...ids): spreading a huge vocabulary overflows the stack.
+  let vocabSize = 0;
+  for (const id of vocab.values()) vocabSize = Math.max(vocabSize, id + 1);
 
   return {
     file,

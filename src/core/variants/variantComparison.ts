@@ -5,12 +5,12 @@
  * wrong), re-scored from `variants.jsonl` with the same extraction and checking as the summary.
  * Pure but for reading the sweep's files.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBenchmarkItems } from '../bench/benchmarkItems';
 import type { ModelResponse } from '../bench/modelResponses';
 import { scoreResponses } from '../bench/scoreResponses';
 import { FrankenlensError } from '../errors';
+import { readRegularFileText, TABLE_FILE_BYTES } from '../regularFile';
 import type { Condition } from '../probes/conditions';
 import type { ComparisonSettings, PaperMetrics, SweepRow } from './variantMetrics';
 
@@ -80,7 +80,7 @@ export function variantItemTables(summary: VariantsSummary, outDir: string): Rec
   const { conditions } = summary.settings;
   const answers = new Map<string, Map<Condition, Map<string, ModelResponse>>>();
   // Complete lines only: a sweep still running may be half-way through its last line.
-  const text = readFileSync(answersFile, 'utf8');
+  const text = readRegularFileText(answersFile, { code: 'InvalidResponses', maxBytes: TABLE_FILE_BYTES });
   text
     .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')

@@ -4,21 +4,29 @@
  * "fancy" triangular chroma upsampling, and libjpeg's fixed-point YCbCr → RGB. jpeg-js upsamples
  * chroma by repetition and differs by up to ~80 levels at colour edges of 4:2:0 files.
  *
+ * Four-component files come out as PIL's `convert("RGB")` of its CMYK image: libjpeg's CMYK (YCCK
+ * converted when the Adobe marker says so), inverted as PIL's "CMYK;I" raw mode assumes for every
+ * JPEG, then PIL's cmyk2rgb.
+ *
+ * A file that ends before its end-of-image marker is refused (PIL: "image file is truncated"; its
+ * suspending libjpeg source accepts a few such baseline files, we accept none).
+ *
  * Written from the JPEG standard (ITU T.81) and libjpeg's documented arithmetic. Not supported:
- * arithmetic coding, lossless and hierarchical modes, 12-bit samples, 2- and 4-component files.
+ * arithmetic coding, lossless and hierarchical modes, 12-bit samples, 2-component files.
  */
 import { FrankenlensError } from '../errors';
+import { IMAGE_PIXEL_LIMIT } from './imageHeader';
 
 export interface DecodedJpeg {
   width: number;
   height: number;
-  /** 1 (grey) or 3 (RGB) bytes per pixel, row-major. */
+  /** 1 (grey) or 3 (RGB, also for CMYK files) bytes per pixel, row-major. */
   channels: 1 | 3;
   data: Uint8Array;
 }
 
-/** PIL refuses images over twice its decompression-bomb limit; so do we. */
-const MAX_PIXELS = 2 * 89478485;
+/** Progressive files have about ten scans; each scan walks every block, so thousands would hang. */
+const MAX_SCANS = 1000;
 
 const ZIGZAG = new Int32Array([
   0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21,
@@ -48,7 +56,8 @@ interface Component {
   /** Blocks stored per line and column: whole MCUs, so interleaved scans never run off the edge. */
   blocksPerLine: number;
   blocksPerColumn: number;
-  coefficients: Int32Array;
+  /** Quantised DCT coefficients, 16-bit as libjpeg's JCOEF (out-of-range values wrap as they do there). */
+  coefficients: Int16Array;
   dcTable: number;
   acTable: number;
   dcPredictor: number;
@@ -76,8 +85,6 @@ export function decodeJpeg(bytes: Uint8Array): DecodedJpeg {
   while (true) {
     // Skip fill bytes before a marker.
     while (offset < bytes.length && bytes[offset] === 0xff && bytes[offset + 1] === 0xff) offset++;
-    // A missing end-of-image marker after complete scans is only a warning for libjpeg.
-    if (offset >= bytes.length && scansDecoded > 0) break;
     if (offset + 2 > bytes.length) throw new JpegFormatError('truncated before the end-of-image marker');
     if (bytes[offset] !== 0xff) throw new JpegFormatError(`expected a marker at byte ${offset}`);
     const marker = bytes[offset + 1]!;
@@ -87,11 +94,13 @@ export function decodeJpeg(bytes: Uint8Array): DecodedJpeg {
     const length = u16(offset);
     const segment = offset + 2;
     const end = offset + length;
+    if (length < 2) throw new JpegFormatError(`a segment claims ${length} bytes`);
     if (end > bytes.length) throw new JpegFormatError('truncated segment');
 
     if (marker === 0xdb) {
       for (let p = segment; p < end; ) {
         const precision = bytes[p]! >> 4;
+        if (p + 1 + 64 * (precision === 0 ? 1 : 2) > end) throw new JpegFormatError('quantization table runs past its segment');
         const table = new Int32Array(64);
         for (let k = 0; k < 64; k++) table[ZIGZAG[k]!] = precision === 0 ? bytes[p + 1 + k]! : u16(p + 1 + 2 * k);
         quantTables[bytes[p]! & 15] = table;
@@ -102,22 +111,27 @@ export function decodeJpeg(bytes: Uint8Array): DecodedJpeg {
         const tableClass = bytes[p]! >> 4;
         const counts = bytes.subarray(p + 1, p + 17);
         const total = counts.reduce((a, b) => a + b, 0);
+        if (p + 17 + total > end || total > 256) throw new JpegFormatError('Huffman table runs past its segment');
         const table = huffmanTable(counts, bytes.slice(p + 17, p + 17 + total));
         (tableClass === 0 ? dcTables : acTables)[bytes[p]! & 15] = table;
         p += 17 + total;
       }
     } else if (marker === 0xc0 || marker === 0xc1 || marker === 0xc2) {
+      if (frame) throw new JpegFormatError('two frame headers');
       if (bytes[segment] !== 8) throw new JpegFormatError(`${bytes[segment]}-bit samples are not supported`);
       const height = u16(segment + 1);
       const width = u16(segment + 3);
       const count = bytes[segment + 5]!;
+      if (length !== 8 + 3 * count) throw new JpegFormatError(`the frame header's length (${length}) does not fit its ${count}-component count`);
       if (width === 0 || height === 0) throw new JpegFormatError('zero width or height');
-      if (width * height > MAX_PIXELS) throw new JpegFormatError(`${width}×${height} pixels is over the ${MAX_PIXELS} pixel limit`);
-      if (count !== 1 && count !== 3) throw new JpegFormatError(`${count}-component (e.g. CMYK) files are not supported`);
+      if (width * height > IMAGE_PIXEL_LIMIT) throw new JpegFormatError(`${width}×${height} pixels is over the ${IMAGE_PIXEL_LIMIT}-pixel decompression-bomb limit`);
+      if (count !== 1 && count !== 3 && count !== 4) throw new JpegFormatError(`${count}-component files are not supported`);
       const raw = Array.from({ length: count }, (_, i) => ({ id: bytes[segment + 6 + 3 * i]!, h: bytes[segment + 7 + 3 * i]! >> 4, v: bytes[segment + 7 + 3 * i]! & 15, quantTable: bytes[segment + 8 + 3 * i]! }));
       if (raw.some((c) => c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4)) throw new JpegFormatError('invalid sampling factors');
       const hMax = Math.max(...raw.map((c) => c.h));
       const vMax = Math.max(...raw.map((c) => c.v));
+      // libjpeg only upsamples by whole factors.
+      if (raw.some((c) => hMax % c.h !== 0 || vMax % c.v !== 0)) throw new JpegFormatError('fractional sampling ratios are not supported');
       const mcusPerLine = Math.ceil(width / (8 * hMax));
       const mcusPerColumn = Math.ceil(height / (8 * vMax));
       const components = raw.map((c) => {
@@ -129,7 +143,7 @@ export function decodeJpeg(bytes: Uint8Array): DecodedJpeg {
           height: Math.ceil((height * c.v) / vMax),
           blocksPerLine,
           blocksPerColumn,
-          coefficients: new Int32Array(blocksPerLine * blocksPerColumn * 64),
+          coefficients: new Int16Array(blocksPerLine * blocksPerColumn * 64),
           dcTable: 0,
           acTable: 0,
           dcPredictor: 0,
@@ -146,7 +160,9 @@ export function decodeJpeg(bytes: Uint8Array): DecodedJpeg {
       if (length >= 14 && String.fromCharCode(...bytes.subarray(segment, segment + 5)) === 'Adobe') adobeTransform = bytes[segment + 11]!;
     } else if (marker === 0xda) {
       if (!frame) throw new JpegFormatError('scan before frame header');
+      if (++scansDecoded > MAX_SCANS) throw new JpegFormatError(`more than ${MAX_SCANS} scans`);
       const count = bytes[segment]!;
+      if (count < 1 || count > 4 || length !== 6 + 2 * count) throw new JpegFormatError('invalid scan header');
       const scanComponents = Array.from({ length: count }, (_, i) => {
         const component = frame!.components.find((c) => c.id === bytes[segment + 1 + 2 * i]);
         if (!component) throw new JpegFormatError('scan names an unknown component');
@@ -157,21 +173,26 @@ export function decodeJpeg(bytes: Uint8Array): DecodedJpeg {
       const p = segment + 1 + 2 * count;
       const [ss, se, ah, al] = [bytes[p]!, bytes[p + 1]!, bytes[p + 2]! >> 4, bytes[p + 2]! & 15];
       offset = decodeScan(end, scanComponents, ss, se, ah, al);
-      scansDecoded++;
       continue;
     }
     offset = end;
   }
   if (!frame) throw new JpegFormatError('no frame header');
+  if (scansDecoded === 0) throw new JpegFormatError('no image data');
   for (const component of frame.components) if (!quantTables[component.quantTable]) throw new JpegFormatError('missing quantization table');
 
-  const planes = frame.components.map((component) => inverseDct(component, quantTables[component.quantTable]!));
   const { width, height } = frame;
-  const full = frame.components.map((component, i) => upsample(planes[i]!, component, frame!.hMax / component.h, frame!.vMax / component.v, width, height));
+  // One component at a time, dropping its coefficients once transformed, to keep the peak low.
+  const full = frame.components.map((component) => {
+    const plane = inverseDct(component, quantTables[component.quantTable]!);
+    component.coefficients = new Int16Array(0);
+    return upsample(plane, component, frame!.hMax / component.h, frame!.vMax / component.v, width, height);
+  });
   if (full.length === 1) return { width, height, channels: 1, data: full[0]! };
-  // libjpeg's default: YCbCr unless an Adobe marker says otherwise or, without JFIF, the ids spell R, G, B.
+  if (full.length === 4) return { width, height, channels: 3, data: cmykToRgb(full, adobeTransform !== null && adobeTransform !== 0) };
+  // libjpeg's default: YCbCr when JFIF; else RGB when an Adobe marker says so or, without one, the ids spell R, G, B.
   const ids = frame.components.map((c) => c.id).join(',');
-  const isRgb = adobeTransform !== null ? adobeTransform === 0 : !jfif && ids === '82,71,66';
+  const isRgb = !jfif && (adobeTransform !== null ? adobeTransform === 0 : ids === '82,71,66');
   return { width, height, channels: 3, data: isRgb ? interleave(full) : yccToRgb(full) };
 
   function decodeScan(start: number, components: Component[], ss: number, se: number, ah: number, al: number): number {
@@ -287,7 +308,7 @@ export function decodeJpeg(bytes: Uint8Array): DecodedJpeg {
 
     // Successive approximation of AC coefficients (T.81 G.1.2.3): correction bits for coefficients
     // already nonzero, new ±1·2^al coefficients placed after runs of still-zero ones.
-    const refineAc = (coefficients: Int32Array, base: number) => {
+    const refineAc = (coefficients: Int16Array, base: number) => {
       const plus = 1 << al;
       const minus = -1 << al;
       const correct = (index: number) => {
@@ -535,8 +556,8 @@ function interleave(planes: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** libjpeg's YCbCr → RGB: per-value tables in 16-bit fixed point, results clamped to 0..255. */
-function yccToRgb([yPlane, cbPlane, crPlane]: Uint8Array[]): Uint8Array {
+/** libjpeg's YCbCr → RGB of one sample: per-value tables in 16-bit fixed point, clamped to 0..255. */
+const yccSample = (() => {
   const fix = (x: number) => Math.trunc(x * 65536 + 0.5);
   const half = 1 << 15;
   const crR = new Int32Array(256), cbB = new Int32Array(256), crG = new Float64Array(256), cbG = new Float64Array(256);
@@ -548,12 +569,37 @@ function yccToRgb([yPlane, cbPlane, crPlane]: Uint8Array[]): Uint8Array {
     cbG[i] = -fix(0.34414) * x + half;
   }
   const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
+  return (y: number, cb: number, cr: number, channel: 0 | 1 | 2): number =>
+    clamp(channel === 0 ? y + crR[cr]! : channel === 1 ? y + Math.floor((cbG[cb]! + crG[cr]!) / 65536) : y + cbB[cb]!);
+})();
+
+function yccToRgb([yPlane, cbPlane, crPlane]: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(yPlane!.length * 3);
   for (let i = 0; i < yPlane!.length; i++) {
     const y = yPlane![i]!, cb = cbPlane![i]!, cr = crPlane![i]!;
-    out[i * 3] = clamp(y + crR[cr]!);
-    out[i * 3 + 1] = clamp(y + Math.floor((cbG[cb]! + crG[cr]!) / 65536));
-    out[i * 3 + 2] = clamp(y + cbB[cb]!);
+    out[i * 3] = yccSample(y, cb, cr, 0);
+    out[i * 3 + 1] = yccSample(y, cb, cr, 1);
+    out[i * 3 + 2] = yccSample(y, cb, cr, 2);
+  }
+  return out;
+}
+
+/**
+ * Four planes to RGB as PIL does: libjpeg's CMYK output (for YCCK, 255 − the YCbCr→RGB of the first
+ * three planes), inverted by PIL's "CMYK;I" raw mode, then its cmyk2rgb:
+ * out = nk − MULDIV255(c, nk) with nk = 255 − k and MULDIV255(a, b) = ((a·b + 128) >> 8 + a·b + 128) >> 8.
+ */
+function cmykToRgb(planes: Uint8Array[], ycck: boolean): Uint8Array {
+  const [p0, p1, p2, p3] = planes as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+  const out = new Uint8Array(p0.length * 3);
+  for (let i = 0; i < p0.length; i++) {
+    const nk = p3[i]!; // 255 − (255 − stored k)
+    for (let c = 0; c < 3; c++) {
+      const stored = ycck ? 255 - yccSample(p0[i]!, p1[i]!, p2[i]!, c as 0 | 1 | 2) : planes[c]![i]!;
+      const ink = 255 - stored;
+      const tmp = ink * nk + 128;
+      out[i * 3 + c] = nk - (((tmp >> 8) + tmp) >> 8);
+    }
   }
   return out;
 }

@@ -9,6 +9,7 @@ import { readCheckpointJson } from '../checkpoint/checkpointJson';
 import { FrankenlensError } from '../errors';
 import { resizeBicubic } from './bicubicResize';
 import type { RgbImage } from './imageDecode';
+import { IMAGE_PIXEL_LIMIT } from './imageHeader';
 
 export interface QwenImageProcessorConfig {
   /** The preprocessor_config.json read, or null for transformers' defaults. */
@@ -83,6 +84,8 @@ export function loadImageProcessorConfig(dir: string): QwenImageProcessorConfig 
   };
   if (config.imageStd.some((value) => value === 0)) fail('image_std', 'no zero entries');
   if (config.minPixels > config.maxPixels) fail('min_pixels', `at most max_pixels (${config.maxPixels})`);
+  // Every image is enlarged to at least min_pixels: past PIL's own image limit that is an allocation bomb.
+  if (config.minPixels > IMAGE_PIXEL_LIMIT) fail('min_pixels', `at most ${IMAGE_PIXEL_LIMIT} pixels`);
   return config;
 }
 
@@ -104,7 +107,7 @@ export function smartResize(height: number, width: number, factor: number, minPi
     throw new FrankenlensError('InvalidImage', `the image is ${width}×${height} pixels; both sides must be at least ${factor}`);
   }
   if (Math.max(height, width) / Math.min(height, width) > 200) {
-    throw new FrankenlensError('InvalidImage', `the image is ${width}×${height} pixels; its aspect ratio must be at most 200`);
+    throw new FrankenlensError('InvalidImage', `the image is ${width}×${height} pixels; its absolute aspect ratio must be smaller than 200 (as the processor requires)`);
   }
   let h = roundHalfToEven(height / factor) * factor;
   let w = roundHalfToEven(width / factor) * factor;
@@ -123,17 +126,26 @@ export function smartResize(height: number, width: number, factor: number, minPi
 export function processImage(image: RgbImage, config: QwenImageProcessorConfig, name = 'image'): ProcessedImage {
   const { patchSize: p, mergeSize: m, temporalPatchSize: t } = config;
   const factor = p * m;
+  const { width, height } = image;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || image.data.length !== width * height * 3) {
+    throw new FrankenlensError('InvalidImage', `${name}: not a usable image (${width}×${height} pixels, ${image.data.length} bytes of RGB)`, name);
+  }
   let resized = image;
   if (config.doResize) {
     let size: { height: number; width: number };
     try {
-      size = smartResize(image.height, image.width, factor, config.minPixels, config.maxPixels);
+      size = smartResize(height, width, factor, config.minPixels, config.maxPixels);
     } catch (error) {
       throw new FrankenlensError('InvalidImage', `${name}: ${(error as Error).message}`, name);
     }
+    // transformers 4.50 floors the short side of a thin image to 0 when shrinking to max_pixels, and
+    // PIL's resize then fails: refuse with the reason instead of building an empty tensor.
+    if (size.height === 0 || size.width === 0) {
+      throw new FrankenlensError('InvalidImage', `${name}: the image is ${width}×${height} pixels; shrunk to max_pixels (${config.maxPixels}) its short side rounds to 0 (the processor cannot resize it)`, name);
+    }
     resized = resizeBicubic(image, size.width, size.height);
-  } else if (image.width % factor !== 0 || image.height % factor !== 0) {
-    throw new FrankenlensError('InvalidImage', `${name}: without resizing, both sides must be multiples of ${factor}, got ${image.width}×${image.height}`, name);
+  } else if (width % factor !== 0 || height % factor !== 0) {
+    throw new FrankenlensError('InvalidImage', `${name}: without resizing, both sides must be multiples of ${factor}, got ${width}×${height}`, name);
   }
 
   // rescale runs in float64 and stores float32; normalise runs in float32 (transformers' numpy dtypes).

@@ -1,9 +1,11 @@
 /**
  * Finds checkpoint folders mentioned in training code and configs (`.py`, `.yaml`, `.json`, `.sh`,
  * `.toml`): path-like tokens, quoted or bare, that resolve to a folder holding a Hugging Face
- * checkpoint. The text scan is pure; `isCheckpointFolder` looks at the disk.
+ * checkpoint. The text scan is pure; `isCheckpointFolder` (and its async twin for the extension host)
+ * looks at the disk.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { INDEX_FILE } from '../checkpoint/checkpoint';
@@ -43,9 +45,21 @@ export function resolveMention(mention: string, baseFolders: readonly string[]):
 /** A folder with config.json and safetensors weights (single file or sharded index). */
 export function isCheckpointFolder(path: string): boolean {
   try {
-    if (!statSync(path).isDirectory() || !existsSync(join(path, 'config.json'))) return false;
-    return existsSync(join(path, INDEX_FILE)) || readdirSync(path).some((name) => name.endsWith('.safetensors'));
+    return statSync(path).isDirectory() && holdsCheckpoint(readdirSync(path));
   } catch {
     return false;
   }
+}
+
+/** The same without blocking the thread: for the extension host. */
+export async function isCheckpointFolderAsync(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory() && holdsCheckpoint(await readdir(path));
+  } catch {
+    return false;
+  }
+}
+
+function holdsCheckpoint(names: string[]): boolean {
+  return names.includes('config.json') && (names.includes(INDEX_FILE) || names.some((name) => name.endsWith('.safetensors')));
 }
