@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # What npm users install: packs the CLI (prepack builds it), installs the tarball into an empty
-# prefix (onnxruntime-node's CUDA download skipped: nothing comes from outside npm) and runs
-# --version, diff, spectral and generate from there on the tiny test checkpoint.
+# prefix as the README says to offline (--ignore-scripts: onnxruntime-node's install script, which
+# would fetch its CUDA provider from nuget.org, does not run; nothing comes from outside npm) and
+# runs --version, diff, spectral and generate from there on the tiny test checkpoint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 tarball="$(npm pack --silent --pack-destination "$work" | tail -n 1)"
-npm install --global --silent --no-audit --no-fund --prefix "$work/prefix" --onnxruntime-node-install=skip "$work/$tarball"
+npm install --global --silent --no-audit --no-fund --prefix "$work/prefix" --ignore-scripts "$work/$tarball"
 cli="$work/prefix/bin/frankenlens"
 model="$PWD/test/fixtures/qwen2_5_vl_tiny"
 cd "$work"

@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runDiff } from '../../src/core/diff/runDiff';
 import { FrankenlensError } from '../../src/core/errors';
+import { readPlanFile } from '../../src/core/merge/planFile';
 import { freezePlan } from '../../src/core/merge/presets';
 import { PROVENANCE_FILE } from '../../src/core/merge/writeMerge';
 import { DEMO_SHAPE, writeSyntheticCheckpoint } from '../../src/core/synthetic/syntheticQwenVl';
 import type { CancelToken } from '../../src/core/progress';
 import { runJobProcess } from '../../src/host/jobProcess';
 import { mergeSummaryLines } from '../../src/host/mergeSummary';
+import { slowMergeCheckpoints } from '../helpers/slowMergeCheckpoints';
 import { tempDir } from '../helpers/tempDir';
 
 // The runner bundle sits next to this test's bundle in out/unit (esbuild.mjs builds workerEntries there too).
@@ -58,18 +60,20 @@ describe('runJobProcess', () => {
   });
 
   it('on cancel stops the writer between pieces and leaves no staging folder', async () => {
-    const outDir = join(root, 'cancelled');
+    const slowRoot = tempDir();
+    const { planFile } = slowMergeCheckpoints(slowRoot, 512);
+    const outDir = join(slowRoot, 'cancelled');
     const token = manualCancel();
     let stagingSeen = false;
     const running = runJobProcess(
-      { kind: 'merge', merges: [{ plan, outDir }], maxShardBytes: 1_000_000 },
+      { kind: 'merge', merges: [{ plan: readPlanFile(planFile), outDir }] },
       {
         cancel: token,
         // The first progress report comes from inside the writer: the staging folder exists by then.
         progress: {
           report: ({ fraction }) => {
             if (token.isCancellationRequested || fraction >= 1) return;
-            stagingSeen = readdirSync(root).some((name) => name.startsWith('.cancelled.partial-'));
+            stagingSeen = readdirSync(slowRoot).some((name) => name.startsWith('.cancelled.partial-'));
             token.cancel();
           },
         },
@@ -78,7 +82,7 @@ describe('runJobProcess', () => {
     await assert.rejects(running, (error: unknown) => error instanceof FrankenlensError && error.code === 'Cancelled');
     assert.ok(stagingSeen, 'the job was stopped mid-write');
     assert.ok(!existsSync(outDir), 'no output folder');
-    assert.deepEqual(readdirSync(root).filter((name) => name.includes('partial')), [], 'no staging folder left');
+    assert.deepEqual(readdirSync(slowRoot).filter((name) => name.includes('partial')), [], 'no staging folder left');
   });
 });
 

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../../core/atomicWrite';
@@ -8,6 +7,7 @@ import { importBenchmark } from '../../core/bench/importBenchmark';
 import { readModelResponses } from '../../core/bench/modelResponses';
 import { scoreResponses } from '../../core/bench/scoreResponses';
 import { UsageError } from '../cliErrors';
+import { prepareOutputFolder } from '../../core/outputFolder';
 
 export const BENCH_IMPORT_USAGE = `frankenlens bench-import (--tsv FILE | --lmms-eval FILE) --out DIR [--overwrite]
 
@@ -58,11 +58,16 @@ export function scoreCommand(argv: string[]): string {
   const responses = readModelResponses(values.answers);
   const { results, summary } = scoreResponses(items, responses, { protocol: values.protocol as ScoringProtocol, responsesFile: values.answers });
   const outDir = resolve(values.out ?? join('.frankenlens', `score-${basename(values.answers, extname(values.answers))}`));
-  mkdirSync(outDir, { recursive: true });
-  // summary.json is written last: when it is there, scores.jsonl is complete.
-  const write = (name: string, content: string) => writeFileAtomic(join(outDir, name), content);
-  write('scores.jsonl', results.map((result) => JSON.stringify(result) + '\n').join(''));
-  write('summary.json', JSON.stringify({ items: resolve(values.items), answers: resolve(values.answers), ...summary }, null, 2) + '\n');
+  // Only into a folder frankenlens wrote (or a new or empty one), under its lock.
+  const output = prepareOutputFolder(outDir, { kind: 'score' });
+  try {
+    // summary.json is written last: when it is there, scores.jsonl is complete.
+    const write = (name: string, content: string) => writeFileAtomic(join(outDir, name), content);
+    write('scores.jsonl', results.map((result) => JSON.stringify(result) + '\n').join(''));
+    write('summary.json', JSON.stringify({ items: resolve(values.items), answers: resolve(values.answers), ...summary }, null, 2) + '\n');
+  } finally {
+    output.release();
+  }
   const { overall } = summary;
   const percent = (value: number) => `${(100 * value).toFixed(1)}%`;
   return [

@@ -5,8 +5,8 @@
  * an item names is decoded as the probes will decode it: one that does not (truncated, corrupt, over
  * the decompression-bomb limit, a format we do not read) fails the import, naming the row.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { FrankenlensError, isFrankenlensError } from '../errors';
 import { readRegularFile } from '../regularFile';
 import { decodeImage, IMAGE_FILE_BYTES } from '../vision/imageDecode';
@@ -14,6 +14,7 @@ import { benchmarkItemLine, readBenchmarkItems, type BenchmarkItem } from './ben
 import { importLmmsEvalLog } from './lmmsEvalLog';
 import { modelResponseLine } from './modelResponses';
 import { importVlmEvalKitTsv } from './vlmEvalKitTsv';
+import { stageOutputFolder } from '../outputFolder';
 
 export type BenchmarkSource = { format: 'vlmevalkit-tsv'; file: string } | { format: 'lmms-eval'; file: string };
 
@@ -32,9 +33,9 @@ export interface ImportSummary {
 export function importBenchmark(source: BenchmarkSource, outDir: string, options: { overwrite?: boolean } = {}): ImportSummary {
   const target = resolve(outDir);
   if (existsSync(target) && !options.overwrite) throw new FrankenlensError('FileExists', `${target} already exists (pass --overwrite to replace it)`, target);
-  mkdirSync(dirname(target), { recursive: true });
-  const staging = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
-  rmSync(staging, { recursive: true, force: true });
+  // Written whole beside the target, then put in place: only a folder frankenlens wrote is ever replaced.
+  const output = stageOutputFolder(target, { kind: 'benchmark', overwrite: options.overwrite });
+  const staging = output.staging;
   const imageDir = join(staging, 'images');
   mkdirSync(imageDir, { recursive: true });
   try {
@@ -44,8 +45,7 @@ export function importBenchmark(source: BenchmarkSource, outDir: string, options
     if (imported.responses.length > 0) writeFileSync(join(staging, RESPONSES_FILE), imported.responses.map((response) => modelResponseLine(response) + '\n').join(''));
     const images = new Set(imported.items.flatMap((item) => item.images)).size;
     if (images === 0) rmSync(imageDir, { recursive: true });
-    if (existsSync(target)) rmSync(target, { recursive: true, force: true });
-    renameSync(staging, target);
+    output.commit();
     // The written file must read back as valid items (image paths now relative to the final folder).
     readBenchmarkItems(join(target, ITEMS_FILE));
     return {
@@ -56,7 +56,7 @@ export function importBenchmark(source: BenchmarkSource, outDir: string, options
       images,
     };
   } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
+    output.discard();
     throw error;
   }
 }

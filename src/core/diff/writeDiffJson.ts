@@ -1,14 +1,26 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeJsonAtomic } from '../atomicWrite';
+import { prepareOutputFolder, type SourceFolder } from '../outputFolder';
 import type { DiffResult } from './diffResult';
 
 export const DIFF_JSON = 'diff.json';
 
-/** Writes `diff.json` into `outDir` under a temporary name first, so a partial file never looks complete. */
+/**
+ * Writes `diff.json` into `outDir` (missing, empty or written by the tool: outputFolder.ts) under a
+ * temporary name first, so a partial file never looks complete.
+ */
 export function writeDiffJson(result: DiffResult, outDir: string): string {
-  mkdirSync(outDir, { recursive: true });
-  const path = join(outDir, DIFF_JSON);
-  writeFileSync(`${path}.partial`, JSON.stringify(result, null, 2) + '\n');
-  renameSync(`${path}.partial`, path);
-  return path;
+  const output = prepareOutputFolder(outDir, { kind: 'diff', sources: inputFolders(result.inputs) });
+  try {
+    const path = join(output.dir, DIFF_JSON);
+    writeJsonAtomic(path, result);
+    return path;
+  } finally {
+    output.release();
+  }
+}
+
+/** The checkpoints a diff or spectral result was computed from, which its output may not be inside of. */
+export function inputFolders(inputs: { in: { path: string }; rl: { path: string }; base?: { path: string } }): SourceFolder[] {
+  return [{ label: 'IN', path: inputs.in.path }, { label: 'RL', path: inputs.rl.path }, ...(inputs.base ? [{ label: 'Base', path: inputs.base.path }] : [])];
 }

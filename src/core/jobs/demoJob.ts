@@ -3,9 +3,11 @@
  * and a generated benchmark, then the diff, the spectra, the ablation and attention probes, the six
  * thirds variants' scores, the best variant written as a checkpoint, and a page linking every result.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { writeFileAtomic, writeJsonAtomic } from '../atomicWrite';
 import { planFolderName } from '../merge/mergePlan';
+import { prepareOutputFolder, removeOutputFolder } from '../outputFolder';
 import { thirdsVariants } from '../merge/presets';
 import { throwIfCancelled } from '../progress';
 import { renderSvg } from '../report/renderReport';
@@ -57,9 +59,10 @@ export async function runDemoJob(job: DemoJob, context: JobContext): Promise<Dem
   const items = join(benchmark, 'items.jsonl');
 
   const report = join(dir, 'report');
-  // The study's results are the demo's own: a new run replaces them (the probes and the sweep refuse a folder holding a run).
-  rmSync(report, { recursive: true, force: true });
-  rmSync(join(dir, 'merges'), { recursive: true, force: true });
+  // The study's results are the demo's own: a new run replaces them (the probes and the sweep refuse a
+  // folder holding a run). Only folders frankenlens wrote (marked) are removed.
+  removeOutputFolder(report);
+  removeOutputFolder(join(dir, 'merges'));
   const stepNames: StepName[] = job.weightsOnly ? ['weight diff'] : (Object.keys(STEP_WEIGHTS) as StepName[]);
   const totalWeight = stepNames.reduce((sum, name) => sum + STEP_WEIGHTS[name], 0);
   const steps: DemoJobResult['steps'] = [];
@@ -134,7 +137,9 @@ export async function runDemoJob(job: DemoJob, context: JobContext): Promise<Dem
       const best = variants.reduce((top, row) => (row.conditions.real!.overall.accuracy > top.conditions.real!.overall.accuracy ? row : top));
       const plan = thirdsVariants(paths, DEMO_SHAPE.llmLayers).find((candidate) => candidate.name === best.model)!;
       const planFile = join(report, 'merge-plan.json');
-      writeFileSync(planFile, `${JSON.stringify(plan, null, 2)}\n`);
+      writeJsonAtomic(planFile, plan);
+      // merges/ is the demo's own: marked, so the next run may remove it.
+      prepareOutputFolder(join(dir, 'merges'), { kind: 'merge' }).release();
       const outDir = join(dir, 'merges', planFolderName(plan));
       const { written } = await runMergeJob({ kind: 'merge', merges: [{ plan, outDir }], overwrite: true }, stepJob);
       return {
@@ -150,7 +155,7 @@ export async function runDemoJob(job: DemoJob, context: JobContext): Promise<Dem
   }
 
   const index = join(report, STUDY_INDEX_HTML);
-  writeFileSync(
+  writeFileAtomic(
     index,
     studyIndexHtml({
       title: 'Frankenlens demo study',

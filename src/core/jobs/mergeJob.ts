@@ -1,6 +1,5 @@
 /** Merges as a job: each plan resolved against its checkpoints and written, one after another. */
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { MergePlan } from '../merge/mergePlan';
 import { resolveMerge, type ResolvedMerge } from '../merge/resolveMerge';
 import { writeMerge } from '../merge/writeMerge';
@@ -17,8 +16,7 @@ export async function runMergeJob(job: MergeJob, context: JobContext): Promise<M
     const name = job.merges.length > 1 ? `${index + 1}/${job.merges.length} ${plan.name}` : plan.name;
     const step = stepContext(context, name, index / job.merges.length, (index + 1) / job.merges.length);
     step.log(`writing ${target}`);
-    mkdirSync(dirname(target), { recursive: true });
-    const provenance = await writeMerge(resolved, { outDir: target, maxShardBytes: job.maxShardBytes, overwrite: job.overwrite, cancel: context.cancel, progress: step.progress });
+    const provenance = await writeMerge(resolved, { outDir: target, maxShardBytes: job.maxShardBytes, overwrite: job.overwrite, cancel: context.cancel, progress: step.progress, logger: { info: step.log, warn: step.log } });
     written.push({ name: plan.name, outDir: target, summary: mergeSummary(plan, resolved), provenance });
   }
   return { kind: 'merge', written };

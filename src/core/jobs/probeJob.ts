@@ -1,6 +1,6 @@
 /** A probe (attention to vision, layer ablation, visual-token swap) on IN and RL as a job. */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeJsonAtomic } from '../atomicWrite';
 import { readBenchmarkItems } from '../bench/benchmarkItems';
 import { FrankenlensError } from '../errors';
 import { DEFAULT_BATCH_ROWS } from '../model/batchedGenerate';
@@ -55,6 +55,7 @@ export async function runProbeJob(job: ProbeJob, context: JobContext): Promise<P
   const runtime = { ...job.runtime, releaseVisionAfterEncoding: plan.request.visionResident === false, onLoad: context.note };
   const models = { in: openProbeModel('in', job.inDir, runtime), rl: openProbeModel('rl', job.rlDir, runtime) };
   const common = { outDir, resume: job.resume, progress: context.progress, cancel: context.cancel };
+  const sources = { itemsFile: job.items, describerDir };
   let describer: OpenedDescriber | undefined;
   try {
     let summaryPath: string;
@@ -67,19 +68,19 @@ export async function runProbeJob(job: ProbeJob, context: JobContext): Promise<P
     } else {
       describer = openDescriber(job.describer, outDir, job.runtime);
       if (probe === 'ablation') {
-        const result = await runAblationProbe({ ...common, models: [models.in, models.rl], items, settings: { layers, maxNewTokens, condition, style, batch: job.batch }, describer: describer.describer });
+        const result = await runAblationProbe({ ...common, ...sources, models: [models.in, models.rl], items, settings: { layers, maxNewTokens, condition, style, batch: job.batch }, describer: describer.describer });
         summaryPath = result.summaryPath;
         charts = ablationCharts(result.rows);
       } else {
         const settings = { maxNewTokens, condition, style, scope: job.scope ?? 'response', sharedFrom: job.sharedFrom ?? 'in' } as const;
-        const result = await runAttentionProbe({ ...common, models, items, settings, describer: describer.describer });
+        const result = await runAttentionProbe({ ...common, ...sources, models, items, settings, describer: describer.describer });
         summaryPath = result.summaryPath;
         charts = attentionCharts(result.rows);
       }
     }
     const files = charts.map((chart) => {
       const path = join(outDir, `${chart.id}.vl.json`);
-      writeFileSync(path, `${JSON.stringify(chart.spec, null, 2)}\n`);
+      writeJsonAtomic(path, chart.spec);
       return path;
     });
     return { kind: 'probe', summaryPath, files: [summaryPath, ...files] };

@@ -48,6 +48,7 @@ export async function runVariantsJob(job: VariantsJob, context: JobContext): Pro
       models,
       items,
       itemsFile: resolve(job.items),
+      describerDir,
       settings: { maxNewTokens, style: job.style ?? {}, conditions },
       bootstrap: { seed: job.seed ?? 0 },
       describer,

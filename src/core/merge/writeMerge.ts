@@ -3,10 +3,12 @@
  * copied tensors (no dtype change), a float64 mix re-rounded to the stored dtype for interpolated
  * ones, the config and tokenizer files of the primary model, and `frankenlens-merge.json` with the
  * plan, the sources and an xxh64 content hash of every written tensor (a sha256 would halve the
- * merge's speed; xxh64 runs at several GB/s). Memory stays at one piece per tensor.
+ * merge's speed; xxh64 runs at several GB/s). Memory stays at one piece per tensor. The write stops
+ * on cancel between pieces (8 MiB) and lets the event loop run, so a Ctrl-C stops it at once, and
+ * leaves nothing behind.
  */
 import xxhash from 'xxhash-wasm';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FloatDtype } from '../checkpoint/dtypes';
 import { isFloatDtype } from '../checkpoint/dtypes';
@@ -14,12 +16,13 @@ import { FileReader } from '../checkpoint/fileReader';
 import { fingerprintFiles, type FileFingerprint } from '../checkpoint/fingerprint';
 import { decodeToF32Bits } from '../checkpoint/floatDecode';
 import { encodeFloats } from '../checkpoint/floatEncode';
-import { tensorByteLength, writeCheckpointFolder, type TensorToWrite } from '../checkpoint/safetensorsWriter';
-import { FrankenlensError, cancelledError } from '../errors';
-import type { CancelToken, ProgressSink } from '../progress';
+import { tensorByteLength, writeCheckpointFolderAsync, type TensorToWrite } from '../checkpoint/safetensorsWriter';
+import { FrankenlensError } from '../errors';
+import type { CancelToken, Logger, ProgressSink } from '../progress';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import type { MergePlan } from './mergePlan';
 import type { MergeTask, ResolvedMerge, UnusedTensor } from './resolveMerge';
+import { readRegularFile, TOKENIZER_FILE_BYTES } from '../regularFile';
 
 export const PROVENANCE_FILE = 'frankenlens-merge.json';
 export const PROVENANCE_SCHEMA = 'frankenlens.merge/1';
@@ -37,9 +40,12 @@ export const DEFAULT_MAX_SHARD_BYTES = 5 * 2 ** 30;
 export interface MergeWriteOptions {
   outDir: string;
   maxShardBytes?: number;
+  /** Replace a merge written earlier at outDir (a folder the tool did not write is never replaced). */
   overwrite?: boolean;
   cancel?: CancelToken;
   progress?: ProgressSink;
+  /** Where a reclaimed stale lock on outDir is reported. */
+  logger?: Logger;
 }
 
 export interface MergeProvenance {
@@ -64,7 +70,6 @@ export async function writeMerge(resolved: ResolvedMerge, options: MergeWriteOpt
   // One reused piece buffer: a fresh 8 MiB allocation per tensor costs page faults on every read.
   const pieceBuffer = new Uint8Array(PIECE_BYTES);
   const advance = (bytes: number) => {
-    if (options.cancel?.isCancellationRequested) throw cancelledError();
     bytesDone += bytes;
     options.progress?.report({ fraction: totalBytes === 0 ? 1 : bytesDone / totalBytes, message: `${(bytesDone / 2 ** 30).toFixed(2)} of ${(totalBytes / 2 ** 30).toFixed(2)} GiB` });
   };
@@ -72,15 +77,13 @@ export async function writeMerge(resolved: ResolvedMerge, options: MergeWriteOpt
     name: task.name,
     dtype: task.from.tensor.dtype,
     shape: task.from.tensor.shape,
-    produce(write) {
+    *pieces() {
       const hash = create64();
-      const emit = (bytes: Uint8Array) => {
+      for (const bytes of task.interpolate ? interpolatePieces(reader, task) : copyPieces(reader, task, pieceBuffer)) {
         hash.update(bytes);
-        write(bytes);
+        yield bytes;
         advance(bytes.byteLength);
-      };
-      if (task.interpolate) interpolatePieces(reader, task, emit);
-      else copyPieces(reader, task, pieceBuffer, emit);
+      }
       hashes.set(task.name, hash.digest().toString(16).padStart(16, '0'));
     },
   }));
@@ -89,13 +92,17 @@ export async function writeMerge(resolved: ResolvedMerge, options: MergeWriteOpt
   const carried: Record<string, Uint8Array> = {};
   for (const name of CARRIED_FILES) {
     const path = join(primary.path, name);
-    if (existsSync(path)) carried[name] = readFileSync(path);
+    if (existsSync(path)) carried[name] = readRegularFile(path, { code: 'InvalidConfig', maxBytes: TOKENIZER_FILE_BYTES });
   }
   let provenance: MergeProvenance | undefined;
   try {
-    writeCheckpointFolder(options.outDir, tensors, {
+    await writeCheckpointFolderAsync(options.outDir, tensors, {
+      kind: 'merge',
+      sources: Object.entries(resolved.checkpoints).map(([alias, checkpoint]) => ({ label: `"${alias}"`, path: checkpoint.path })),
       maxShardBytes: options.maxShardBytes ?? DEFAULT_MAX_SHARD_BYTES,
       overwrite: options.overwrite,
+      cancel: options.cancel,
+      logger: options.logger,
       files: carried,
       indexMetadata: { frankenlens_version: TOOL_VERSION, frankenlens_plan: resolved.plan.name },
       filesAfterTensors: () => {
@@ -109,17 +116,18 @@ export async function writeMerge(resolved: ResolvedMerge, options: MergeWriteOpt
   return provenance!;
 }
 
-function copyPieces(reader: FileReader, task: MergeTask, buffer: Uint8Array, emit: (bytes: Uint8Array) => void): void {
+/** The tensor's stored bytes, one reused piece buffer at a time. */
+function* copyPieces(reader: FileReader, task: MergeTask, buffer: Uint8Array): Generator<Uint8Array> {
   const { tensor } = task.from;
   for (let offset = 0; offset < tensor.byteLength; offset += buffer.byteLength) {
     const piece = buffer.subarray(0, Math.min(buffer.byteLength, tensor.byteLength - offset));
     reader.read(tensor.file, tensor.byteOffset + offset, piece, tensor.name);
-    emit(piece);
+    yield piece;
   }
 }
 
 /** (1 − α)·a + α·b in float64 from exactly decoded values, rounded once to the stored dtype. */
-function interpolatePieces(reader: FileReader, task: MergeTask, emit: (bytes: Uint8Array) => void): void {
+function* interpolatePieces(reader: FileReader, task: MergeTask): Generator<Uint8Array> {
   const a = task.from.tensor;
   const b = task.interpolate!.tensor;
   const alpha = task.interpolate!.alpha;
@@ -142,7 +150,7 @@ function interpolatePieces(reader: FileReader, task: MergeTask, emit: (bytes: Ui
     decodeToF32Bits(dtype, rawB, 0, count, bitsB);
     const mixed = new Float64Array(count);
     for (let i = 0; i < count; i++) mixed[i] = (1 - alpha) * valuesA[i]! + alpha * valuesB[i]!;
-    emit(encodeFloats(mixed, dtype));
+    yield encodeFloats(mixed, dtype);
   }
 }
 

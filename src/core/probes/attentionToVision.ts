@@ -18,6 +18,7 @@ import { conditionMessages, type Condition, type Describer, type PromptStyle } f
 import { answerText, greedySettings, modelRecord, preparePrompt, type ModelRole, type ProbeModel } from './probeModel';
 import { thirdsPartition, writeProbeSummary, type LayerPartition } from './probeResult';
 import { runProbeUnits } from './probeRun';
+import { itemRunInputs, type ItemSources } from './runInputs';
 
 export type ReasoningScope = 'response' | 'think';
 export type ResponseKind = 'own' | 'shared';
@@ -150,7 +151,7 @@ export function attentionRows(records: readonly AttentionItem[], layers: number,
   return rows;
 }
 
-export interface AttentionProbeOptions {
+export interface AttentionProbeOptions extends ItemSources {
   models: Record<ModelRole, ProbeModel>;
   items: readonly BenchmarkItem[];
   settings: AttentionSettings;
@@ -167,7 +168,7 @@ export async function runAttentionProbe(options: AttentionProbeOptions): Promise
   if (models.rl.runtime.config.decoder.layers !== layers) throw new FrankenlensError('InvalidArgument', `IN has ${layers} decoder layers and RL ${models.rl.runtime.config.decoder.layers}: attention per layer needs the same architecture`);
   const units = items.map((item) => ({ key: item.id, label: item.id, run: () => measureItem(models, item, settings, options.describer, options.cancel) }));
   const recorded = { ...settings, describer: options.describer?.name ?? null, items: items.map((item) => item.id), models: [models.in, models.rl].map((model) => ({ role: model.role, dir: model.dir })) };
-  const { records, resumed } = await runProbeUnits<AttentionItem>({ probe: 'attention', outDir: options.outDir, settings: recorded, units, resume: options.resume, progress: options.progress, cancel: options.cancel });
+  const { records, resumed } = await runProbeUnits<AttentionItem>({ probe: 'attention', outDir: options.outDir, settings: recorded, inputs: itemRunInputs([models.in, models.rl], items, options), checkRecord: (record) => (typeof record.measurements === 'object' && record.measurements !== null ? null : 'not an attention measurement (no "measurements")'), units, resume: options.resume, progress: options.progress, cancel: options.cancel });
   const rows = attentionRows(records, layers);
   const { path } = writeProbeSummary(options.outDir, 'attention', { settings: recorded, models: [modelRecord(models.in), modelRecord(models.rl)], layers, items: items.length, rows });
   return { summaryPath: path, rows, resumed };

@@ -26,6 +26,7 @@ import { conditionMessages, type Condition, type Describer, type PromptStyle } f
 import { answerText, greedySettings, modelRecord, preparePrompt, type ModelRole, type PreparedPrompt, type ProbeModel } from './probeModel';
 import { proportion, writeProbeSummary, type Proportion } from './probeResult';
 import { runProbeUnits } from './probeRun';
+import { itemRunInputs, type ItemSources } from './runInputs';
 
 export interface AblationSettings {
   /** Decoder layers to ablate one at a time (HF 0-based); the baseline always runs. */
@@ -154,7 +155,7 @@ export function ablationRows(items: readonly AblationItem[]): AblationRow[] {
   return rows;
 }
 
-export interface AblationProbeOptions {
+export interface AblationProbeOptions extends ItemSources {
   models: readonly ProbeModel[];
   items: readonly BenchmarkItem[];
   settings: AblationSettings;
@@ -172,7 +173,7 @@ export async function runAblationProbe(options: AblationProbeOptions): Promise<{
     return items.map((item) => ({ key: `${model.role}:${item.id}`, label: `${model.role.toUpperCase()} ${item.id}`, run: () => ablateItem(model, item, settings, options.describer, options.cancel), release }));
   });
   const recorded = { ...ablationRecordedSettings(settings), describer: options.describer?.name ?? null, items: items.map((item) => item.id), models: models.map((model) => ({ role: model.role, dir: model.dir })) };
-  const { records, resumed } = await runProbeUnits<AblationItem>({ probe: 'ablation', outDir: options.outDir, settings: recorded, units, resume: options.resume, progress: options.progress, cancel: options.cancel });
+  const { records, resumed } = await runProbeUnits<AblationItem>({ probe: 'ablation', outDir: options.outDir, settings: recorded, inputs: itemRunInputs(models, items, options), checkRecord: (record) => (Array.isArray(record.runs) ? null : 'not an ablation result (no "runs")'), units, resume: options.resume, progress: options.progress, cancel: options.cancel });
   const rows = ablationRows(records);
   const { path } = writeProbeSummary(options.outDir, 'ablation', { settings: recorded, models: models.map(modelRecord), layers: models[0]!.runtime.config.decoder.layers, items: items.length, rows });
   return { summaryPath: path, rows, resumed };

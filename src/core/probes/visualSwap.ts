@@ -242,7 +242,13 @@ export async function runSwapProbe(options: SwapProbeOptions): Promise<{ summary
   });
   const { reuse: _reuse, batch: _batch, ...defining } = settings;
   const recorded = { ...defining, pairs: pairs.map((pair) => pair.id), models: models.map((model) => ({ role: model.role, dir: model.dir })) };
-  const { records, resumed } = await runProbeUnits<SwapItem>({ probe: 'swap', outDir: options.outDir, settings: recorded, units, resume: options.resume, progress: options.progress, cancel: options.cancel });
+  const inputs = {
+    checkpoints: Object.fromEntries(models.map((model) => [model.role.toUpperCase(), model.runtime.checkpoint])),
+    files: pairs.map((pair) => pair.file),
+    images: pairs.flatMap((pair) => [pair.targetImage, pair.sourceImage]),
+    items: pairs,
+  };
+  const { records, resumed } = await runProbeUnits<SwapItem>({ probe: 'swap', outDir: options.outDir, settings: recorded, inputs, checkRecord: (record) => (Array.isArray(record.runs) ? null : 'not a swap result (no "runs")'), units, resume: options.resume, progress: options.progress, cancel: options.cancel });
   const rows = swapRows(records);
   const { path } = writeProbeSummary(options.outDir, 'swap', { settings: recorded, models: models.map(modelRecord), layers: models[0]!.runtime.config.decoder.layers, items: pairs.length, rows });
   return { summaryPath: path, rows, resumed };

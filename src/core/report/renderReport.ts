@@ -5,14 +5,18 @@
  *              → report.html (inline SVGs), written last
  *
  * Every file is written under a `.partial` name and renamed, and the page that links the others
- * comes last, so an interrupted run never leaves a report that looks complete.
+ * comes last, so an interrupted run never leaves a report that looks complete. The folder is one
+ * the tool may write into (outputFolder.ts), locked while the report is written.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { writeFileAtomicAsync } from '../atomicWrite';
 import type { DiffResult } from '../diff/diffResult';
+import { inputFolders } from '../diff/writeDiffJson';
+import { prepareOutputFolder, type OutputKind, type SourceFolder } from '../outputFolder';
 import { type Logger, silentLogger } from '../progress';
 import { diffReportHtml, type ReportChart } from './diffReportHtml';
 import { diffCharts } from './diffSpecs';
@@ -68,10 +72,26 @@ export function renderPng(svg: string, scale: number = PNG_SCALE): Buffer {
   return new Resvg(svg, resvgOptions(scale)).render().asPng();
 }
 
-async function writeFileAtomically(path: string, data: string | Uint8Array): Promise<void> {
-  const partial = `${path}.partial`;
-  await writeFile(partial, data);
-  await rename(partial, path);
+/** Writes a report's files into `outDir`, the page last (a page left from an earlier run, which would link to the charts being replaced, is removed first). */
+export async function writeReportFiles(
+  outDir: string,
+  output: { kind: OutputKind; sources: readonly SourceFolder[]; page: string },
+  writeAll: (write: (name: string, data: string | Uint8Array) => Promise<void>) => Promise<string | Uint8Array>,
+): Promise<{ files: string[] }> {
+  const prepared = prepareOutputFolder(outDir, { kind: output.kind, sources: output.sources });
+  try {
+    await rm(join(prepared.dir, output.page), { force: true });
+    const files: string[] = [];
+    const write = async (name: string, data: string | Uint8Array) => {
+      const path = join(prepared.dir, name);
+      await writeFileAtomicAsync(path, data);
+      files.push(path);
+    };
+    await write(output.page, await writeAll(write));
+    return { files };
+  } finally {
+    prepared.release();
+  }
 }
 
 /**
@@ -83,25 +103,16 @@ export async function writeDiffReport(
   outDir: string,
   logger: Logger = silentLogger,
 ): Promise<{ files: string[] }> {
-  await mkdir(outDir, { recursive: true });
-  // A page left from an earlier run would link to the charts this run is replacing.
-  await rm(join(outDir, REPORT_HTML), { force: true });
-  const files: string[] = [];
-  const write = async (name: string, data: string | Uint8Array) => {
-    const path = join(outDir, name);
-    await writeFileAtomically(path, data);
-    files.push(path);
-  };
-
-  const charts: ReportChart[] = [];
-  for (const chart of diffCharts(result)) {
-    const names = { spec: `${chart.id}.vl.json`, svg: `${chart.id}.svg`, png: `${chart.id}.png` };
-    const svg = await renderSvg(chart.spec, logger);
-    await write(names.spec, JSON.stringify(chart.spec, null, 2) + '\n');
-    await write(names.svg, svg);
-    await write(names.png, renderPng(svg));
-    charts.push({ id: chart.id, title: chart.title, description: chart.description, svg, files: names });
-  }
-  await write(REPORT_HTML, diffReportHtml(result, charts));
-  return { files };
+  return writeReportFiles(outDir, { kind: 'diff', sources: inputFolders(result.inputs), page: REPORT_HTML }, async (write) => {
+    const charts: ReportChart[] = [];
+    for (const chart of diffCharts(result)) {
+      const names = { spec: `${chart.id}.vl.json`, svg: `${chart.id}.svg`, png: `${chart.id}.png` };
+      const svg = await renderSvg(chart.spec, logger);
+      await write(names.spec, JSON.stringify(chart.spec, null, 2) + '\n');
+      await write(names.svg, svg);
+      await write(names.png, renderPng(svg));
+      charts.push({ id: chart.id, title: chart.title, description: chart.description, svg, files: names });
+    }
+    return diffReportHtml(result, charts);
+  });
 }

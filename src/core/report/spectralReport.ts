@@ -3,11 +3,10 @@
  * self-contained `spectral-report.html` (inline SVGs, no scripts, strict CSP), written last under
  * a temporary name so an interrupted run never leaves a page that looks complete.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { inputFolders } from '../diff/writeDiffJson';
 import type { SpectralResult } from '../spectral/spectralResult';
 import { escapeHtml } from './escapeHtml';
-import { renderPng, renderSvg } from './renderReport';
+import { renderPng, renderSvg, writeReportFiles } from './renderReport';
 import { layerDisplayName } from './diffSpecs';
 import { spectralCharts } from './spectralSpecs';
 
@@ -65,23 +64,15 @@ ${rows}
 }
 
 export async function writeSpectralReport(result: SpectralResult, outDir: string): Promise<{ files: string[] }> {
-  await mkdir(outDir, { recursive: true });
-  await rm(join(outDir, SPECTRAL_REPORT_HTML), { force: true });
-  const files: string[] = [];
-  const write = async (name: string, data: string | Uint8Array) => {
-    const path = join(outDir, name);
-    await writeFile(`${path}.partial`, data);
-    await rename(`${path}.partial`, path);
-    files.push(path);
-  };
-  const rendered: { title: string; description: string; svg: string }[] = [];
-  for (const chart of spectralCharts(result)) {
-    const svg = await renderSvg(chart.spec);
-    await write(`${chart.id}.vl.json`, JSON.stringify(chart.spec, null, 2) + '\n');
-    await write(`${chart.id}.svg`, svg);
-    await write(`${chart.id}.png`, renderPng(svg));
-    rendered.push({ title: chart.title, description: chart.description, svg });
-  }
-  await write(SPECTRAL_REPORT_HTML, spectralReportHtml(result, rendered));
-  return { files };
+  return writeReportFiles(outDir, { kind: 'spectral', sources: inputFolders(result.inputs), page: SPECTRAL_REPORT_HTML }, async (write) => {
+    const rendered: { title: string; description: string; svg: string }[] = [];
+    for (const chart of spectralCharts(result)) {
+      const svg = await renderSvg(chart.spec);
+      await write(`${chart.id}.vl.json`, JSON.stringify(chart.spec, null, 2) + '\n');
+      await write(`${chart.id}.svg`, svg);
+      await write(`${chart.id}.png`, renderPng(svg));
+      rendered.push({ title: chart.title, description: chart.description, svg });
+    }
+    return spectralReportHtml(result, rendered);
+  });
 }

@@ -1,14 +1,22 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeJsonAtomic } from '../atomicWrite';
+import { inputFolders } from '../diff/writeDiffJson';
+import { prepareOutputFolder } from '../outputFolder';
 import type { SpectralResult } from './spectralResult';
 
 export const SPECTRAL_JSON = 'spectral.json';
 
-/** Writes `spectral.json` into `outDir` under a temporary name first, so a partial file never looks complete. */
+/**
+ * Writes `spectral.json` into `outDir` (missing, empty or written by the tool: outputFolder.ts)
+ * under a temporary name first, so a partial file never looks complete.
+ */
 export function writeSpectralJson(result: SpectralResult, outDir: string): string {
-  mkdirSync(outDir, { recursive: true });
-  const path = join(outDir, SPECTRAL_JSON);
-  writeFileSync(`${path}.partial`, JSON.stringify(result, null, 2) + '\n');
-  renameSync(`${path}.partial`, path);
-  return path;
+  const output = prepareOutputFolder(outDir, { kind: 'spectral', sources: inputFolders(result.inputs) });
+  try {
+    const path = join(output.dir, SPECTRAL_JSON);
+    writeJsonAtomic(path, result);
+    return path;
+  } finally {
+    output.release();
+  }
 }

@@ -9,7 +9,8 @@
  * - `variants.jsonl`: one complete line per finished (model, condition, item) answer, appended as
  *   it finishes. A resumed run drops a torn last line and skips the answers already there;
  * - `variants.run.json`: the settings (models, plans, items, conditions, describer, token budget,
- *   prompt style); resuming with other settings is refused;
+ *   prompt style) and fingerprints of every checkpoint, the items file and the images; resuming
+ *   with other settings, or after any of those changed, is refused;
  * - `variants.summary.json` (schema frankenlens.variants/2), written only when every answer is in:
  *   per model and condition the scored accuracy with its Wilson interval and per-category results
  *   (src/core/bench's extraction and checking), the paper's metrics and the comparison with IN.
@@ -17,8 +18,7 @@
  * another and each one's sessions are released before the next starts, so memory holds one model
  * at a time; within a model, items run in order with their conditions together.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { BenchmarkItem } from '../bench/benchmarkItems';
 import { scoreResponses, type ScoreSummary, type ScoredResponse } from '../bench/scoreResponses';
 import { openCheckpoint } from '../checkpoint/checkpoint';
@@ -31,6 +31,7 @@ import { CONDITIONS, itemDescriber, type Condition, type Describer, type PromptS
 import { writeJsonAtomic } from '../atomicWrite';
 import { peakRssBytes } from '../processMemory';
 import { openResumableRun } from '../probes/probeRun';
+import type { ItemSources } from '../probes/runInputs';
 import { throwIfCancelled, type CancelToken, type ProgressSink } from '../progress';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import { readImageFile } from '../vision/imageDecode';
@@ -55,7 +56,7 @@ export interface SweepAnswer extends ItemAnswer {
   condition: Condition;
 }
 
-export interface VariantSweepOptions {
+export interface VariantSweepOptions extends Pick<ItemSources, 'describerDir'> {
   models: readonly SweepModel[];
   items: readonly BenchmarkItem[];
   /** The item file, for the record and for errors. */
@@ -134,77 +135,81 @@ export async function runVariantSweep(options: VariantSweepOptions): Promise<Var
     opened: answeringModel(model.name, 'plan' in model ? openVariantRuntime(model.plan, options.runtime) : ModelRuntime.open(model.dir, options.runtime)),
     fingerprints: sourceFingerprints(model),
   }));
-  mkdirSync(outDir, { recursive: true });
   const answersPath = join(outDir, 'variants.jsonl');
   const runPath = join(outDir, 'variants.run.json');
   const summaryPath = join(outDir, 'variants.summary.json');
   const settings = { ...options.settings, conditions, describer: describer.name, itemsFile: options.itemsFile, items: items.map((item) => item.id), models };
   const finished = new Map<string, SweepAnswer>();
-  const earlier = openResumableRun<SweepAnswer>({
-    outDir, recordsFile: answersPath, runFile: runPath, kind: 'a variant sweep',
+  const run = openResumableRun<SweepAnswer>({
+    outDir, outputKind: 'variants', recordsFile: answersPath, runFile: runPath, kind: 'a variant sweep',
     mismatch: 'the saved sweep used other settings (models, plans, items, conditions, describer, prompt or token budget)', settings, resume: options.resume,
+    checkRecord: (record) => (typeof record.model === 'string' && typeof record.response === 'string' ? null : 'not an answer of a variant sweep (no "model" or "response")'),
+    inputs: { checkpoints: sweepCheckpoints(models, options.describerDir), files: [options.itemsFile], images: items.flatMap((item) => item.images), items },
   });
-  for (const answer of earlier) {
-    if (typeof answer.condition !== 'string') throw new FrankenlensError('InvalidResponses', `${answersPath}: answers without a condition, written by an earlier Frankenlens (real images only); start the sweep again in another folder`, answersPath);
-    finished.set(answer.key, answer);
-  }
-
-  const needsDescription = (item: BenchmarkItem) => conditions.includes('black+description') && hasImages(item) && models.some((model) => !finished.has(answerKey(model.name, 'black+description', item.id)));
-  const described = await describeOnce(describer, items.filter(needsDescription), options);
-  const planned = models.flatMap((model) => items.flatMap((item) => conditions.filter((condition) => covers(condition, item)).map((condition) => answerKey(model.name, condition, item.id))));
-  const resumed = planned.filter((key) => finished.has(key)).length;
-  let done = resumed;
-  let generated = 0;
-  const hasWork = (name: string) => items.some((item) => conditions.some((condition) => covers(condition, item) && !finished.has(answerKey(name, condition, item.id))));
-  for (const [index, { model, opened }] of sweepModels.entries()) {
-    try {
-      for (const item of items) {
-        for (const condition of conditions) {
-          const key = answerKey(model.name, condition, item.id);
-          if (finished.has(key) || !covers(condition, item)) continue;
-          throwIfCancelled(options.cancel);
-          options.progress?.report({ fraction: done / planned.length, message: `${model.name}: ${item.id}, ${condition} (${done + 1}/${planned.length})` });
-          const answer = await answerItem(opened, item, options.settings.maxNewTokens, { condition, style: options.settings.style, describer: described }, options.cancel);
-          const record: SweepAnswer = { key, model: model.name, condition, ...answer };
-          appendFileSync(answersPath, `${JSON.stringify(record)}\n`);
-          finished.set(key, record);
-          done++;
-          generated++;
-        }
-      }
-      // Hand over: the next model's sessions start before this one's are released, so the layers
-      // they share (a variant's IN or RL layers) stay loaded instead of restarting: at most two
-      // checkpoints' layers are loaded at any time.
-      const next = sweepModels[index + 1];
-      if (next && hasWork(next.model.name)) await next.opened.runtime.load();
-    } finally {
-      await opened.runtime.unload();
+  try {
+    for (const answer of run.earlier) {
+      if (typeof answer.condition !== 'string') throw new FrankenlensError('InvalidResponses', `${answersPath}: answers without a condition, written by an earlier Frankenlens (real images only); start the sweep again in another folder`, answersPath);
+      finished.set(answer.key, answer);
     }
-  }
-  options.progress?.report({ fraction: 1, message: 'scoring' });
+    const needsDescription = (item: BenchmarkItem) => conditions.includes('black+description') && hasImages(item) && models.some((model) => !finished.has(answerKey(model.name, 'black+description', item.id)));
+    const described = await describeOnce(describer, items.filter(needsDescription), options);
+    const planned = models.flatMap((model) => items.flatMap((item) => conditions.filter((condition) => covers(condition, item)).map((condition) => answerKey(model.name, condition, item.id))));
+    const resumed = planned.filter((key) => finished.has(key)).length;
+    let done = resumed;
+    let generated = 0;
+    const hasWork = (name: string) => items.some((item) => conditions.some((condition) => covers(condition, item) && !finished.has(answerKey(name, condition, item.id))));
+    for (const [index, { model, opened }] of sweepModels.entries()) {
+      try {
+        for (const item of items) {
+          for (const condition of conditions) {
+            const key = answerKey(model.name, condition, item.id);
+            if (finished.has(key) || !covers(condition, item)) continue;
+            throwIfCancelled(options.cancel);
+            options.progress?.report({ fraction: done / planned.length, message: `${model.name}: ${item.id}, ${condition} (${done + 1}/${planned.length})` });
+            const answer = await answerItem(opened, item, options.settings.maxNewTokens, { condition, style: options.settings.style, describer: described }, options.cancel);
+            const record: SweepAnswer = { key, model: model.name, condition, ...answer };
+            run.append(record);
+            finished.set(key, record);
+            done++;
+            generated++;
+          }
+        }
+        // Hand over: the next model's sessions start before this one's are released, so the layers
+        // they share (a variant's IN or RL layers) stay loaded instead of restarting: at most two
+        // checkpoints' layers are loaded at any time.
+        const next = sweepModels[index + 1];
+        if (next && hasWork(next.model.name)) await next.opened.runtime.load();
+      } finally {
+        await opened.runtime.unload();
+      }
+    }
+    options.progress?.report({ fraction: 1, message: 'scoring' });
 
-  const comparison: ComparisonSettings = { baseline: models[0]!.name, condition: 'real', mcnemar: 'exact', bootstrap: { resamples: options.bootstrap?.resamples ?? 10_000, seed: options.bootstrap?.seed ?? 0, confidence: 0.95 } };
-  const textOnly = new Set(items.filter((item) => !hasImages(item)).map((item) => item.id));
-  const scored = models.map((model) => scoreConditions(model.name, items, conditions, finished, answersPath));
-  const rows: SweepRow[] = models.map((model, index) => ({
-    model: model.name,
-    kind: 'plan' in model ? model.plan.kind : 'checkpoint',
-    conditions: Object.fromEntries(conditions.map((condition) => [condition, scored[index]!.summaries[condition]!])),
-    metrics: paperMetrics(scored[index]!.results, textOnly),
-    ...(index === 0 ? {} : { versusBaseline: compareWithBaseline(scored[0]!.results.real!, scored[index]!.results.real!, comparison) }),
-  }));
-  writeJsonAtomic(summaryPath, {
-    schema: VARIANTS_SCHEMA,
-    tool: { name: TOOL_NAME, version: TOOL_VERSION, node: process.version },
-    created: new Date().toISOString(),
-    settings,
-    comparison,
-    models: sweepModels.map(({ model, opened, fingerprints }) => ({ name: model.name, ...('plan' in model ? { plan: model.plan } : { dir: model.dir }), sources: fingerprints, generation: opened.generation })),
-    items: items.length,
-    rows,
-    timing: { peakRssBytes: peakRssBytes() },
-  });
-  return { summaryPath, rows, comparison, resumed, generated };
+    const comparison: ComparisonSettings = { baseline: models[0]!.name, condition: 'real', mcnemar: 'exact', bootstrap: { resamples: options.bootstrap?.resamples ?? 10_000, seed: options.bootstrap?.seed ?? 0, confidence: 0.95 } };
+    const textOnly = new Set(items.filter((item) => !hasImages(item)).map((item) => item.id));
+    const scored = models.map((model) => scoreConditions(model.name, items, conditions, finished, answersPath));
+    const rows: SweepRow[] = models.map((model, index) => ({
+      model: model.name,
+      kind: 'plan' in model ? model.plan.kind : 'checkpoint',
+      conditions: Object.fromEntries(conditions.map((condition) => [condition, scored[index]!.summaries[condition]!])),
+      metrics: paperMetrics(scored[index]!.results, textOnly),
+      ...(index === 0 ? {} : { versusBaseline: compareWithBaseline(scored[0]!.results.real!, scored[index]!.results.real!, comparison) }),
+    }));
+    writeJsonAtomic(summaryPath, {
+      schema: VARIANTS_SCHEMA,
+      tool: { name: TOOL_NAME, version: TOOL_VERSION, node: process.version },
+      created: new Date().toISOString(),
+      settings,
+      comparison,
+      models: sweepModels.map(({ model, opened, fingerprints }) => ({ name: model.name, ...('plan' in model ? { plan: model.plan } : { dir: model.dir }), sources: fingerprints, generation: opened.generation })),
+      items: items.length,
+      rows,
+      timing: { peakRssBytes: peakRssBytes() },
+    });
+    return { summaryPath, rows, comparison, resumed, generated };
+  } finally {
+    run.release();
+  }
 }
 
 /**
@@ -237,6 +242,17 @@ function scoreConditions(model: string, items: readonly BenchmarkItem[], conditi
     summaries[condition] = scored.summary;
   }
   return { results, summaries };
+}
+
+/** The checkpoints a sweep reads, named for messages: each model's folder, each plan's sources, the describer's. */
+function sweepCheckpoints(models: readonly SweepModel[], describerDir?: string): Record<string, string> {
+  const named = new Map<string, string>();
+  for (const model of models) {
+    const dirs = 'plan' in model ? Object.entries(model.plan.models).map(([alias, dir]) => [`"${model.name}" source "${alias}"`, dir] as const) : [[model.name, model.dir] as const];
+    for (const [name, dir] of dirs) if (![...named.values()].includes(resolve(dir))) named.set(name, resolve(dir));
+  }
+  if (describerDir) named.set('describer', resolve(describerDir));
+  return Object.fromEntries(named);
 }
 
 /** Every source folder's weight-file fingerprints, by folder: a changed checkpoint shows in the record. */

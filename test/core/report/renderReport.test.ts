@@ -7,6 +7,7 @@ import { Resvg } from '@resvg/resvg-js';
 import { diffCharts, relativeUpdateSpec } from '../../../src/core/report/diffSpecs';
 import { REPORT_HTML, renderPng, renderSvg, resvgOptions, writeDiffReport } from '../../../src/core/report/renderReport';
 import type { DiffResult } from '../../../src/core/diff/diffResult';
+import { OUTPUT_MARKER } from '../../../src/core/outputFolder';
 import type { Logger } from '../../../src/core/progress';
 import { LAYER_VALUES, sampleDiffResult } from './sampleDiffResult';
 
@@ -100,7 +101,7 @@ describe('writeDiffReport', () => {
     const charts = diffCharts(result);
     const expected = [...charts.flatMap((chart) => [`${chart.id}.vl.json`, `${chart.id}.svg`, `${chart.id}.png`]), REPORT_HTML];
     assert.deepEqual(files.map((file) => basename(file)), expected);
-    assert.deepEqual(readdirSync(join(outDir, 'report')).sort(), [...expected].sort());
+    assert.deepEqual(readdirSync(join(outDir, 'report')).sort(), [OUTPUT_MARKER, ...expected].sort(), 'the charts, the page and the marker of a folder the tool wrote');
     for (const chart of charts) {
       const spec: unknown = JSON.parse(readFileSync(join(outDir, 'report', `${chart.id}.vl.json`), 'utf8'));
       assert.deepEqual(spec, chart.spec);
@@ -108,6 +109,7 @@ describe('writeDiffReport', () => {
   });
 
   it('removes an earlier page first, so a failed run leaves no page over mismatched charts', async () => {
+    await writeDiffReport(sampleDiffResult(), outDir);
     writeFileSync(join(outDir, REPORT_HTML), 'earlier run');
     const broken = { ...sampleDiffResult(), layers: undefined } as unknown as DiffResult;
     await assert.rejects(writeDiffReport(broken, outDir));
