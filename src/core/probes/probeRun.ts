@@ -9,7 +9,7 @@
  * an ETA from the units run in this session; cancellation is checked between units (and inside
  * them by the model calls).
  */
-import { appendFileSync, closeSync, existsSync, openSync, readSync, statSync, truncateSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, readSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFailure, writeJsonAtomic } from '../atomicWrite';
 import { FrankenlensError } from '../errors';
