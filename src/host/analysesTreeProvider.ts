@@ -9,7 +9,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import * as vscode from 'vscode';
 import { DIFF_JSON } from '../core/diff/writeDiffJson';
 import { SPECTRAL_JSON } from '../core/spectral/writeSpectralJson';
-import { MANAGE_TRUST_COMMAND } from './checkpointFilesWatcher';
+import { trustTreeItem } from './checkpointFilesWatcher';
 import { ANALYSES_VIEW, OPEN_DIFF_RESULT_COMMAND } from './contributionIds';
 import { Disposable } from './dispose';
 import type { WorkspaceCheckpointServices } from './hostServices';
@@ -107,9 +107,5 @@ export class AnalysesTreeProvider extends Disposable implements vscode.TreeDataP
 }
 
 function trustItem(): vscode.TreeItem {
-  const item = new vscode.TreeItem(vscode.l10n.t('Trust this workspace to list saved analyses'), vscode.TreeItemCollapsibleState.None);
-  item.tooltip = vscode.l10n.t('Frankenlens reads no workspace files in an untrusted workspace.');
-  item.iconPath = new vscode.ThemeIcon('shield');
-  item.command = { command: MANAGE_TRUST_COMMAND, title: vscode.l10n.t('Manage Workspace Trust') };
-  return item;
+  return trustTreeItem(vscode.l10n.t('Trust this workspace to list saved analyses'), vscode.l10n.t('Frankenlens reads no workspace files in an untrusted workspace.'));
 }

@@ -16,6 +16,15 @@ const DEBOUNCE_MS = 300;
 /** VS Code's own command that opens the workspace trust editor. */
 export const MANAGE_TRUST_COMMAND = 'workbench.trust.manage';
 
+/** The one row a view shows in an untrusted workspace: what trust would show, and a click to grant it. */
+export function trustTreeItem(label: string, tooltip: string): vscode.TreeItem {
+  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+  item.tooltip = tooltip;
+  item.iconPath = new vscode.ThemeIcon('shield');
+  item.command = { command: MANAGE_TRUST_COMMAND, title: vscode.l10n.t('Manage Workspace Trust') };
+  return item;
+}
+
 export class CheckpointFilesWatcher extends Disposable {
   private readonly changedEmitter = this._register(new vscode.EventEmitter<void>());
   /** Checkpoint folders or saved results changed (or the settings that locate them). */

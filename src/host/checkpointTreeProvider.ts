@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { isCheckpointFolderAsync } from '../core/workspace/checkpointPaths';
 import { checkpointTooltip, checkpointTreeDescription } from './checkpointDescription';
 import { ROLE_LABELS } from './checkpointRoles';
-import { MANAGE_TRUST_COMMAND } from './checkpointFilesWatcher';
+import { trustTreeItem } from './checkpointFilesWatcher';
 import { CHECKPOINTS_VIEW } from './contributionIds';
 import { Disposable } from './dispose';
 import type { WorkspaceCheckpointServices } from './hostServices';
@@ -93,9 +93,5 @@ export class CheckpointTreeProvider extends Disposable implements vscode.TreeDat
 
 /** Checkpoint files come from anywhere (a downloaded repository, a hub cache): read them only once trusted. */
 function trustItem(): vscode.TreeItem {
-  const item = new vscode.TreeItem(vscode.l10n.t('Trust this workspace to list its checkpoints'), vscode.TreeItemCollapsibleState.None);
-  item.tooltip = vscode.l10n.t('Frankenlens reads no checkpoint files in an untrusted workspace.');
-  item.iconPath = new vscode.ThemeIcon('shield');
-  item.command = { command: MANAGE_TRUST_COMMAND, title: vscode.l10n.t('Manage Workspace Trust') };
-  return item;
+  return trustTreeItem(vscode.l10n.t('Trust this workspace to list its checkpoints'), vscode.l10n.t('Frankenlens reads no checkpoint files in an untrusted workspace.'));
 }

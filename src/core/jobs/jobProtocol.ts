@@ -7,7 +7,7 @@
  *   runner → host: progress, log, then exactly one of result or error (a FrankenlensError's JSON)
  */
 import type { DiffResult } from '../diff/diffResult';
-import type { InclusionRuleId } from '../diff/inclusionRule';
+import type { DiffOptions } from '../diff/runDiff';
 import type { SerializedError } from '../errors';
 import type { MergePlan } from '../merge/mergePlan';
 import type { MergeProvenance } from '../merge/writeMerge';
@@ -16,8 +16,7 @@ import type { Condition } from '../probes/conditions';
 import type { ProbeName } from '../probes/probeResult';
 import type { SwapDecoding, SwapMode } from '../probes/visualSwap';
 import type { VisionTask } from '../probes/visionPairs';
-import type { KernelChoice } from '../spectral/runSpectral';
-import type { SpectralInclusionId, SpectralModeChoice } from '../spectral/spectralResult';
+import type { SpectralOptions } from '../spectral/runSpectral';
 import type { ComparisonSettings, SweepRow } from '../variants/variantMetrics';
 
 /** Where and how models run (probes, variants). */
@@ -35,32 +34,17 @@ export type DescriberChoice =
   | { kind: 'model'; dir: string }
   | { kind: 'endpoint'; baseUrl: string; model: string; apiKey?: string; cacheDir?: string };
 
-export interface DiffJob {
+/** runDiff's options that travel (not its callbacks or test knobs). */
+export interface DiffJob extends Pick<DiffOptions, 'inDir' | 'rlDir' | 'baseDir' | 'inclusion' | 'regionCuts' | 'threads'> {
   kind: 'diff';
-  inDir: string;
-  rlDir: string;
-  baseDir?: string;
-  inclusion?: InclusionRuleId;
-  regionCuts?: [number, number];
-  threads?: number;
   /** Where diff.json (and the report) go; without it nothing is written and the result carries the diff. */
   outDir?: string;
   report?: boolean;
 }
 
-export interface SpectralJob {
+/** runSpectral's options that travel (not its callbacks or test knobs). */
+export interface SpectralJob extends Pick<SpectralOptions, 'inDir' | 'rlDir' | 'baseDir' | 'inclusion' | 'mode' | 'topK' | 'tolerance' | 'kernel' | 'threads' | 'regionCuts' | 'seed'> {
   kind: 'spectral';
-  inDir: string;
-  rlDir: string;
-  baseDir?: string;
-  inclusion?: SpectralInclusionId;
-  mode?: SpectralModeChoice;
-  topK?: number;
-  tolerance?: number;
-  kernel?: KernelChoice;
-  threads?: number;
-  regionCuts?: [number, number];
-  seed?: number;
   outDir: string;
   report?: boolean;
 }
