@@ -63,7 +63,7 @@ export async function run(): Promise<void> {
     assert.ok(existsSync(join(report, file)), `the demo wrote ${file}`);
   }
   const merges = join(workspace, '.frankenlens', 'demo', 'merges');
-  const written = readdirSync(merges);
+  const written = readdirSync(merges).filter((name) => !name.startsWith('.')); // not the output marker
   assert.equal(written.length, 1, 'the demo wrote one variant as a checkpoint');
   assert.ok(existsSync(join(merges, written[0]!, 'config.json')), `${written[0]} is a checkpoint folder`);
   await eventually('the panel shows the demo comparison', () =>
