@@ -11,8 +11,8 @@
  *   on 2 decoder layers at Qwen2.5-VL-7B width, the runtime against a single whole-decoder graph.
  *
  * Sub-benches alone: `npm run bench -- memory [attention,ablation,swap,variants,generate]`,
- * `-- layers`, `-- model`, `-- probes`, `-- spectral`. Results go to FRANKENLENS_BENCH_DIR
- * (default .bench) as *-results.json.
+ * `-- layers`, `-- model`, `-- probes`, `-- spectral`, `-- import [MB]` (./importBench.ts). Results
+ * go to FRANKENLENS_BENCH_DIR (default .bench) as *-results.json.
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -30,6 +30,7 @@ import { runModelBench } from './modelBench';
 import { probeBenchChild, runProbeBench } from './probeBench';
 import { MEMORY_COMMANDS, runMemoryBench } from './memoryBench';
 import { layersBenchChild, runLayersBench } from './layersBench';
+import { runImportBench } from './importBench';
 
 const BENCH_DIR = resolve(process.env.FRANKENLENS_BENCH_DIR ?? '.bench');
 const REPEATS = Number(process.env.FRANKENLENS_BENCH_REPEATS ?? 3);
@@ -170,6 +171,11 @@ async function main() {
   }
   if (args[0] === 'layers') {
     await saveLayersResults();
+    return;
+  }
+  if (args[0] === 'import') {
+    mkdirSync(BENCH_DIR, { recursive: true });
+    writeFileSync(join(BENCH_DIR, 'import-results.json'), JSON.stringify({ date: new Date().toISOString(), ...(await runImportBench(BENCH_DIR, args[1] ? Number(args[1]) : undefined)) }, null, 2));
     return;
   }
   const diffRows: Record<string, unknown>[] = [];

@@ -21,16 +21,49 @@ describe('frankenlens bench-import / score (CLI)', () => {
     const run = frankenlens('bench-import', '--tsv', join(FIXTURES, 'vlmevalkit.tsv'), '--out', out);
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /imported 4 items and 4 images/);
+    assert.match(run.stdout, /responses  .*responses\.jsonl \(4 responses\)/);
+    assert.doesNotMatch(run.stdout, /warning/);
     const score = frankenlens('score', '--items', join(out, 'items.jsonl'), '--answers', join(out, 'responses.jsonl'), '--out', join(root, 'tsv-score'));
     assert.equal(score.status, 0, score.stderr);
     assert.match(score.stdout, /accuracy 75\.0% \(3\/4; 95% Wilson interval 30\.1%–95\.4%\)/);
     const lines = readFileSync(join(root, 'tsv-score', 'scores.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-    assert.deepEqual(lines.map((line) => [line.id, line.correct, line.extractionRule, line.checkRule]), [
-      ['101', true, 'choice letter', 'choice letter'],
-      ['102', true, 'last \\boxed{}', 'choice text'],
-      ['103', true, 'choice letter', 'choice letter'],
-      ['104', false, 'no answer', 'no answer'],
+    // Which extraction rule fired is answerExtraction's own tests' business.
+    assert.deepEqual(lines.map((line) => [line.id, line.correct, line.checkRule]), [
+      ['101', true, 'choice letter'],
+      ['102', true, 'choice text'],
+      ['103', true, 'choice letter'],
+      ['104', false, 'no answer'],
     ]);
+  });
+
+  it('joins a VLMEvalKit prediction xlsx to its dataset TSV and reports rows missing on either side', () => {
+    const out = join(root, 'pred');
+    const run = frankenlens('bench-import', '--tsv', join(FIXTURES, 'vlmevalkit.tsv'), '--predictions', join(FIXTURES, 'vlmevalkit-pred.xlsx'), '--out', out);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(
+      run.stdout,
+      [
+        `imported 4 items and 4 images into ${out}`,
+        `  items      ${join(out, 'items.jsonl')}`,
+        `  responses  ${join(out, 'responses.jsonl')} (3 responses)`,
+        'warning: 1 dataset row without a prediction, imported without a response ("104")',
+        'warning: 1 prediction row whose index is not in the dataset, dropped ("999")',
+        '',
+      ].join('\n'),
+    );
+    const responses = readFileSync(join(out, 'responses.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    assert.deepEqual(responses.map((line) => line.id), ['101', '102', '103']);
+  });
+
+  it('counts text-only rows and relettered options in the summary', () => {
+    const tsv = join(root, 'gaps.tsv');
+    const png = readFileSync(join(FIXTURES, 'images', 'black.png')).toString('base64');
+    writeFileSync(tsv, `index\timage\tquestion\tA\tB\tC\tanswer\n1\t${png}\tQ\tx\tnan\tz\tC\n2\t\tQ\tx\ty\tz\tA\n3\tnan\tQ\tx\ty\tz\tA\n`);
+    const run = frankenlens('bench-import', '--tsv', tsv, '--out', join(root, 'gaps'));
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /imported 3 items and 1 image into/);
+    assert.match(run.stdout, /warning: 2 rows without an image, kept as text-only items \("2", "3"\)/);
+    assert.match(run.stdout, /warning: 1 row with an empty option column between filled ones; later options moved up a letter \("1"\)/);
   });
 
   it('scores the item fixture: per-item rules, a summary with the Wilson interval and per-category accuracy', () => {
@@ -73,6 +106,10 @@ describe('frankenlens bench-import / score (CLI)', () => {
     assert.match(strayRun.stderr, /stray\.jsonl: 1 response id not among the items \("not-an-item"\)/);
     assert.equal(frankenlens('score', '--items', join(FIXTURES, 'items.jsonl')).status, 2);
     assert.equal(frankenlens('bench-import', '--tsv', 'a.tsv', '--lmms-eval', 'b.jsonl', '--out', root).status, 2);
+    const lonePredictions = frankenlens('bench-import', '--predictions', 'p.xlsx', '--lmms-eval', 'b.jsonl', '--out', root);
+    assert.equal(lonePredictions.status, 2);
+    assert.match(lonePredictions.stderr, /--predictions FILE goes with --tsv FILE/);
+    assert.match(frankenlens('bench-import', '--help').stdout, /--predictions FILE/);
     assert.equal(frankenlens('score', '--items', 'x', '--answers', 'y', '--protocol', 'other').status, 2);
     assert.match(frankenlens('score', '--help').stdout, /--protocol P/);
   });

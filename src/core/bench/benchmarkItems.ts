@@ -4,6 +4,10 @@
  *   {"id": "mv-12", "images": ["images/12.png"], "question": "How many ...?", "answer": "3",
  *    "answerType": "number", "choices": [...], "description": "...", "category": "general-vqa"}
  *
+ * An item with several accepted answers (MMMU's ['A', 'C']) lists them all in "answers", "answer"
+ * among them (importers put it first): a response matching any of them is right. Readers that know
+ * only "answer" still see a valid gold answer.
+ *
  * Image paths are relative to the file's folder (or absolute) and must exist. Every line is checked
  * before anything is used; a bad line is a FrankenlensError naming the file, the line and the field.
  */
@@ -13,6 +17,7 @@ import { ANSWER_TYPES, goldChoiceIndex, type AnswerType } from './answerCheck';
 import { plainNumber } from './answerNormalization';
 import { CHOICE_LETTERS } from './choiceLetters';
 import { lineError, readJsonLines } from './jsonLines';
+import { parsePythonScalarList } from './pythonLiteral';
 
 export interface BenchmarkItem {
   id: string;
@@ -23,6 +28,8 @@ export interface BenchmarkItem {
   choices?: string[];
   /** The gold answer: for 'choice', a letter or one of the choice texts. */
   answer: string;
+  /** Every accepted gold answer, `answer` among them; present only when there are several. */
+  answers?: string[];
   answerType: AnswerType;
   /** A text description of the image(s), for the paper's black image + description condition. */
   description?: string;
@@ -30,7 +37,7 @@ export interface BenchmarkItem {
   category?: string;
 }
 
-const FIELDS = ['id', 'images', 'question', 'choices', 'answer', 'answerType', 'description', 'category'] as const;
+const FIELDS = ['id', 'images', 'question', 'choices', 'answer', 'answers', 'answerType', 'description', 'category'] as const;
 
 /** Where a value came from, for error messages. */
 export interface ItemSource {
@@ -90,6 +97,17 @@ export function validateBenchmarkItem(value: Record<string, unknown>, source: It
     throw fail(`"choices" given but "answerType" is "${answerType}"; use "choice" for multiple choice`);
   }
   if (answerType === 'number' && plainNumber(answer) === undefined) throw fail(`"answer" "${answer}" is not a number, but "answerType" is "number"`);
+  const answers = textList('answers');
+  if (answers !== undefined) {
+    if (!answers.includes(answer)) throw fail(`"answers" must include "answer" ("${answer}")`);
+    for (const accepted of answers) {
+      if (answerType === 'choice' && goldChoiceIndex({ answer: accepted, answerType, choices: item.choices }) < 0) {
+        throw fail(`"answers" entry "${accepted}" is neither a choice letter (A–${CHOICE_LETTERS[item.choices!.length - 1]}) nor one of the choice texts`);
+      }
+      if (answerType === 'number' && plainNumber(accepted) === undefined) throw fail(`"answers" entry "${accepted}" is not a number, but "answerType" is "number"`);
+    }
+    if (answers.length > 1) item.answers = answers;
+  }
   const description = text('description', false);
   if (description !== undefined) item.description = description;
   const category = text('category', false);
@@ -119,8 +137,8 @@ export function readBenchmarkItems(file: string): BenchmarkItem[] {
 /** One line of an item file written in `dir`: image paths relative to it, fields in a fixed order. */
 export function benchmarkItemLine(item: BenchmarkItem, dir: string): string {
   const images = item.images.map((path) => (isAbsolute(path) ? relative(dir, path).split('\\').join('/') : path));
-  const { choices, description, category } = item;
-  return JSON.stringify({ id: item.id, images, question: item.question, ...(choices ? { choices } : {}), answer: item.answer, answerType: item.answerType, ...(description !== undefined ? { description } : {}), ...(category !== undefined ? { category } : {}) });
+  const { choices, answers, description, category } = item;
+  return JSON.stringify({ id: item.id, images, question: item.question, ...(choices ? { choices } : {}), answer: item.answer, ...(answers ? { answers } : {}), answerType: item.answerType, ...(description !== undefined ? { description } : {}), ...(category !== undefined ? { category } : {}) });
 }
 
 /**
@@ -133,4 +151,18 @@ export function inferAnswerType(answer: string, hasChoices: boolean, declared?: 
   if ((declared === 'integer' || declared === 'float') && plainNumber(answer) !== undefined) return 'number';
   if (plainNumber(answer) !== undefined) return 'number';
   return /[\\^{}]/.test(answer) ? 'expression' : 'text';
+}
+
+/**
+ * The gold answer of an imported row: a Python list (MMMU's "['A', 'C']", "['24/7', '3.429']")
+ * gives several accepted answers, the first as `answer`; anything else is the answer as written.
+ * The type is inferred over every accepted answer (number only when all are numbers).
+ */
+export function importedGold(raw: string, hasChoices: boolean, declared?: string): { answer: string; answers?: string[]; answerType: AnswerType } {
+  const listed = parsePythonScalarList(raw)?.map((answer) => answer.trim()).filter((answer) => answer !== '');
+  const accepted = listed && [...new Set(listed)];
+  if (!accepted || accepted.length === 0) return { answer: raw, answerType: inferAnswerType(raw, hasChoices, declared) };
+  const types = accepted.map((answer) => inferAnswerType(answer, hasChoices, declared));
+  const answerType = types.includes('choice') ? 'choice' : types.every((type) => type === 'number') ? 'number' : types.includes('expression') ? 'expression' : 'text';
+  return { answer: accepted[0]!, ...(accepted.length > 1 ? { answers: accepted } : {}), answerType };
 }

@@ -1,9 +1,11 @@
 /**
  * Imports a benchmark from another tool into a folder of our own format: items.jsonl, images/ and,
- * when the source holds model outputs, responses.jsonl. Written into a staging folder and renamed
- * into place at the end, so a failed import never leaves a folder that looks complete. Every image
- * an item names is decoded as the probes will decode it: one that does not (truncated, corrupt, over
- * the decompression-bomb limit, a format we do not read) fails the import, naming the row.
+ * when the source holds model outputs (or a prediction file is joined to it), responses.jsonl.
+ * Written into a staging folder and renamed into place at the end, so a failed import never leaves
+ * a folder that looks complete. Every image an item names is decoded as the probes will decode it:
+ * one that does not (truncated, corrupt, over the decompression-bomb limit, a format we do not read)
+ * fails the import, naming the row. What the import kept but a person should know (text-only rows,
+ * relettered options, rows missing on either side of a join) comes back as warnings.
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -13,10 +15,13 @@ import { decodeImage, IMAGE_FILE_BYTES } from '../vision/imageDecode';
 import { benchmarkItemLine, readBenchmarkItems, type BenchmarkItem } from './benchmarkItems';
 import { importLmmsEvalLog } from './lmmsEvalLog';
 import { modelResponseLine } from './modelResponses';
-import { importVlmEvalKitTsv } from './vlmEvalKitTsv';
+import { importVlmEvalKitTsv, type ImportWarnings } from './vlmEvalKitTsv';
 import { stageOutputFolder } from '../outputFolder';
 
-export type BenchmarkSource = { format: 'vlmevalkit-tsv'; file: string } | { format: 'lmms-eval'; file: string };
+export type BenchmarkSource =
+  /** `predictions`: a VLMEvalKit prediction file (.xlsx, .tsv, .csv, .json) joined to the TSV by index. */
+  | { format: 'vlmevalkit-tsv'; file: string; predictions?: string }
+  | { format: 'lmms-eval'; file: string };
 
 export const ITEMS_FILE = 'items.jsonl';
 export const RESPONSES_FILE = 'responses.jsonl';
@@ -28,6 +33,8 @@ export interface ImportSummary {
   responsesFile?: string;
   items: number;
   images: number;
+  responses: number;
+  warnings: ImportWarnings;
 }
 
 export function importBenchmark(source: BenchmarkSource, outDir: string, options: { overwrite?: boolean } = {}): ImportSummary {
@@ -39,7 +46,7 @@ export function importBenchmark(source: BenchmarkSource, outDir: string, options
   const imageDir = join(staging, 'images');
   mkdirSync(imageDir, { recursive: true });
   try {
-    const imported = source.format === 'vlmevalkit-tsv' ? importVlmEvalKitTsv(source.file, imageDir) : importLmmsEvalLog(source.file);
+    const imported = source.format === 'vlmevalkit-tsv' ? importVlmEvalKitTsv(source.file, imageDir, { predictions: source.predictions }) : importLmmsEvalLog(source.file);
     checkImagesDecode(imported.items, source.file);
     writeFileSync(join(staging, ITEMS_FILE), imported.items.map((item) => benchmarkItemLine(item, staging) + '\n').join(''));
     if (imported.responses.length > 0) writeFileSync(join(staging, RESPONSES_FILE), imported.responses.map((response) => modelResponseLine(response) + '\n').join(''));
@@ -54,6 +61,8 @@ export function importBenchmark(source: BenchmarkSource, outDir: string, options
       ...(imported.responses.length > 0 ? { responsesFile: join(target, RESPONSES_FILE) } : {}),
       items: imported.items.length,
       images,
+      responses: imported.responses.length,
+      warnings: imported.warnings,
     };
   } catch (error) {
     output.discard();
