@@ -9,6 +9,8 @@ import { readModelResponses } from '../../core/bench/modelResponses';
 import { scoreResponses } from '../../core/bench/scoreResponses';
 import { UsageError } from '../cliErrors';
 import { prepareOutputFolder } from '../../core/outputFolder';
+import { PAPER_TOLERANCE } from '../../core/bench/answerCheck';
+import { oneOf } from '../choiceArgument';
 
 export const BENCH_IMPORT_USAGE = `frankenlens bench-import (--tsv FILE [--predictions FILE] | --lmms-eval FILE) --out DIR [--overwrite]
 
@@ -37,17 +39,20 @@ Every image is decoded during the import; a row whose image does not decode (tru
 over PIL's 178,956,970-pixel limit, or GIF/BMP/WebP) stops the import with an error naming the TSV
 and the row, and nothing is written. Image files are named collision-free and length-bounded.`;
 
-export const SCORE_USAGE = `frankenlens score --items FILE --answers FILE [--out DIR] [--protocol transfer|ablation]
+export const SCORE_USAGE = `frankenlens score --items FILE --answers FILE [--out DIR] [--protocol transfer|ablation] [--numeric-tolerance none|paper]
 
-Extracts the final answer of every response, checks it against the gold answer with the paper's
-rules (without its truncation bug), and writes scores.jsonl (per item: extracted answer, rules,
-correct) and summary.json (accuracy with a 95% Wilson interval, per category too).
+Extracts the final answer of every response with the paper's extractors (without its truncation
+bug), checks it against the gold answer(s) as Math-Verify does (docs/answer-checking.md says where
+and why we differ), and writes scores.jsonl (per item: extracted answer, rules, correct) and
+summary.json (accuracy with a 95% Wilson interval, per category too).
 
   --items FILE       benchmark items (JSONL: id, images, question, choices, answer, answerType, …)
   --answers FILE     responses (JSONL: {"id": …, "response": …})
   --out DIR          where to write (default .frankenlens/score-<answers file name>)
   --protocol P       transfer (default; the paper's transfer-test extractor) or ablation (its
-                     reasoning-localization extractor)`;
+                     reasoning-localization extractor)
+  --numeric-tolerance T  none (default: Math-Verify's comparison) or paper (also accept plain
+                     numbers within 1e-6 absolute or 1% relative, as the paper's scripts did)`;
 
 export function benchImportCommand(argv: string[]): string {
   const { values } = parseArgs({
@@ -86,12 +91,13 @@ function importWarnings(warnings: ImportWarnings): string[] {
 }
 
 export function scoreCommand(argv: string[]): string {
-  const { values } = parseArgs({ args: argv, options: { items: { type: 'string' }, answers: { type: 'string' }, out: { type: 'string' }, protocol: { type: 'string', default: 'transfer' } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: { items: { type: 'string' }, answers: { type: 'string' }, out: { type: 'string' }, protocol: { type: 'string', default: 'transfer' }, 'numeric-tolerance': { type: 'string', default: 'none' } }, strict: true });
   if (!values.items || !values.answers) throw new UsageError('score needs --items FILE and --answers FILE');
   if (values.protocol !== 'transfer' && values.protocol !== 'ablation') throw new UsageError(`--protocol must be transfer or ablation, got "${values.protocol}"`);
+  const tolerance = oneOf('--numeric-tolerance', values['numeric-tolerance']!, ['none', 'paper'] as const) === 'paper' ? PAPER_TOLERANCE : null;
   const items = readBenchmarkItems(values.items);
   const responses = readModelResponses(values.answers);
-  const { results, summary } = scoreResponses(items, responses, { protocol: values.protocol as ScoringProtocol, responsesFile: values.answers });
+  const { results, summary } = scoreResponses(items, responses, { protocol: values.protocol as ScoringProtocol, tolerance, responsesFile: values.answers });
   const outDir = resolve(values.out ?? join('.frankenlens', `score-${basename(values.answers, extname(values.answers))}`));
   // Only into a folder frankenlens wrote (or a new or empty one), under its lock.
   const output = prepareOutputFolder(outDir, { kind: 'score' });

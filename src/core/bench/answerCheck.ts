@@ -11,13 +11,16 @@
  * - Containment (either string inside the other, length ratio ≥ 0.9) is not applied when both
  *   answers are numbers: in the paper "-1234567890" contained "1234567890" and counted as right.
  * - Thousands commas are removed only as thousands separators ("1,000"), not everywhere ("3,4" is not 34).
- * - math_verify is replaced by a local numeric equivalence check (mathEquivalence.ts); it is not a
- *   full symbolic checker.
+ * - math_verify is replaced by a local reimplementation of its comparison (mathEquivalence.ts): sets,
+ *   tuples, intervals, relations, matrices, units, percentages as Math-Verify decides them; where both
+ *   answers parse as math, its verdict is final. docs/answer-checking.md lists where it differs.
+ * - The paper's extra numeric rule (1% relative) is off by default, as Math-Verify has none; pass
+ *   PAPER_TOLERANCE to score as the paper's code did.
  */
-import type { Extraction } from './answerExtraction';
+import { extractAnswer, type Extraction, type ExtractionRule } from './answerExtraction';
 import { comparisonText, plainNumber } from './answerNormalization';
 import { CHOICE_LETTERS, findChoiceLetter } from './choiceLetters';
-import { mathEquivalent } from './mathEquivalence';
+import { mathEquivalent, parseMathValue } from './mathEquivalence';
 
 export type CheckRule =
   | 'choice letter'
@@ -34,6 +37,8 @@ export interface CheckResult {
   rule: CheckRule;
   /** One sentence a person can check: what was compared with what. */
   detail: string;
+  /** For choice items: the letter of the choice the answer names, when it names one. */
+  predictedChoice?: string;
 }
 
 /**
@@ -49,6 +54,8 @@ export type AnswerType = (typeof ANSWER_TYPES)[number];
 
 export interface GoldAnswer {
   answer: string;
+  /** Several accepted answers (MMMU-style lists), `answer` among them; any one is correct. */
+  answers?: readonly string[];
   answerType: AnswerType;
   choices?: readonly string[];
 }
@@ -64,13 +71,37 @@ export const PAPER_TOLERANCE: NumericTolerance = { absolute: 1e-6, relative: 0.0
 /** Containment counts only when the shorter string is at least this share of the longer one. */
 const CONTAINMENT_RATIO = 0.9;
 
-export function checkAnswer(extraction: Extraction, gold: GoldAnswer, response: string, tolerance: NumericTolerance = PAPER_TOLERANCE): CheckResult {
-  if (gold.answerType === 'choice') return checkChoice(extraction, gold, response);
-  if (extraction.extracted === undefined) return { correct: false, rule: 'no answer', detail: 'no answer was found in the response' };
-  return checkFreeForm(extraction.extracted, gold, tolerance);
+/**
+ * `tolerance`: the paper's extra numeric rule (both answers plain numbers, % and commas removed,
+ * within 1e-6 or 1%), or null (the default) for Math-Verify's own comparison only.
+ */
+export function checkAnswer(extraction: Extraction, gold: GoldAnswer, response: string, tolerance: NumericTolerance | null = null): CheckResult {
+  const accepted = gold.answers && gold.answers.length > 1 ? gold.answers : [gold.answer];
+  if (accepted.length === 1) return checkAgainst(extraction, gold, response, tolerance);
+  const results = accepted.map((answer) => ({ answer, result: checkAgainst(extraction, { ...gold, answer }, response, tolerance) }));
+  const match = results.find(({ result }) => result.correct);
+  if (!match) return results[0]!.result;
+  return { ...match.result, detail: `${match.result.detail} (accepted answer "${match.answer}", one of ${accepted.length})` };
 }
 
-function checkFreeForm(predicted: string, gold: GoldAnswer, tolerance: NumericTolerance): CheckResult {
+function checkAgainst(extraction: Extraction, gold: GoldAnswer, response: string, tolerance: NumericTolerance | null): CheckResult {
+  if (gold.answerType === 'choice') return checkChoice(extraction, gold, response);
+  if (extraction.extracted === undefined) return { correct: false, rule: 'no answer', detail: 'no answer was found in the response' };
+  return checkFreeForm(extraction.extracted, gold, tolerance, extraction.plainNumber === true);
+}
+
+/**
+ * The gold as an answer: itself when it parses as math, else (a gold written as a solution, as in
+ * Math-Verify's tests, "… so the answer is \boxed{5}") what extraction reads from it.
+ */
+export function goldAnswerText(gold: string): string {
+  if (gold.length < 200 && parseMathValue(gold)) return gold;
+  const extraction = extractAnswer(gold);
+  const usable: readonly ExtractionRule[] = ['last \\boxed{}', 'final answer', 'the answer is', 'last math'];
+  return extraction.extracted !== undefined && usable.includes(extraction.rule) ? extraction.extracted : gold;
+}
+
+function checkFreeForm(predicted: string, gold: GoldAnswer, tolerance: NumericTolerance | null, fromPlainText: boolean): CheckResult {
   const predictedText = comparisonText(predicted);
   const goldText = comparisonText(gold.answer);
   const shown = `"${predicted}" vs gold "${gold.answer}"`;
@@ -85,10 +116,14 @@ function checkFreeForm(predicted: string, gold: GoldAnswer, tolerance: NumericTo
       return { correct: true, rule: 'containment', detail: `${shown}: "${shorter}" is inside "${longer}" (length ratio ${(shorter.length / longer.length).toFixed(2)})` };
     }
   }
-  if (gold.answerType !== 'text' && mathEquivalent(predicted, gold.answer)) {
-    return { correct: true, rule: 'math equivalence', detail: `${shown}: the same value (relative tolerance 1e-6)` };
+  if (gold.answerType !== 'text') {
+    const goldMath = goldAnswerText(gold.answer);
+    const equivalent = mathEquivalent(predicted, goldMath, { predictedOptions: { decimalComma: fromPlainText }, goldOptions: { decimalComma: !/[$\\]/.test(goldMath) } });
+    const read = goldMath === gold.answer ? '' : ` (gold read as "${goldMath}")`;
+    if (equivalent === true) return { correct: true, rule: 'math equivalence', detail: `${shown}${read}: the same value as Math-Verify compares them` };
+    if (equivalent === false && !bothNumbers) return { correct: false, rule: 'no rule matched', detail: `${shown}${read}: both parse as math, and they differ as Math-Verify compares them` };
   }
-  if (bothNumbers) {
+  if (bothNumbers && tolerance) {
     const difference = Math.abs(predictedNumber - goldNumber);
     const relative = goldNumber === 0 ? Infinity : difference / Math.abs(goldNumber);
     const within = difference < tolerance.absolute || relative < tolerance.relative;
@@ -118,6 +153,37 @@ export function choiceIndexByText(text: string, choices: readonly string[]): num
   return byNumber >= 0 ? byNumber : choices.findIndex((choice) => mathEquivalent(text, choice) === true);
 }
 
+function textAfterThinking(response: string): string {
+  const end = response.toLowerCase().lastIndexOf('</think>');
+  return end >= 0 && response.slice(end + 8).trim() ? response.slice(end + 8) : response;
+}
+
+/**
+ * VLMEvalKit's can_infer_text, stricter: the one choice whose text the response contains, where a
+ * match must start a word ("reddish" names red, "bored" does not), short texts (under 3 characters,
+ * numbers) must be whole words ("no" is not in "not", "4" is not in "14"), and a text right after
+ * "not" does not count ("not red"). No length limit (VLMEvalKit gives up past twice the choices' length).
+ */
+export function choiceNamedInText(response: string, choices: readonly string[]): number {
+  const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve'];
+  // "four wheels" names the choice "4"
+  const text = response.toLowerCase().replace(/\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b/g, (word) => String(words.indexOf(word)));
+  const found: number[] = [];
+  choices.forEach((choice, index) => {
+    const wanted = choice.trim().toLowerCase();
+    if (!wanted) return;
+    const escaped = wanted.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const end = wanted.length < 3 || /\d$/.test(wanted) ? '(?![\\p{L}\\p{N}])' : '(?!\\p{N})';
+    const pattern = new RegExp(`(?<![\\p{L}\\p{N}])${escaped}${end}`, 'gu');
+    for (const match of text.matchAll(pattern)) {
+      if (/\b(?:not|isn't|no)\s+$/.test(text.slice(Math.max(0, match.index! - 8), match.index!))) continue;
+      found.push(index);
+      break;
+    }
+  });
+  return found.length === 1 ? found[0]! : -1;
+}
+
 /** The gold choice: a letter naming a choice, or one of the choice texts (validated when items are read). */
 export function goldChoiceIndex(gold: GoldAnswer): number {
   const choices = gold.choices ?? [];
@@ -136,13 +202,16 @@ function checkChoice(extraction: Extraction, gold: GoldAnswer, response: string)
   } else if (extraction.extracted !== undefined && choiceIndexByText(extraction.extracted, choices) >= 0) {
     predicted = { index: choiceIndexByText(extraction.extracted, choices), rule: 'choice text', how: `the answer "${extraction.extracted}" is the text of` };
   } else {
-    const letter = findChoiceLetter(response, choices.length);
+    const answerPart = textAfterThinking(response);
+    const letter = findChoiceLetter(answerPart, choices.length);
+    const named = letter ? -1 : choiceNamedInText(answerPart, choices);
     if (letter) predicted = { index: CHOICE_LETTERS.indexOf(letter.letter), rule: 'choice letter', how: `the full response (${letter.pattern}) names` };
+    else if (named >= 0) predicted = { index: named, rule: 'choice text', how: `the response names the text of exactly one choice,` };
   }
   if (!predicted) {
     const what = extraction.extracted === undefined ? 'no answer was found' : `"${extraction.extracted}" names no choice`;
     return { correct: false, rule: extraction.extracted === undefined ? 'no answer' : 'no rule matched', detail: `${what}; gold is ${describe(goldIndex)}` };
   }
   const correct = predicted.index === goldIndex;
-  return { correct, rule: predicted.rule, detail: `${predicted.how} ${describe(predicted.index)}; gold is ${describe(goldIndex)}` };
+  return { correct, rule: predicted.rule, detail: `${predicted.how} ${describe(predicted.index)}; gold is ${describe(goldIndex)}`, predictedChoice: CHOICE_LETTERS[predicted.index]! };
 }

@@ -3,7 +3,7 @@
  * decided, and correctness; over all items the accuracy with its Wilson interval, per category too.
  */
 import { FrankenlensError } from '../errors';
-import { checkAnswer, PAPER_TOLERANCE, type CheckRule, type NumericTolerance } from './answerCheck';
+import { checkAnswer, type CheckRule, type NumericTolerance } from './answerCheck';
 import { extractAnswer, type ExtractionRule, type ScoringProtocol } from './answerExtraction';
 import { accuracyOf, type Accuracy } from './benchMetrics';
 import type { BenchmarkItem } from './benchmarkItems';
@@ -27,7 +27,8 @@ export interface ScoredResponse {
 
 export interface ScoreSummary {
   protocol: ScoringProtocol;
-  tolerance: NumericTolerance;
+  /** The paper's extra numeric rule, or null: Math-Verify's comparison only (the default). */
+  tolerance: NumericTolerance | null;
   /** Items with a response; accuracy is over these. */
   scored: number;
   /** Ids of items without a response (not counted). */
@@ -40,14 +41,15 @@ export interface ScoreSummary {
 
 export interface ScoreOptions {
   protocol?: ScoringProtocol;
-  tolerance?: NumericTolerance;
+  /** PAPER_TOLERANCE adds the paper's 1% numeric rule; absent or null, Math-Verify's comparison only. */
+  tolerance?: NumericTolerance | null;
   /** Names the responses' source in errors. */
   responsesFile?: string;
 }
 
 export function scoreResponses(items: readonly BenchmarkItem[], responses: ReadonlyMap<string, ModelResponse>, options: ScoreOptions = {}): { results: ScoredResponse[]; summary: ScoreSummary } {
   const protocol = options.protocol ?? 'transfer';
-  const tolerance = options.tolerance ?? PAPER_TOLERANCE;
+  const tolerance = options.tolerance ?? null;
   const itemIds = new Set(items.map((item) => item.id));
   const unknown = [...responses.keys()].filter((id) => !itemIds.has(id));
   if (unknown.length > 0) {
