@@ -55,6 +55,29 @@ describe('frankenlens bench-import / score (CLI)', () => {
     assert.deepEqual(responses.map((line) => line.id), ['101', '102', '103']);
   });
 
+  it('scores what current VLMEvalKit and lmms-eval write: a prediction xlsx joined to its TSV, and a v0.4+ samples log', () => {
+    const pred = join(root, 'pred-scored');
+    assert.equal(frankenlens('bench-import', '--tsv', join(FIXTURES, 'vlmevalkit.tsv'), '--predictions', join(FIXTURES, 'vlmevalkit-pred.xlsx'), '--out', pred).status, 0);
+    const predScore = frankenlens('score', '--items', join(pred, 'items.jsonl'), '--answers', join(pred, 'responses.jsonl'), '--out', join(pred, 'score'));
+    assert.equal(predScore.status, 0, predScore.stderr);
+    assert.match(predScore.stdout, /accuracy 100\.0% \(3\/3;/);
+    assert.match(predScore.stdout, /1 of 4 items have no response/);
+
+    // lmms-eval ≥ 0.4 logs no doc and no arguments: input, target, filtered_resps (a list, or from 0.7 the string).
+    const log = join(root, 'lmms-v04.jsonl');
+    writeFileSync(log, [
+      { doc_id: 0, input: 'What is 2+3?', target: '5', resps: [['The sum is \\boxed{5}.']], filtered_resps: ['The sum is \\boxed{5}.'], doc_hash: 'a', exact_match: 1 },
+      { doc_id: 1, input: 'What is 10% of 50?', target: '5', filtered_resps: 'So the answer is 6.', doc_hash: 'b', exact_match: 0 },
+      { doc_id: 2, input: 'Which set solves x^2 = 1?', target: '\\{-1, 1\\}', filtered_resps: ['Both roots: $x \\in \\{1, -1\\}$'], doc_hash: 'c', exact_match: 0 },
+    ].map((line) => JSON.stringify(line)).join('\n') + '\n');
+    const lmms = join(root, 'lmms-v04');
+    const imported = frankenlens('bench-import', '--lmms-eval', log, '--out', lmms);
+    assert.equal(imported.status, 0, imported.stderr);
+    const lmmsScore = frankenlens('score', '--items', join(lmms, 'items.jsonl'), '--answers', join(lmms, 'responses.jsonl'), '--out', join(lmms, 'score'));
+    assert.equal(lmmsScore.status, 0, lmmsScore.stderr);
+    assert.match(lmmsScore.stdout, /accuracy 66\.7% \(2\/3/);
+  });
+
   it('counts text-only rows and relettered options in the summary', () => {
     const tsv = join(root, 'gaps.tsv');
     const png = readFileSync(join(FIXTURES, 'images', 'black.png')).toString('base64');
