@@ -12,6 +12,7 @@ import { CheckpointTreeProvider } from './host/checkpointTreeProvider';
 import { AnalysesTreeProvider } from './host/analysesTreeProvider';
 import { syncRoleContextKeys } from './host/contextKeys';
 import {
+  CHECK_GPU_COMMAND,
   COMPARE_CHECKPOINTS_COMMAND,
   COMPARE_IN_AND_RL_COMMAND,
   COMPARE_WITH_IN_COMMAND,
@@ -28,6 +29,7 @@ import {
   SET_AS_BASE_COMMAND,
   SET_AS_IN_COMMAND,
   SET_AS_RL_COMMAND,
+  SET_UP_GPU_COMMAND,
   SPECTRAL_ANALYSIS_COMMAND,
   WRITE_THIRDS_VARIANTS_COMMAND,
 } from './host/contributionIds';
@@ -96,6 +98,14 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(WRITE_THIRDS_VARIANTS_COMMAND, async (...args: unknown[]) => {
       const { writeThirdsVariants } = await import('./host/mergeCommands');
       await writeThirdsVariants(services, args);
+    }),
+    vscode.commands.registerCommand(SET_UP_GPU_COMMAND, async () => {
+      const { setUpGpuProvider } = await import('./host/gpuCommands');
+      await setUpGpuProvider(services);
+    }),
+    vscode.commands.registerCommand(CHECK_GPU_COMMAND, async () => {
+      const { checkGpuProvider } = await import('./host/gpuCommands');
+      await checkGpuProvider(services);
     }),
     registerRoleCommand(SET_AS_IN_COMMAND, 'in'),
     registerRoleCommand(SET_AS_RL_COMMAND, 'rl'),

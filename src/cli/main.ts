@@ -7,6 +7,7 @@ import { DEMO_USAGE, demoCommand } from './commands/demoCommand';
 import { DIFF_USAGE, diffCommand } from './commands/diffCommand';
 import { describeDiff } from '../core/jobs/diffJob';
 import { GENERATE_USAGE, generateCommand } from './commands/generateCommand';
+import { GPU_USAGE, gpuCommand } from './commands/gpuCommand';
 import { INSPECT_USAGE, inspectCommand } from './commands/inspectCommand';
 import { PROBE_USAGE, probeCommand } from './commands/probeCommand';
 import { FREEZE_USAGE, MERGE_USAGE, PLAN_USAGE, freezeCommand, mergeCommand, planCommand } from './commands/mergeCommand';
@@ -16,11 +17,11 @@ import { VARIANTS_USAGE, describeSweep, variantsCommand } from './commands/varia
 const USAGE = `frankenlens ${TOOL_VERSION}: what did RL change in your vision-language model?
 
 Usage:
-${[DIFF_USAGE, SPECTRAL_USAGE, MERGE_USAGE, FREEZE_USAGE, PLAN_USAGE, INSPECT_USAGE, GENERATE_USAGE, PROBE_USAGE, VARIANTS_USAGE, BENCH_IMPORT_USAGE, SCORE_USAGE, DEMO_USAGE].map((text) => `  ${text.split('\n')[0]}`).join('\n')}
+${[DIFF_USAGE, SPECTRAL_USAGE, MERGE_USAGE, FREEZE_USAGE, PLAN_USAGE, INSPECT_USAGE, GENERATE_USAGE, PROBE_USAGE, VARIANTS_USAGE, BENCH_IMPORT_USAGE, SCORE_USAGE, DEMO_USAGE, GPU_USAGE].map((text) => `  ${text.split('\n')[0]}`).join('\n')}
 
 Run "frankenlens COMMAND --help" for a command's options.`;
 
-const HELP: Record<string, string> = { diff: DIFF_USAGE, spectral: SPECTRAL_USAGE, merge: MERGE_USAGE, freeze: FREEZE_USAGE, plan: PLAN_USAGE, inspect: INSPECT_USAGE, generate: GENERATE_USAGE, probe: PROBE_USAGE, variants: VARIANTS_USAGE, 'bench-import': BENCH_IMPORT_USAGE, score: SCORE_USAGE, demo: DEMO_USAGE };
+const HELP: Record<string, string> = { diff: DIFF_USAGE, spectral: SPECTRAL_USAGE, merge: MERGE_USAGE, freeze: FREEZE_USAGE, plan: PLAN_USAGE, inspect: INSPECT_USAGE, generate: GENERATE_USAGE, probe: PROBE_USAGE, variants: VARIANTS_USAGE, 'bench-import': BENCH_IMPORT_USAGE, score: SCORE_USAGE, demo: DEMO_USAGE, gpu: GPU_USAGE };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -106,6 +107,11 @@ async function main(argv: string[]): Promise<number> {
       const { summaryPath, rows, comparison, resumed } = await variantsCommand(rest, cancel);
       process.stdout.write(`${describeSweep(rows, comparison)}\n${resumed > 0 ? `(${resumed} answers resumed) ` : ''}wrote ${summaryPath}\n`);
       return EXIT.ok;
+    }
+    case 'gpu': {
+      const { text, ok } = await gpuCommand(rest);
+      process.stdout.write(`${text}\n`);
+      return ok ? EXIT.ok : EXIT.badInput;
     }
     default:
       throw new UsageError(`unknown command "${command}"`);

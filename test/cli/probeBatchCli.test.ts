@@ -41,6 +41,8 @@ describe('frankenlens probe ablation --batch', () => {
     assert.equal(read(all, 'ablation.jsonl'), read(one, 'ablation.jsonl'));
     assert.equal(read(all, 'ablation.run.json'), read(one, 'ablation.run.json'));
     assert.equal(JSON.parse(read(one, 'ablation.jsonl').split('\n')[0]!).runs.length, 5, 'the baseline and four layers');
+    const summary = JSON.parse(read(one, 'ablation.summary.json'));
+    assert.deepEqual(summary.models.map((model: { executionProvider: string; precision: string }) => [model.executionProvider, model.precision]), [['cpu', 'float32'], ['cpu', 'float32']]);
     const resumed = ablation(items, one, '--batch', '3', '--resume');
     assert.equal(resumed.status, 0, resumed.stderr);
   });

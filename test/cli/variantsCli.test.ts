@@ -34,6 +34,9 @@ describe('frankenlens variants', () => {
     const summary = JSON.parse(readFileSync(join(out, 'variants.summary.json'), 'utf8'));
     assert.deepEqual(summary.rows.map((row: { model: string }) => row.model), ['IN', 'RL', 'RL with layers 0-1 frozen at IN']);
     assert.equal(summary.settings.maxNewTokens, 4);
+    // Where each model ran is recorded beside the settings (CPU here: no CUDA on the test machines).
+    assert.deepEqual(summary.models.map((model: { executionProvider: string; precision: string }) => [model.executionProvider, model.precision]), [['cpu', 'float32'], ['cpu', 'float32'], ['cpu', 'float32']]);
+    assert.equal(summary.settings.executionProvider, undefined, 'not part of what a resume compares');
     assert.deepEqual(summary.settings.conditions, ['real', 'black', 'black+description'], 'every generated item has a description');
     for (const row of summary.rows) {
       const { correct, total } = row.conditions.real.overall;

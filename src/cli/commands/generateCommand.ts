@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { generateGreedy } from '../../core/model/generate';
 import { MEMORY_BUDGET_ENV } from '../../core/model/memoryPlan';
 import { ModelRuntime } from '../../core/model/modelRuntime';
+import { PRECISION } from '../../core/model/sessions';
 import { embedPrompt } from '../../core/model/promptEmbedding';
 import { peakRssBytes } from '../../core/processMemory';
 import type { CancelToken } from '../../core/progress';
@@ -25,7 +26,8 @@ checkpoint's chat template as one user message; the image (PNG or JPEG) is place
 Options:
   --max-new-tokens N   at most N new tokens (default as transformers: max_new_tokens of
                        generation_config.json, else max_length less the prompt, 20 when unset)
-  --device D           auto (CUDA when installed, else CPU), cpu or cuda (default auto)
+  --device D           auto (CUDA when "frankenlens gpu check" passes, else CPU, saying why), cpu or
+                       cuda (fails with what is missing) (default auto)
   --threads N          onnxruntime threads per operator (default: one per core)
   --cache-dir DIR      graph cache folder (default ~/.cache/frankenlens/graphs)
   --memory-budget SIZE memory the run may use, e.g. 48GB, 512MiB or bytes (binary units: 48GB =
@@ -92,6 +94,7 @@ export async function generateCommand(argv: string[], cancel: CancelToken): Prom
       stoppedBy: generation.stoppedBy,
       settings: { ...generation.settings, source: generationSettings.source, notApplied: generationSettings.notApplied },
       executionProvider: await runtime.provider(),
+      precision: PRECISION,
       prefillSeconds: generation.prefillSeconds,
       decodeSeconds: generation.decodeSeconds,
       decodeTokensPerSecond: decodeSteps > 0 ? decodeSteps / generation.decodeSeconds : null,

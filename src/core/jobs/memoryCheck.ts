@@ -33,7 +33,7 @@ export function checkMemoryPlan(request: Omit<MemoryPlanRequest, 'budgetBytes' |
   // The vision tower stays loaded between images unless only releasing it after each encoding fits;
   // a refusal speaks of the released plan, whose suggestions (rows, answer cap) are the ones that fit.
   if (!plan.fits && request.images) plan = planMemory({ ...plan.request, visionResident: false });
-  if (options.device === 'cuda' || (options.device === 'auto' && cudaAvailable())) {
+  if (options.device === 'cuda' || (options.device === 'auto' && cudaAvailable(options.log))) {
     options.log(`${describeMemoryPlan(plan)}; not checked: the models run on the GPU`);
     return plan;
   }

@@ -134,6 +134,8 @@ function describeGraph(graph: GraphSpec, layers: number): string {
 
 export class ModelRuntime {
   readonly config: ModelConfig;
+  /** The provider this model's sessions ran on, once one has started (kept after unload, for results). */
+  providerUsed: 'cpu' | 'cuda' | undefined;
   readonly weights: ModelWeights;
   private readonly sources: readonly Checkpoint[];
   private readonly owners = new Map<string, number>();
@@ -223,7 +225,7 @@ export class ModelRuntime {
     if (!started) {
       started = acquireSession(path, this.options, this.options.onLoad && (() => this.options.onLoad!(`loading ${this.name}: ${describeGraph(graph, this.config.decoder.layers)}`)));
       this.held.set(path, started);
-      started.catch(() => this.held.delete(path));
+      started.then(({ provider }) => (this.providerUsed = provider), () => this.held.delete(path));
     }
     return started;
   }

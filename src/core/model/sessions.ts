@@ -1,13 +1,18 @@
 /**
- * onnxruntime-node sessions: execution provider on 'auto' (CUDA when its provider is installed and
- * starts, otherwise CPU) and thread settings. Graphs compute in float32 on every provider.
+ * onnxruntime-node sessions: the execution provider and thread settings. `cuda` runs on CUDA or
+ * fails with what is missing (cudaDetection.ts); `auto` runs on CUDA only when detection passes
+ * fully (provider files, CUDA 12, cuDNN 9, driver, a test session), otherwise on the CPU, and says
+ * why once per process ("CUDA not used: ..."). Nothing falls back silently. Graphs compute in
+ * float32 on every provider.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { FrankenlensError } from '../errors';
+import { detectCuda, detectCudaFiles, firstProblem, systemCudaEnvironment, type CudaEnvironment, type CudaReport } from './cudaDetection';
 
 export type ExecutionProviderChoice = 'auto' | 'cpu' | 'cuda';
+
+/** What the graphs compute in, on every provider (recorded beside each result's settings). */
+export const PRECISION = 'float32';
 
 export interface SessionSettings {
   executionProvider?: ExecutionProviderChoice;
@@ -22,14 +27,61 @@ export interface StartedSession {
   provider: 'cpu' | 'cuda';
 }
 
+/** Detection runs once per process (the files once, the test session once). */
+let environment: CudaEnvironment | undefined;
+let filesReport: CudaReport | undefined;
+let fullReport: Promise<CudaReport> | undefined;
+let noticeSink: ((message: string) => void) | undefined;
+let noticed = false;
+
+/** Tests: detection through another environment (undefined: the real one), caches and the notice reset. */
+export function useCudaEnvironment(env: CudaEnvironment | undefined): void {
+  environment = env;
+  filesReport = undefined;
+  fullReport = undefined;
+  noticeSink = undefined;
+  noticed = false;
+}
+
+function cudaEnvironment(): CudaEnvironment {
+  return (environment ??= systemCudaEnvironment());
+}
+
+/** The full detection report (test session included when the files are all there), once per process. */
+export function cudaReport(): Promise<CudaReport> {
+  return (fullReport ??= detectCuda(cudaEnvironment()));
+}
+
+/** Says once per process why `auto` runs on the CPU: through `log` when given (a job's log), else stderr. */
+function noteCudaNotUsed(report: CudaReport, log?: (message: string) => void): void {
+  if (noticed) return;
+  noticed = true;
+  const line = `CUDA not used: ${firstProblem(report)}`;
+  const sink = log ?? noticeSink;
+  if (sink) sink(line);
+  else process.stderr.write(`${line}\n`);
+}
+
 /**
- * Whether onnxruntime-node's CUDA provider is installed: the CPU-only install lists the backend but
- * lacks its library, and trying it would print a load failure on every session.
+ * Whether CUDA's provider files, CUDA 12, cuDNN 9 and the driver are all found (no session opened):
+ * what `auto` decides on before loading. When not, the reason is told once, through `log` if given
+ * (later notices go there too), else on stderr.
  */
-export function cudaAvailable(): boolean {
-  if (!ort.listSupportedBackends().some((backend) => backend.name === 'cuda')) return false;
-  const binaries = join(dirname(require.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
-  return existsSync(join(binaries, process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so'));
+export function cudaAvailable(log?: (message: string) => void): boolean {
+  if (log) noticeSink = log;
+  const report = (filesReport ??= detectCudaFiles(cudaEnvironment()));
+  if (!report.ok) noteCudaNotUsed(report, log);
+  return report.ok;
+}
+
+/** The provider a choice runs on here: `cuda` throws the detection's message when CUDA cannot be used. */
+export async function resolveExecutionProvider(choice: ExecutionProviderChoice, log?: (message: string) => void): Promise<'cpu' | 'cuda'> {
+  if (choice === 'cpu') return 'cpu';
+  const report = await cudaReport();
+  if (report.ok) return 'cuda';
+  if (choice === 'cuda') throw new FrankenlensError('InvalidArgument', report.message);
+  noteCudaNotUsed(report, log);
+  return 'cpu';
 }
 
 export async function startSession(graphPath: string, settings: SessionSettings = {}): Promise<StartedSession> {
@@ -44,12 +96,12 @@ export async function startSession(graphPath: string, settings: SessionSettings 
     intraOpNumThreads: settings.intraOpThreads ?? 0,
     interOpNumThreads: settings.interOpThreads ?? 0,
   };
-  const tryCuda = choice === 'cuda' || (choice === 'auto' && cudaAvailable());
-  if (tryCuda) {
+  if ((await resolveExecutionProvider(choice)) === 'cuda') {
     try {
       return { session: await ort.InferenceSession.create(graphPath, { ...options, executionProviders: ['cuda'] }), provider: 'cuda' };
     } catch (error) {
-      if (choice === 'cuda') throw new FrankenlensError('InvalidArgument', `${graphPath}: the CUDA execution provider did not start (${(error as Error).message})`, graphPath);
+      // CUDA passed detection, so a graph that cannot start there is an error, not a quiet switch to the CPU.
+      throw new FrankenlensError('InvalidArgument', `${graphPath}: the CUDA execution provider did not start (${(error as Error).message}); run on the CPU with --device cpu (setting frankenlens.executionProvider: "cpu")`, graphPath);
     }
   }
   try {

@@ -38,6 +38,7 @@ import { readImageFile } from '../vision/imageDecode';
 import { answerItem, answeringModel, type ItemAnswer } from './answerItems';
 import { VARIANTS_SCHEMA } from './variantComparison';
 import { compareWithBaseline, paperMetrics, type ComparisonSettings, type ScoredConditions, type SweepRow } from './variantMetrics';
+import { PRECISION } from '../model/sessions';
 
 /** One model of the sweep: a checkpoint folder, or a merge plan run from its sources' weights. */
 export type SweepModel = { name: string; dir: string } | { name: string; plan: MergePlan };
@@ -201,7 +202,8 @@ export async function runVariantSweep(options: VariantSweepOptions): Promise<Var
       created: new Date().toISOString(),
       settings,
       comparison,
-      models: sweepModels.map(({ model, opened, fingerprints }) => ({ name: model.name, ...('plan' in model ? { plan: model.plan } : { dir: model.dir }), sources: fingerprints, generation: opened.generation })),
+      // Where and in what precision each model ran: beside the settings, not in them (a resume may run elsewhere).
+      models: sweepModels.map(({ model, opened, fingerprints }) => ({ name: model.name, ...('plan' in model ? { plan: model.plan } : { dir: model.dir }), sources: fingerprints, generation: opened.generation, executionProvider: opened.runtime.providerUsed ?? null, precision: PRECISION })),
       items: items.length,
       rows,
       timing: { peakRssBytes: peakRssBytes() },
