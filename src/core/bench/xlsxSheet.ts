@@ -22,6 +22,7 @@ import { closeSync, readSync } from 'node:fs';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { FrankenlensError, type ErrorCode } from '../errors';
 import { openRegularFile } from '../regularFile';
+import { entryDataOffset, findZipDirectory, LOCAL_HEADER_BYTES, parseZipDirectory, unreadableEntry, ZIP_TAIL_BYTES, type ZipEntry } from '../zipDirectory';
 
 const MiB = 1024 * 1024;
 /** All inflated parts together: far above any prediction file, far below V8's longest string. */
@@ -33,16 +34,6 @@ export interface SheetRow {
   /** 1-based row number in the sheet. */
   row: number;
   cells: string[];
-}
-
-interface ZipEntry {
-  name: string;
-  method: number;
-  flags: number;
-  crc: number;
-  compressedSize: number;
-  size: number;
-  localHeaderOffset: number;
 }
 
 class ZipReader {
@@ -76,39 +67,14 @@ class ZipReader {
   }
 
   private readCentralDirectory(): void {
-    // The end-of-central-directory record: 22 bytes, then a comment of at most 65,535 bytes.
-    const tailLength = Math.min(this.fileSize, 22 + 65535);
-    const tail = this.read(this.fileSize - tailLength, tailLength);
-    let eocd = -1;
-    for (let at = tail.length - 22; at >= 0; at--) {
-      if (tail.readUInt32LE(at) === 0x06054b50) {
-        eocd = at;
-        break;
-      }
-    }
-    if (eocd < 0) throw this.fail('not an .xlsx file (no zip directory; is it an old .xls, or a TSV/CSV with the wrong name?)');
-    const count = tail.readUInt16LE(eocd + 10);
-    const directorySize = tail.readUInt32LE(eocd + 12);
-    const directoryOffset = tail.readUInt32LE(eocd + 16);
-    if (count === 0xffff || directorySize === 0xffffffff || directoryOffset === 0xffffffff) throw this.fail('a ZIP64 archive; this reader takes .xlsx files under 4 GB only');
-    if (directorySize > 64 * MiB) throw this.fail('not a valid .xlsx file (its zip directory is too large)');
-    const directory = this.read(directoryOffset, directorySize);
-    let at = 0;
-    for (let i = 0; i < count; i++) {
-      if (at + 46 > directory.length || directory.readUInt32LE(at) !== 0x02014b50) throw this.fail('not a valid .xlsx file (a broken zip directory)');
-      const nameLength = directory.readUInt16LE(at + 28);
-      const entry: ZipEntry = {
-        flags: directory.readUInt16LE(at + 8),
-        method: directory.readUInt16LE(at + 10),
-        crc: directory.readUInt32LE(at + 16),
-        compressedSize: directory.readUInt32LE(at + 20),
-        size: directory.readUInt32LE(at + 24),
-        localHeaderOffset: directory.readUInt32LE(at + 42),
-        name: directory.toString('utf8', at + 46, at + 46 + nameLength),
-      };
-      this.entries.set(entry.name.replace(/^\/+/, ''), entry);
-      at += 46 + nameLength + directory.readUInt16LE(at + 30) + directory.readUInt16LE(at + 32);
-    }
+    const tailLength = Math.min(this.fileSize, ZIP_TAIL_BYTES);
+    const found = findZipDirectory(this.read(this.fileSize - tailLength, tailLength));
+    if (found.kind === 'none') throw this.fail('not an .xlsx file (no zip directory; is it an old .xls, or a TSV/CSV with the wrong name?)');
+    if (found.kind === 'zip64') throw this.fail('a ZIP64 archive; this reader takes .xlsx files under 4 GB only');
+    if (found.directorySize > 64 * MiB) throw this.fail('not a valid .xlsx file (its zip directory is too large)');
+    const entries = parseZipDirectory(this.read(found.directoryOffset, found.directorySize), found.count);
+    if (typeof entries === 'string') throw this.fail(`not a valid .xlsx file (${entries})`);
+    for (const entry of entries) this.entries.set(entry.name, entry);
   }
 
   /** The inflated bytes of an entry; undefined when the archive has no such entry. */
@@ -116,15 +82,16 @@ class ZipReader {
     const entry = this.entries.get(name);
     if (!entry) return undefined;
     const what = `its part ${name}`;
-    if (entry.flags & 1) throw this.fail(`${what} is encrypted`);
-    if (entry.method !== 0 && entry.method !== 8) throw this.fail(`${what} uses zip compression method ${entry.method} (only stored and deflate are read)`);
-    if (entry.size === 0xffffffff || entry.compressedSize === 0xffffffff) throw this.fail('a ZIP64 archive; this reader takes .xlsx files under 4 GB only');
+    const unreadable = unreadableEntry(entry);
+    if (unreadable === 'encrypted') throw this.fail(`${what} is encrypted`);
+    if (unreadable === 'zip64') throw this.fail('a ZIP64 archive; this reader takes .xlsx files under 4 GB only');
+    if (unreadable) throw this.fail(`${what} uses zip compression method ${unreadable.method} (only stored and deflate are read)`);
     const left = this.maxInflatedBytes - this.inflated;
     const tooLarge = () => this.fail(`too large once decompressed (more than ${+(this.maxInflatedBytes / MiB).toFixed(2)} MiB of XML; a zip bomb?)`);
     if (entry.size > left) throw tooLarge();
-    const local = this.read(entry.localHeaderOffset, 30);
-    if (local.readUInt32LE(0) !== 0x04034b50) throw this.fail(`not a valid .xlsx file (${what} has no local header)`);
-    const compressed = this.read(entry.localHeaderOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28), entry.compressedSize);
+    const dataOffset = entryDataOffset(entry, this.read(entry.localHeaderOffset, LOCAL_HEADER_BYTES));
+    if (dataOffset === null) throw this.fail(`not a valid .xlsx file (${what} has no local header)`);
+    const compressed = this.read(dataOffset, entry.compressedSize);
     let bytes: Buffer;
     if (entry.method === 0) bytes = compressed;
     else {

@@ -17,6 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import { createInflateRaw } from 'node:zlib';
 import { FrankenlensError } from '../errors';
 import { ORT_VERSION, ortBinDir, ortLibraryName, providerFileNames } from './cudaDetection';
+import { entryDataOffset, findZipDirectory, LOCAL_HEADER_BYTES, parseZipDirectory, unreadableEntry, ZIP_TAIL_BYTES, type ZipEntry } from '../zipDirectory';
 
 export interface SetupResult {
   /** The installed files' paths. */
@@ -171,15 +172,6 @@ async function installFile(binDir: string, name: string, write: (temp: string) =
   return target;
 }
 
-interface ZipEntry {
-  name: string;
-  method: number;
-  flags: number;
-  compressedSize: number;
-  size: number;
-  localHeaderOffset: number;
-}
-
 /** A .nupkg/.zip/.whl: the central directory read, the two entries inflated straight to their temporary files. */
 async function installFromZip(archive: string, binDir: string, names: [string, string]): Promise<SetupResult> {
   const bad = (problem: string) => fail(`${archive}: ${problem}`, archive);
@@ -240,54 +232,34 @@ async function zipDirectory(handle: import('node:fs/promises').FileHandle, size:
     if (bytesRead !== length) throw bad('not a valid zip archive (the file ended early)');
     return buffer;
   };
-  const tailLength = Math.min(size, 22 + 65535);
-  const tail = await read(size - tailLength, tailLength);
-  let eocd = -1;
-  for (let at = tail.length - 22; at >= 0; at--) {
-    if (tail.readUInt32LE(at) === 0x06054b50) {
-      eocd = at;
-      break;
-    }
-  }
-  if (eocd < 0) throw bad('not a zip archive (no zip directory)');
-  const count = tail.readUInt16LE(eocd + 10);
-  const directorySize = tail.readUInt32LE(eocd + 12);
-  const directoryOffset = tail.readUInt32LE(eocd + 16);
-  if (count === 0xffff || directorySize === 0xffffffff || directoryOffset === 0xffffffff) throw bad('a ZIP64 archive, which this reader does not take; extract it and pass the folder');
-  const directory = await read(directoryOffset, directorySize);
-  const entries: ZipEntry[] = [];
-  let at = 0;
-  for (let i = 0; i < count; i++) {
-    if (at + 46 > directory.length || directory.readUInt32LE(at) !== 0x02014b50) throw bad('not a valid zip archive (a broken zip directory)');
-    const nameLength = directory.readUInt16LE(at + 28);
-    entries.push({
-      flags: directory.readUInt16LE(at + 8),
-      method: directory.readUInt16LE(at + 10),
-      compressedSize: directory.readUInt32LE(at + 20),
-      size: directory.readUInt32LE(at + 24),
-      localHeaderOffset: directory.readUInt32LE(at + 42),
-      name: directory.toString('utf8', at + 46, at + 46 + nameLength).replace(/\\/g, '/').replace(/^\/+/, ''),
-    });
-    at += 46 + nameLength + directory.readUInt16LE(at + 30) + directory.readUInt16LE(at + 32);
-  }
+  const tailLength = Math.min(size, ZIP_TAIL_BYTES);
+  const found = findZipDirectory(await read(size - tailLength, tailLength));
+  if (found.kind === 'none') throw bad('not a zip archive (no zip directory)');
+  if (found.kind === 'zip64') throw bad(ZIP64_REFUSAL);
+  const entries = parseZipDirectory(await read(found.directoryOffset, found.directorySize), found.count);
+  if (typeof entries === 'string') throw bad(`not a valid zip archive (${entries})`);
   return entries;
 }
 
 /** Where an entry's data starts, its method checked. */
 async function entryData(archive: string, entry: ZipEntry, bad: (problem: string) => FrankenlensError): Promise<number> {
-  if (entry.flags & 1) throw bad(`its entry ${entry.name} is encrypted`);
-  if (entry.method !== 0 && entry.method !== 8) throw bad(`its entry ${entry.name} uses zip compression method ${entry.method} (only stored and deflate are read)`);
-  if (entry.size === 0xffffffff || entry.compressedSize === 0xffffffff) throw bad('a ZIP64 archive, which this reader does not take; extract it and pass the folder');
+  const unreadable = unreadableEntry(entry);
+  if (unreadable === 'encrypted') throw bad(`its entry ${entry.name} is encrypted`);
+  if (unreadable === 'zip64') throw bad(ZIP64_REFUSAL);
+  if (unreadable) throw bad(`its entry ${entry.name} uses zip compression method ${unreadable.method} (only stored and deflate are read)`);
   const handle = await open(archive, 'r');
   try {
-    const local = Buffer.alloc(30);
-    await handle.read(local, 0, 30, entry.localHeaderOffset);
-    if (local.readUInt32LE(0) !== 0x04034b50) throw bad(`not a valid zip archive (its entry ${entry.name} has no local header)`);
-    return entry.localHeaderOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+    const local = Buffer.alloc(LOCAL_HEADER_BYTES);
+    await handle.read(local, 0, LOCAL_HEADER_BYTES, entry.localHeaderOffset);
+    const start = entryDataOffset(entry, local);
+    if (start === null) throw bad(`not a valid zip archive (its entry ${entry.name} has no local header)`);
+    return start;
   } finally {
     await handle.close();
   }
 }
+
+const ZIP64_REFUSAL = 'a ZIP64 archive, which this reader does not take; extract it and pass the folder';
 
 async function extractEntry(archive: string, entry: ZipEntry, target: string, bad: (problem: string) => FrankenlensError): Promise<void> {
   const start = await entryData(archive, entry, bad);
