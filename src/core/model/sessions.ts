@@ -64,14 +64,14 @@ function noteCudaNotUsed(report: CudaReport, log?: (message: string) => void): v
 
 /**
  * Whether CUDA's provider files, CUDA 12, cuDNN 9 and the driver are all found (no session opened):
- * what `auto` decides on before loading. When not, the reason is told once, through `log` if given
- * (later notices go there too), else on stderr.
+ * what `auto` decides on before loading. When not, the reason is told once when sessions start,
+ * through `log` if given here, else on stderr.
  */
 export function cudaAvailable(log?: (message: string) => void): boolean {
   if (log) noticeSink = log;
-  const report = (filesReport ??= detectCudaFiles(cudaEnvironment()));
-  if (!report.ok) noteCudaNotUsed(report, log);
-  return report.ok;
+  // Only a query: the "CUDA not used" notice comes when sessions start (a run refused earlier, by
+  // its memory plan, says nothing about CUDA); `log` is where that notice will go.
+  return (filesReport ??= detectCudaFiles(cudaEnvironment())).ok;
 }
 
 /** The provider a choice runs on here: `cuda` throws the detection's message when CUDA cannot be used. */

@@ -38,7 +38,7 @@ import { readImageFile } from '../vision/imageDecode';
 import { answerItem, answeringModel, type ItemAnswer } from './answerItems';
 import { VARIANTS_SCHEMA } from './variantComparison';
 import { compareWithBaseline, paperMetrics, type ComparisonSettings, type ScoredConditions, type SweepRow } from './variantMetrics';
-import { PRECISION } from '../model/sessions';
+import { PRECISION, resolveExecutionProvider } from '../model/sessions';
 
 /** One model of the sweep: a checkpoint folder, or a merge plan run from its sources' weights. */
 export type SweepModel = { name: string; dir: string } | { name: string; plan: MergePlan };
@@ -196,6 +196,8 @@ export async function runVariantSweep(options: VariantSweepOptions): Promise<Var
       metrics: paperMetrics(scored[index]!.results, textOnly),
       ...(index === 0 ? {} : { versusBaseline: compareWithBaseline(scored[0]!.results.real!, scored[index]!.results.real!, comparison) }),
     }));
+    // A model whose answers were all resumed started no session in this call: it ran where this run runs.
+    const runProvider = sweepModels.every(({ opened }) => opened.runtime.providerUsed) ? undefined : await resolveExecutionProvider(options.runtime?.executionProvider ?? 'auto');
     writeJsonAtomic(summaryPath, {
       schema: VARIANTS_SCHEMA,
       tool: { name: TOOL_NAME, version: TOOL_VERSION, node: process.version },
@@ -203,7 +205,7 @@ export async function runVariantSweep(options: VariantSweepOptions): Promise<Var
       settings,
       comparison,
       // Where and in what precision each model ran: beside the settings, not in them (a resume may run elsewhere).
-      models: sweepModels.map(({ model, opened, fingerprints }) => ({ name: model.name, ...('plan' in model ? { plan: model.plan } : { dir: model.dir }), sources: fingerprints, generation: opened.generation, executionProvider: opened.runtime.providerUsed ?? null, precision: PRECISION })),
+      models: sweepModels.map(({ model, opened, fingerprints }) => ({ name: model.name, ...('plan' in model ? { plan: model.plan } : { dir: model.dir }), sources: fingerprints, generation: opened.generation, executionProvider: opened.runtime.providerUsed ?? runProvider, precision: PRECISION })),
       items: items.length,
       rows,
       timing: { peakRssBytes: peakRssBytes() },
