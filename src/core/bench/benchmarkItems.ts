@@ -153,6 +153,11 @@ export function inferAnswerType(answer: string, hasChoices: boolean, declared?: 
   return /[\\^{}]/.test(answer) ? 'expression' : 'text';
 }
 
+/** The fields every importer fills the same way, before validation (images and description are its own). */
+export function importedItemFields(id: string, question: string | undefined, choices: readonly string[] | undefined, gold: ReturnType<typeof importedGold> | undefined, category: string | undefined): Record<string, unknown> {
+  return { id, question, ...(choices ? { choices } : {}), answer: gold?.answer, ...(gold?.answers ? { answers: gold.answers } : {}), answerType: gold?.answerType, ...(category !== undefined ? { category } : {}) };
+}
+
 /**
  * The gold answer of an imported row: a Python list (MMMU's "['A', 'C']", "['24/7', '3.429']")
  * gives several accepted answers, the first as `answer`; anything else is the answer as written.

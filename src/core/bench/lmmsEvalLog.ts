@@ -13,7 +13,7 @@
  * answers. The response is the first string in filtered_resps (else resps). lmms-eval does not log
  * images, so imported items carry none: they are for re-scoring the logged responses.
  */
-import { importedGold, validateBenchmarkItem, type BenchmarkItem } from './benchmarkItems';
+import { importedGold, importedItemFields, validateBenchmarkItem, type BenchmarkItem } from './benchmarkItems';
 import { lineError, readJsonLines } from './jsonLines';
 import type { ModelResponse } from './modelResponses';
 import { parsePythonStringList } from './pythonLiteral';
@@ -115,16 +115,7 @@ export function importLmmsEvalLog(file: string): ImportedBenchmark {
     const gold = rawAnswer === undefined ? undefined : importedGold(rawAnswer, choices !== undefined, scalarText(fields.answer_type));
     const metadata = fields.metadata;
     const category = firstText([fields.category, isRecord(metadata) ? metadata.category : undefined]);
-    const candidate = {
-      id,
-      images: [],
-      question,
-      ...(choices ? { choices } : {}),
-      answer: gold?.answer,
-      ...(gold?.answers ? { answers: gold.answers } : {}),
-      answerType: gold?.answerType,
-      ...(category !== undefined ? { category } : {}),
-    };
+    const candidate = { ...importedItemFields(id, question, choices, gold, category), images: [] };
     items.push(validateBenchmarkItem(candidate, { file, line, baseDir: '.' }));
 
     const response = firstString(value.filtered_resps) ?? firstString(value.resps);

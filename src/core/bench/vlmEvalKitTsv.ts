@@ -18,7 +18,7 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { FrankenlensError } from '../errors';
 import { openRegularFile, readJsonFile, TABLE_FILE_BYTES } from '../regularFile';
 import { CHOICE_LETTERS } from './choiceLetters';
-import { importedGold, validateBenchmarkItem, type BenchmarkItem } from './benchmarkItems';
+import { importedGold, importedItemFields, validateBenchmarkItem, type BenchmarkItem } from './benchmarkItems';
 import { lineError } from './jsonLines';
 import type { ModelResponse } from './modelResponses';
 import { parsePythonStringList } from './pythonLiteral';
@@ -356,13 +356,5 @@ function itemCandidate(
     gold.answer = reletter(gold.answer);
     if (gold.answers) gold.answers = gold.answers.map(reletter);
   }
-  return {
-    id: index,
-    question,
-    ...(choices ? { choices } : {}),
-    answer: gold?.answer,
-    ...(gold?.answers ? { answers: gold.answers } : {}),
-    answerType: gold?.answerType,
-    ...(category !== undefined ? { category } : {}),
-  };
+  return importedItemFields(index, question, choices, gold, category);
 }
