@@ -87,7 +87,8 @@ export function checkAnswer(extraction: Extraction, gold: GoldAnswer, response: 
 function checkAgainst(extraction: Extraction, gold: GoldAnswer, response: string, tolerance: NumericTolerance | null): CheckResult {
   if (gold.answerType === 'choice') return checkChoice(extraction, gold, response);
   if (extraction.extracted === undefined) return { correct: false, rule: 'no answer', detail: 'no answer was found in the response' };
-  return checkFreeForm(extraction.extracted, gold, tolerance, extraction.plainNumber === true);
+  const fromPlainText = extraction.plainNumber === true;
+  return checkFreeForm(fromPlainText ? plainScientificAsLatex(extraction.extracted) : extraction.extracted, gold, tolerance, fromPlainText);
 }
 
 /**
@@ -206,7 +207,8 @@ function checkChoice(extraction: Extraction, gold: GoldAnswer, response: string)
     const letter = findChoiceLetter(answerPart, choices.length);
     const named = letter ? -1 : choiceNamedInText(answerPart, choices);
     if (letter) predicted = { index: CHOICE_LETTERS.indexOf(letter.letter), rule: 'choice letter', how: `the full response (${letter.pattern}) names` };
-    else if (named >= 0) predicted = { index: named, rule: 'choice text', how: `the response names the text of exactly one choice,` };
+    // A numeric choice named on the way does not stand when the answer read is another number ("3 times 4 is 12, … 124").
+    else if (named >= 0 && !(extraction.plainNumber && numbersDiffer(extraction.extracted, choices[named]))) predicted = { index: named, rule: 'choice text', how: `the response names the text of exactly one choice,` };
   }
   if (!predicted) {
     const what = extraction.extracted === undefined ? 'no answer was found' : `"${extraction.extracted}" names no choice`;
@@ -214,4 +216,16 @@ function checkChoice(extraction: Extraction, gold: GoldAnswer, response: string)
   }
   const correct = predicted.index === goldIndex;
   return { correct, rule: predicted.rule, detail: `${predicted.how} ${describe(predicted.index)}; gold is ${describe(goldIndex)}`, predictedChoice: CHOICE_LETTERS[predicted.index]! };
+}
+
+/** Whether both texts are plain numbers of different values. */
+function numbersDiffer(first: string | undefined, second: string | undefined): boolean {
+  const value = (text: string | undefined) => (text !== undefined && /^-?\d+(?:\.\d+)?$/.test(text.trim()) ? Number(text) : Number.NaN);
+  const [a, b] = [value(first), value(second)];
+  return Number.isFinite(a) && Number.isFinite(b) && a !== b;
+}
+
+/** A power of ten written in plain text ("6.02 × 10^23", "3 x 10^5") as LaTeX reads it: `^23` is the whole exponent there. */
+function plainScientificAsLatex(text: string): string {
+  return text.replace(/\s?[×x*·]\s?10\^\{?(-?\d+)\}?/, ' \\times 10^{$1}');
 }

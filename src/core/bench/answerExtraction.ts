@@ -100,7 +100,7 @@ function groupStart(match: RegExpExecArray): number {
  */
 const NUMBER_BODY = String.raw`-?[1-9]\d{0,2}(?:(?:,\d{3})+|(?: \d{3})+)(?:\.\d+)?(?![\d,]\d)|-?\d+[.,]\d+(?![,.]\d)|\.\d+|-?\d+(?:/\d+)?(?![,]\d)`;
 /** Also read: E notation ("3e8") and a square root written with √ ("2√3"); Math-Verify reads neither (a documented deviation). */
-const NUMBER = String.raw`(?<=^|[\s=(:]|\*\*|[$€£¥₹])(?:(?:${NUMBER_BODY})(?:[eE][-+]?\d+(?![\w.]))?(?:\s?√\s?\d+(?:\.\d+)?)?|√\s?\d+(?:\.\d+)?)(?![\d.]\d)(?:\s*(?:%|percent\b|pct\b))?`;
+const NUMBER = String.raw`(?<=^|[\s=(:]|\*\*|[$€£¥₹])(?:(?:${NUMBER_BODY})(?:[eE][-+]?\d+(?![\w.])|\s?[×x*·]\s?10\^\{?-?\d+\}?)?(?:\s?√\s?\d+(?:\.\d+)?)?|√\s?\d+(?:\.\d+)?)(?![\d.]\d)(?:\s*(?:%|percent\b|pct\b))?`;
 /** "up to a period": a period that ends a sentence (followed by a space or the end), a newline, or the end. */
 const SENTENCE_END = String.raw`(?=\.(?:\s|$)|\n|$)`;
 const PHRASE_LIMIT = 100;

@@ -91,6 +91,36 @@ function choiceOutcome(testCase: ChoiceCase): Outcome {
   };
 }
 
+interface LmmsEvalCase {
+  id: string;
+  kind: 'choice' | 'open';
+  choices?: Record<string, string>;
+  gold: string;
+  response: string;
+  lmmsEval: boolean;
+  correct?: boolean;
+  disputed?: string;
+}
+
+/** lmms-eval's MMMU verdicts (its rule-based parsers): choice items by their options, open ones as math. */
+function lmmsEvalOutcome(testCase: LmmsEvalCase): Outcome {
+  const choices = testCase.choices ? Object.values(testCase.choices) : undefined;
+  const extraction = extractAnswer(testCase.response, { choices });
+  const gold = choices ? { answer: testCase.gold, answerType: 'choice' as const, choices } : { answer: testCase.gold, answerType: /^-?\d+(\.\d+)?$/.test(testCase.gold) ? ('number' as const) : ('expression' as const) };
+  const check = checkAnswer(extraction, gold, testCase.response);
+  const expected = testCase.disputed !== undefined && testCase.correct !== undefined ? testCase.correct : testCase.lmmsEval;
+  return {
+    id: testCase.id,
+    group: `lmms-eval/${testCase.kind}`,
+    agree: check.correct === expected,
+    falseAccept: check.correct && !expected,
+    ...(testCase.disputed !== undefined ? { disputed: testCase.disputed } : {}),
+    ours: String(check.correct),
+    expected: String(expected),
+    detail: `extracted ${JSON.stringify(extraction.extracted)} (${extraction.rule}); ${check.rule}: ${check.detail}`,
+  };
+}
+
 function percent(count: number, total: number): string {
   return `${((100 * count) / Math.max(1, total)).toFixed(1)}%`;
 }
@@ -135,6 +165,17 @@ describe('agreement with the peers on their own verdicts (answerGoldens)', () =>
     assert.ok(cases.length > 50);
     const { agreement, falseAccepts } = report('VLMEvalKit choices', cases.map(choiceOutcome));
     assert.ok(agreement >= 0.95, `agreement ${agreement}`);
+    assert.ok(falseAccepts <= 0.03, `false accepts ${falseAccepts}`);
+  });
+
+  // Measured 91.7% with no false accept: the misses are lmms-eval's own looser rules (two-decimal
+  // rounding, the last letter of "A or B", the option text anywhere) and forms we do not read yet
+  // ("f(x) = …" in plain text, number words). The floor keeps what is measured from sliding back.
+  it("lmms-eval's MMMU parsers: agreement ≥ 90%, false accepts ≤ 3%", () => {
+    const cases = JSON.parse(readFileSync(join(GOLDENS, 'lmmsEval.json'), 'utf8')) as LmmsEvalCase[];
+    assert.ok(cases.length > 50);
+    const { agreement, falseAccepts } = report('lmms-eval MMMU', cases.map(lmmsEvalOutcome));
+    assert.ok(agreement >= 0.9, `agreement ${agreement}`);
     assert.ok(falseAccepts <= 0.03, `false accepts ${falseAccepts}`);
   });
 });
