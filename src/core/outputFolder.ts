@@ -53,6 +53,21 @@ export interface PreparedOutput {
   release(): void;
 }
 
+/** Writes into `dir` (prepareOutputFolder's rules) under its lock, released however `write` ends. */
+export function withOutputFolder<T>(dir: string, options: OutputFolderOptions, write: (dir: string) => T): T {
+  const output = prepareOutputFolder(dir, options);
+  try {
+    return write(output.dir);
+  } finally {
+    output.release();
+  }
+}
+
+/** Where `pid` stages a folder written whole (stageOutputFolder): hidden, beside `dir`. */
+export function stagingFolderOf(dir: string, pid = process.pid): string {
+  return join(dirname(dir), `.${basename(dir)}.partial-${pid}`);
+}
+
 /**
  * Makes `dir` ready to write results into, under its lock: created and marked when missing,
  * adopted when empty, accepted when marked; anything else is refused (FileExists).
@@ -96,7 +111,7 @@ export function stageOutputFolder(dir: string, options: StagedOutputOptions): St
   refuseInsideSources(absolute, options.sources ?? [], true);
   mkdirOrExplain(dirname(absolute));
   const lock = acquireOutputLock(absolute, options.logger);
-  const staging = join(dirname(absolute), `.${basename(absolute)}.partial-${process.pid}`);
+  const staging = stagingFolderOf(absolute);
   let created = false;
   const discard = () => {
     if (created) removeQuietly(staging);
@@ -215,7 +230,8 @@ function safeStat(path: string) {
   }
 }
 
-function checkReplaceable(dir: string, overwrite: boolean): void {
+/** Refuses (FileExists) replacing `dir` unless it is missing, empty or marked (and, when marked, `overwrite`); never a link. */
+export function checkReplaceable(dir: string, overwrite: boolean): void {
   if (isSymbolicLink(dir)) throw new FrankenlensError('FileExists', `${dir}: is a symbolic link; the tool does not replace links, choose another output folder`, dir);
   const state = folderState(dir);
   if (state === 'foreign') throw notOurs(dir);

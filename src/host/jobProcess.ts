@@ -6,9 +6,10 @@
  */
 import { fork } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { cancelledError, FrankenlensError } from '../core/errors';
 import { fromJobRunnerProblem, type FromJobRunner, type JobRequest, type ResultOf, type ToJobRunner } from '../core/jobs/jobProtocol';
+import { stagingFolderOf } from '../core/outputFolder';
 import { mallocEnvironment } from '../core/processMemory';
 import type { CancelToken, Logger, ProgressSink } from '../core/progress';
 
@@ -102,12 +103,7 @@ export function runJobProcess<R extends JobRequest>(request: R, options: JobProc
   });
 }
 
-/** Where the safetensors writer stages a merge of `outDir` in the process `pid`. */
-function stagingFolder(outDir: string, pid: number): string {
-  return join(dirname(outDir), `.${basename(outDir)}.partial-${pid}`);
-}
-
 async function removeStaging(request: JobRequest, pid: number | undefined): Promise<void> {
   if (request.kind !== 'merge' || pid === undefined) return;
-  await Promise.all(request.merges.map(({ outDir }) => rm(stagingFolder(outDir, pid), { recursive: true, force: true }).catch(() => undefined)));
+  await Promise.all(request.merges.map(({ outDir }) => rm(stagingFolderOf(outDir, pid), { recursive: true, force: true }).catch(() => undefined)));
 }

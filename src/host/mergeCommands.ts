@@ -7,7 +7,7 @@
  * Arguments (IN, RL as paths or URIs, then `{hfStart, hfEnd}` and, for merges, the supplier 'rl' or
  * 'in') skip the dialogs: the diff panel's buttons and tests use them.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { defaultRegionCuts } from '../core/checkpoint/canonicalNames';
@@ -15,7 +15,7 @@ import { openCheckpoint } from '../core/checkpoint/checkpoint';
 import { FileReader } from '../core/checkpoint/fileReader';
 import { FrankenlensError } from '../core/errors';
 import { planFolderName, type MergePlan } from '../core/merge/mergePlan';
-import { readOutputMarker } from '../core/outputFolder';
+import { checkReplaceable } from '../core/outputFolder';
 import { thirdsVariants, type PairPaths } from '../core/merge/presets';
 import { isHfLayerRange, type HfLayerRange } from '../../webview/protocol';
 import { resolveCheckpointPair, type CheckpointPair } from './checkpointFolders';
@@ -72,7 +72,8 @@ export async function writeThirdsVariants(services: HostServices, args: readonly
     if (!parent) return;
     const targets = plans.map((plan) => ({ plan, outDir: join(parent, planFolderName(plan)) }));
     const existing = targets.map((target) => target.outDir).filter((dir) => existsSync(dir));
-    existing.forEach(refuseForeignFolder);
+    // Replacing is offered only for folders frankenlens wrote (marked): anything else is the user's.
+    for (const dir of existing) checkReplaceable(dir, true);
     if (existing.length > 0 && !(await confirmReplace(existing))) return;
     // One job and one bar for all six: each variant fills its sixth.
     const { written } = await runJobWithProgress(services, vscode.l10n.t('Frankenlens: writing the six Frankenstein variants'), { kind: 'merge', merges: targets, overwrite: existing.length > 0 });
@@ -99,7 +100,7 @@ async function writeOne(services: HostServices, plan: MergePlan, pair: Checkpoin
   );
   if (!outDir) return;
   const overwrite = existsSync(outDir);
-  if (overwrite) refuseForeignFolder(outDir);
+  if (overwrite) checkReplaceable(outDir, true);
   if (overwrite && !(await confirmReplace([outDir]))) return;
   services.log.info(`merge: "${plan.name}" → ${outDir}`);
   const { written } = await runJobWithProgress(services, vscode.l10n.t('Frankenlens: writing "{0}"', plan.name), { kind: 'merge', merges: [{ plan, outDir }], overwrite });
@@ -148,11 +149,4 @@ function supplierArgument(arg: unknown): RangeSupplier {
   if (arg === undefined || arg === null) return 'rl';
   if (arg === 'rl' || arg === 'in') return arg;
   throw new FrankenlensError('InvalidArgument', vscode.l10n.t('the model that gives the layers must be "rl" or "in", not {0}', JSON.stringify(arg) ?? typeof arg));
-}
-
-/** Replacing is offered only for folders frankenlens wrote (marked): anything else is the user's. */
-function refuseForeignFolder(dir: string): void {
-  if (readOutputMarker(dir) === null && readdirSync(dir).length > 0) {
-    throw new FrankenlensError('FileExists', vscode.l10n.t('{0} exists and was not written by Frankenlens; choose another folder', dir), dir);
-  }
 }

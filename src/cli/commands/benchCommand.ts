@@ -8,7 +8,7 @@ import type { CountedIds, ImportWarnings } from '../../core/bench/vlmEvalKitTsv'
 import { readModelResponses } from '../../core/bench/modelResponses';
 import { scoreResponses } from '../../core/bench/scoreResponses';
 import { UsageError } from '../cliErrors';
-import { prepareOutputFolder } from '../../core/outputFolder';
+import { withOutputFolder } from '../../core/outputFolder';
 import { PAPER_TOLERANCE } from '../../core/bench/answerCheck';
 import { oneOf } from '../choiceArgument';
 
@@ -99,16 +99,14 @@ export function scoreCommand(argv: string[]): string {
   const responses = readModelResponses(values.answers);
   const { results, summary } = scoreResponses(items, responses, { protocol: values.protocol as ScoringProtocol, tolerance, responsesFile: values.answers });
   const outDir = resolve(values.out ?? join('.frankenlens', `score-${basename(values.answers, extname(values.answers))}`));
+  const summaryJson = JSON.stringify({ items: resolve(values.items), answers: resolve(values.answers), ...summary }, null, 2) + '\n';
   // Only into a folder frankenlens wrote (or a new or empty one), under its lock.
-  const output = prepareOutputFolder(outDir, { kind: 'score' });
-  try {
+  withOutputFolder(outDir, { kind: 'score' }, (dir) => {
     // summary.json is written last: when it is there, scores.jsonl is complete.
-    const write = (name: string, content: string) => writeFileAtomic(join(outDir, name), content);
+    const write = (name: string, content: string) => writeFileAtomic(join(dir, name), content);
     write('scores.jsonl', results.map((result) => JSON.stringify(result) + '\n').join(''));
-    write('summary.json', JSON.stringify({ items: resolve(values.items), answers: resolve(values.answers), ...summary }, null, 2) + '\n');
-  } finally {
-    output.release();
-  }
+    write('summary.json', summaryJson);
+  });
   const { overall } = summary;
   const percent = (value: number) => `${(100 * value).toFixed(1)}%`;
   return [

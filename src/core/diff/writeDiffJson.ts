@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../atomicWrite';
-import { prepareOutputFolder, type SourceFolder } from '../outputFolder';
+import { withOutputFolder, type SourceFolder } from '../outputFolder';
 import type { DiffResult } from './diffResult';
 
 export const DIFF_JSON = 'diff.json';
@@ -10,14 +10,11 @@ export const DIFF_JSON = 'diff.json';
  * temporary name first, so a partial file never looks complete.
  */
 export function writeDiffJson(result: DiffResult, outDir: string): string {
-  const output = prepareOutputFolder(outDir, { kind: 'diff', sources: inputFolders(result.inputs) });
-  try {
-    const path = join(output.dir, DIFF_JSON);
+  return withOutputFolder(outDir, { kind: 'diff', sources: inputFolders(result.inputs) }, (dir) => {
+    const path = join(dir, DIFF_JSON);
     writeJsonAtomic(path, result);
     return path;
-  } finally {
-    output.release();
-  }
+  });
 }
 
 /** The checkpoints a diff or spectral result was computed from, which its output may not be inside of. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../atomicWrite';
 import { inputFolders } from '../diff/writeDiffJson';
-import { prepareOutputFolder } from '../outputFolder';
+import { withOutputFolder } from '../outputFolder';
 import type { SpectralResult } from './spectralResult';
 
 export const SPECTRAL_JSON = 'spectral.json';
@@ -11,12 +11,9 @@ export const SPECTRAL_JSON = 'spectral.json';
  * under a temporary name first, so a partial file never looks complete.
  */
 export function writeSpectralJson(result: SpectralResult, outDir: string): string {
-  const output = prepareOutputFolder(outDir, { kind: 'spectral', sources: inputFolders(result.inputs) });
-  try {
-    const path = join(output.dir, SPECTRAL_JSON);
+  return withOutputFolder(outDir, { kind: 'spectral', sources: inputFolders(result.inputs) }, (dir) => {
+    const path = join(dir, SPECTRAL_JSON);
     writeJsonAtomic(path, result);
     return path;
-  } finally {
-    output.release();
-  }
+  });
 }

@@ -18,8 +18,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { checkAnswer } from '../../../src/core/bench/answerCheck';
-import { extractAnswer } from '../../../src/core/bench/answerExtraction';
+import { checkAnswer, type CheckResult } from '../../../src/core/bench/answerCheck';
+import { extractAnswer, type Extraction } from '../../../src/core/bench/answerExtraction';
 
 const GOLDENS = join(__dirname, '..', '..', 'test', 'fixtures', 'answerGoldens');
 
@@ -55,20 +55,29 @@ interface Outcome {
   detail: string;
 }
 
-function mathOutcome(testCase: MathCase): Outcome {
-  const extraction = extractAnswer(testCase.response);
-  const check = checkAnswer(extraction, { answer: testCase.gold, answerType: 'expression' }, testCase.response);
-  const expected = testCase.disputed !== undefined && testCase.correct !== undefined ? testCase.correct : testCase.mathVerify;
+/** The peer's verdict, or for a disputed case the decision its reason documents. */
+function expectedOf<T>(testCase: { disputed?: string; correct?: T }, peer: T): T {
+  return testCase.disputed !== undefined && testCase.correct !== undefined ? testCase.correct : peer;
+}
+
+/** One case's outcome: `ours` against `expected`; a false accept is naming an answer the expectation does not. */
+function outcome(testCase: { id: string; disputed?: string }, group: string, ours: boolean | string | null, expected: boolean | string | null, extraction: Extraction, check: CheckResult): Outcome {
   return {
     id: testCase.id,
-    group: `math/${testCase.class}`,
-    agree: check.correct === expected,
-    falseAccept: check.correct && !expected,
+    group,
+    agree: ours === expected,
+    falseAccept: ours !== false && ours !== null && ours !== expected,
     ...(testCase.disputed !== undefined ? { disputed: testCase.disputed } : {}),
-    ours: String(check.correct),
+    ours: String(ours),
     expected: String(expected),
     detail: `extracted ${JSON.stringify(extraction.extracted)} (${extraction.rule}); ${check.rule}: ${check.detail}`,
   };
+}
+
+function mathOutcome(testCase: MathCase): Outcome {
+  const extraction = extractAnswer(testCase.response);
+  const check = checkAnswer(extraction, { answer: testCase.gold, answerType: 'expression' }, testCase.response);
+  return outcome(testCase, `math/${testCase.class}`, check.correct, expectedOf(testCase, testCase.mathVerify), extraction, check);
 }
 
 function choiceOutcome(testCase: ChoiceCase): Outcome {
@@ -77,18 +86,7 @@ function choiceOutcome(testCase: ChoiceCase): Outcome {
   const extraction = extractAnswer(testCase.response, { choices });
   // The gold letter does not change which choice we read; A is a placeholder.
   const check = checkAnswer(extraction, { answer: 'A', answerType: 'choice', choices }, testCase.response);
-  const ours = check.predictedChoice ?? null;
-  const expected = testCase.disputed !== undefined && testCase.correct !== undefined ? testCase.correct : testCase.vlmEvalKit;
-  return {
-    id: testCase.id,
-    group: `choice/${testCase.source}`,
-    agree: ours === expected,
-    falseAccept: ours !== null && ours !== expected,
-    ...(testCase.disputed !== undefined ? { disputed: testCase.disputed } : {}),
-    ours: String(ours),
-    expected: String(expected),
-    detail: `extracted ${JSON.stringify(extraction.extracted)} (${extraction.rule}); ${check.rule}: ${check.detail}`,
-  };
+  return outcome(testCase, `choice/${testCase.source}`, check.predictedChoice ?? null, expectedOf(testCase, testCase.vlmEvalKit), extraction, check);
 }
 
 interface LmmsEvalCase {
@@ -108,17 +106,7 @@ function lmmsEvalOutcome(testCase: LmmsEvalCase): Outcome {
   const extraction = extractAnswer(testCase.response, { choices });
   const gold = choices ? { answer: testCase.gold, answerType: 'choice' as const, choices } : { answer: testCase.gold, answerType: /^-?\d+(\.\d+)?$/.test(testCase.gold) ? ('number' as const) : ('expression' as const) };
   const check = checkAnswer(extraction, gold, testCase.response);
-  const expected = testCase.disputed !== undefined && testCase.correct !== undefined ? testCase.correct : testCase.lmmsEval;
-  return {
-    id: testCase.id,
-    group: `lmms-eval/${testCase.kind}`,
-    agree: check.correct === expected,
-    falseAccept: check.correct && !expected,
-    ...(testCase.disputed !== undefined ? { disputed: testCase.disputed } : {}),
-    ours: String(check.correct),
-    expected: String(expected),
-    detail: `extracted ${JSON.stringify(extraction.extracted)} (${extraction.rule}); ${check.rule}: ${check.detail}`,
-  };
+  return outcome(testCase, `lmms-eval/${testCase.kind}`, check.correct, expectedOf(testCase, testCase.lmmsEval), extraction, check);
 }
 
 function percent(count: number, total: number): string {
