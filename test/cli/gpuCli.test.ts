@@ -9,8 +9,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { crc32, deflateRawSync } from 'node:zlib';
 import { tempDir } from '../helpers/tempDir';
+import { zip } from '../helpers/zipWriter';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 const MODEL_DIR = join(__dirname, '..', '..', 'test', 'fixtures', 'qwen2_5_vl_tiny');
@@ -43,45 +43,8 @@ function writeFiles(root: string, files: Record<string, string | Buffer>): void 
 }
 
 /** A zip with deflated entries (a .nupkg is one). */
-function zip(files: Record<string, string | Buffer>): Buffer {
-  const locals: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const [name, value] of Object.entries(files)) {
-    const data = Buffer.from(value);
-    const packed = deflateRawSync(data);
-    const nameBytes = Buffer.from(name);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(crc32(data), 14);
-    local.writeUInt32LE(packed.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    const entry = Buffer.alloc(46);
-    entry.writeUInt32LE(0x02014b50, 0);
-    entry.writeUInt16LE(20, 4);
-    entry.writeUInt16LE(20, 6);
-    entry.writeUInt16LE(8, 10);
-    entry.writeUInt32LE(crc32(data), 16);
-    entry.writeUInt32LE(packed.length, 20);
-    entry.writeUInt32LE(data.length, 24);
-    entry.writeUInt16LE(nameBytes.length, 28);
-    entry.writeUInt32LE(offset, 42);
-    locals.push(local, nameBytes, packed);
-    central.push(entry, nameBytes);
-    offset += 30 + nameBytes.length + packed.length;
-  }
-  const directory = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(Object.keys(files).length, 8);
-  end.writeUInt16LE(Object.keys(files).length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
-}
+/** A zip of these files, deflated. */
+const zipOf = (files: Record<string, string | Buffer>) => zip(Object.entries(files).map(([name, data]) => ({ name, data })));
 
 function assertInstalled(bin: string, version: string): void {
   assert.deepEqual(readdirSync(bin).sort(), [...ORIGINAL, CUDA, SHARED].sort(), 'only the two provider files are added, no temp files left');
@@ -127,7 +90,7 @@ describe('frankenlens gpu', () => {
     const bin = binCopy();
     const dir = tempDir();
     const nupkg = join(dir, 'microsoft.ml.onnxruntime.gpu.linux.1.30.0.nupkg');
-    writeFileSync(nupkg, zip({ 'Microsoft.ML.OnnxRuntime.Gpu.Linux.nuspec': nuspec('1.30.0'), [`runtimes/linux-x64/native/${CUDA}`]: fakeLibrary(CUDA, '1.30.0'), [`runtimes/linux-x64/native/${SHARED}`]: fakeLibrary(SHARED, '1.30.0') }));
+    writeFileSync(nupkg, zipOf({ 'Microsoft.ML.OnnxRuntime.Gpu.Linux.nuspec': nuspec('1.30.0'), [`runtimes/linux-x64/native/${CUDA}`]: fakeLibrary(CUDA, '1.30.0'), [`runtimes/linux-x64/native/${SHARED}`]: fakeLibrary(SHARED, '1.30.0') }));
     const fromZip = frankenlens(bin, 'gpu', 'setup', '--from', nupkg);
     assert.equal(fromZip.status, 0, fromZip.stderr);
     assertInstalled(bin, '1.30.0');
@@ -145,7 +108,7 @@ describe('frankenlens gpu', () => {
   it('refuses a .nupkg of another version', () => {
     const bin = binCopy();
     const nupkg = join(tempDir(), 'old.nupkg');
-    writeFileSync(nupkg, zip({ 'Microsoft.ML.OnnxRuntime.Gpu.Linux.nuspec': nuspec('1.22.0'), [`runtimes/linux-x64/native/${CUDA}`]: fakeLibrary(CUDA, '1.22.0'), [`runtimes/linux-x64/native/${SHARED}`]: fakeLibrary(SHARED, '1.22.0') }));
+    writeFileSync(nupkg, zipOf({ 'Microsoft.ML.OnnxRuntime.Gpu.Linux.nuspec': nuspec('1.22.0'), [`runtimes/linux-x64/native/${CUDA}`]: fakeLibrary(CUDA, '1.22.0'), [`runtimes/linux-x64/native/${SHARED}`]: fakeLibrary(SHARED, '1.22.0') }));
     const run = frankenlens(bin, 'gpu', 'setup', '--from', nupkg);
     assert.equal(run.status, 3);
     assert.equal(run.stderr, `frankenlens: error: ${nupkg}: these are onnxruntime 1.22.0's CUDA provider files (Microsoft.ML.OnnxRuntime.Gpu.Linux.nuspec); onnxruntime-node here is 1.30.0 and needs those of 1.30.x\n`);
@@ -172,6 +135,16 @@ describe('frankenlens gpu', () => {
     const empty = frankenlens(bin, 'gpu', 'setup', '--from', tempDir());
     assert.equal(empty.status, 3);
     assert.match(empty.stderr, new RegExp(`holds neither ${CUDA} nor ${SHARED}`));
+    assert.deepEqual(readdirSync(bin).sort(), ORIGINAL);
+  });
+
+  it('refuses a FIFO named like an archive at once, instead of waiting on it', () => {
+    const bin = binCopy();
+    const fifo = join(tempDir(), 'provider.nupkg');
+    execFileSync('mkfifo', [fifo]);
+    const run = frankenlens(bin, 'gpu', 'setup', '--from', fifo);
+    assert.equal(run.status, 3);
+    assert.equal(run.stderr, `frankenlens: error: ${fifo}: not a regular file or a folder (it is a FIFO (named pipe))\n`);
     assert.deepEqual(readdirSync(bin).sort(), ORIGINAL);
   });
 

@@ -18,6 +18,7 @@ import { createInflateRaw } from 'node:zlib';
 import { FrankenlensError } from '../errors';
 import { ORT_VERSION, ortBinDir, ortLibraryName, providerFileNames } from './cudaDetection';
 import { entryDataOffset, findZipDirectory, LOCAL_HEADER_BYTES, parseZipDirectory, unreadableEntry, ZIP_TAIL_BYTES, type ZipEntry } from '../zipDirectory';
+import { fileKind } from '../regularFile';
 
 export interface SetupResult {
   /** The installed files' paths. */
@@ -47,6 +48,8 @@ export async function setupCudaProvider(from: string, options: { binDir?: string
     throw fail(`${from}: no such file or folder`, from);
   }
   if (info.isDirectory()) return installFromFolder(from, from, binDir, names);
+  // A FIFO or device named like an archive would block the reader (or tar) forever.
+  if (!info.isFile()) throw fail(`${from}: not a regular file or a folder (it is ${fileKind(info)})`, from);
   const lower = from.toLowerCase();
   if (lower.endsWith('.tgz') || lower.endsWith('.tar.gz')) {
     const scratch = await mkdtemp(join(tmpdir(), 'frankenlens-gpu-'));
