@@ -1,5 +1,5 @@
 /** What a running job gets from whoever runs it (the CLI in-process, or the job runner for the extension). */
-import { neverCancelled, type CancelToken, type ProgressSink } from '../progress';
+import type { CancelToken, ProgressSink } from '../progress';
 
 export interface JobContext {
   cancel: CancelToken;
@@ -10,8 +10,6 @@ export interface JobContext {
   /** A line worth keeping: the memory plan, conditions not run, a step starting. */
   log(message: string): void;
 }
-
-export const silentContext: JobContext = { cancel: neverCancelled, progress: { report() {} }, note() {}, log() {} };
 
 /**
  * The context of one step of a longer job: its progress fills [from, to) of the parent's bar, its

@@ -52,13 +52,12 @@ export function cudaReport(): Promise<CudaReport> {
   return (fullReport ??= detectCuda(cudaEnvironment()));
 }
 
-/** Says once per process why `auto` runs on the CPU: through `log` when given (a job's log), else stderr. */
-function noteCudaNotUsed(report: CudaReport, log?: (message: string) => void): void {
+/** Says once per process why `auto` runs on the CPU: where cudaAvailable was told (a job's log), else stderr. */
+function noteCudaNotUsed(report: CudaReport): void {
   if (noticed) return;
   noticed = true;
   const line = `CUDA not used: ${firstProblem(report)}`;
-  const sink = log ?? noticeSink;
-  if (sink) sink(line);
+  if (noticeSink) noticeSink(line);
   else process.stderr.write(`${line}\n`);
 }
 
@@ -75,12 +74,12 @@ export function cudaAvailable(log?: (message: string) => void): boolean {
 }
 
 /** The provider a choice runs on here: `cuda` throws the detection's message when CUDA cannot be used. */
-export async function resolveExecutionProvider(choice: ExecutionProviderChoice, log?: (message: string) => void): Promise<'cpu' | 'cuda'> {
+export async function resolveExecutionProvider(choice: ExecutionProviderChoice): Promise<'cpu' | 'cuda'> {
   if (choice === 'cpu') return 'cpu';
   const report = await cudaReport();
   if (report.ok) return 'cuda';
   if (choice === 'cuda') throw new FrankenlensError('InvalidArgument', report.message);
-  noteCudaNotUsed(report, log);
+  noteCudaNotUsed(report);
   return 'cpu';
 }
 
