@@ -3,7 +3,7 @@
  * MATH-500 and GSM8K) answered with nothing ablated and with each decoder layer ablated in turn,
  * - plain: 1 + L separate greedy runs, each prefilling the whole prompt (the probe before reuse);
  * - reuse: ablated prefills from layer L on (clean stream entering L, clean K/V below L), batch 1;
- * - reuse + batch: every run of the item decoding together, finished rows compacted or masked;
+ * - reuse + batch: every run of the item decoding together, finished rows leaving the batch;
  * on the tiny fixture and the generated 8-layer model of the swap bench. A random model never
  * stops, so the stop tokens are taken from the plain runs' own answers: the runs then end at
  * different steps, as real ablations do. Answers are checked equal in every scheme; medians of
@@ -12,7 +12,6 @@
  * the peak RSS of one sweep per scheme, each in a fresh process.
  */
 import { execFileSync } from 'node:child_process';
-import type { FinishedRows } from '../src/core/model/batchedGenerate';
 import { stackRows } from '../src/core/model/kvCache';
 import { generateGreedy, type Generation } from '../src/core/model/generate';
 import { decodePositionIds } from '../src/core/model/ropeIndex';
@@ -20,9 +19,9 @@ import { mallocEnvironment } from '../src/core/processMemory';
 import { conditionMessages } from '../src/core/probes/conditions';
 import { ablationGates, ablationGenerations, BASELINE, type AblationReuse } from '../src/core/probes/layerAblation';
 import { greedySettings, openProbeModel, preparePrompt, type PreparedPrompt, type ProbeModel } from '../src/core/probes/probeModel';
+import { median } from './median';
 
 const REPEATS = Number(process.env.FRANKENLENS_BENCH_REPEATS ?? 3);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const QUESTION = 'A baker makes 24 muffins in the morning and 3 times as many in the afternoon. She sells 70 of them and gives 5 to her neighbours. How many muffins are left at the end of the day?';
 const STYLE = { prefix: 'Solve the problem step by step and put the final answer in a single \\boxed{}.' };
@@ -38,14 +37,12 @@ interface Scheme {
   /** Absent: the plain path. */
   reuse?: AblationReuse;
   batch?: number;
-  finishedRows?: FinishedRows;
 }
 
 const SCHEMES: readonly Scheme[] = [
   { name: 'plain: 1 + L runs' },
   { name: 'reuse, batch 1', reuse: 'layers', batch: 1 },
-  { name: 'reuse + batch, compact', reuse: 'layers', batch: Infinity, finishedRows: 'compact' },
-  { name: 'reuse + batch, mask', reuse: 'layers', batch: Infinity, finishedRows: 'mask' },
+  { name: 'reuse + batch', reuse: 'layers', batch: Infinity },
 ];
 
 interface Prepared {
@@ -64,7 +61,7 @@ async function prepare(benchCase: AblationBenchCase, graphsDir: string, eosToken
 
 /** The sweep's answers (baseline, then every layer) with the scheme. */
 async function sweep({ model, prompt, layers }: Prepared, scheme: Scheme, maxNewTokens: number): Promise<Generation[]> {
-  if (scheme.reuse) return ablationGenerations(model, prompt, { layers, maxNewTokens, reuse: scheme.reuse, batch: Math.min(scheme.batch!, layers.length + 1), finishedRows: scheme.finishedRows });
+  if (scheme.reuse) return ablationGenerations(model, prompt, { layers, maxNewTokens, reuse: scheme.reuse, batch: Math.min(scheme.batch!, layers.length + 1) });
   const generations: Generation[] = [];
   for (const layer of [BASELINE, ...layers]) {
     const taps = layer === BASELINE ? undefined : { gates: ablationGates(layers.length, layer) };

@@ -11,7 +11,8 @@
  *   on 2 decoder layers at Qwen2.5-VL-7B width, the runtime against a single whole-decoder graph.
  *
  * Sub-benches alone: `npm run bench -- memory [attention,ablation,swap,variants,generate]`,
- * `-- layers`, `-- model`, `-- probes`, `-- spectral`, `-- import [MB]` (./importBench.ts). Results
+ * `-- layers`, `-- model` (`-- model int8`: int8 against float32 alone; with `-- batch`: variant-sweep items/s at batch 1, 4, 8, 16: ./batchBench.ts), `-- probes`, `-- spectral`, `-- import [MB]` (./importBench.ts), `-- study` (the paper's 7B study in
+ * hours from per-layer costs: ./studyBench.ts). Results
  * go to FRANKENLENS_BENCH_DIR (default .bench) as *-results.json.
  */
 import { execFileSync } from 'node:child_process';
@@ -26,11 +27,14 @@ import { resolveMerge } from '../src/core/merge/resolveMerge';
 import { writeMerge } from '../src/core/merge/writeMerge';
 import { writeSyntheticCheckpoint, type SyntheticShape } from '../src/core/synthetic/syntheticQwenVl';
 import { spectralBench, spectralBenchChild } from './spectralBench';
-import { runModelBench } from './modelBench';
+import { precisionBenchChild, runModelBench } from './modelBench';
 import { probeBenchChild, runProbeBench } from './probeBench';
 import { MEMORY_COMMANDS, runMemoryBench } from './memoryBench';
 import { layersBenchChild, runLayersBench } from './layersBench';
 import { runImportBench } from './importBench';
+import { runBatchBench } from './batchBench';
+import { runStudyBench } from './studyBench';
+import { median } from './median';
 
 const BENCH_DIR = resolve(process.env.FRANKENLENS_BENCH_DIR ?? '.bench');
 const REPEATS = Number(process.env.FRANKENLENS_BENCH_REPEATS ?? 3);
@@ -138,7 +142,6 @@ function runChild(kind: Kind, pair: { inDir: string; rlDir: string }, cache: Cac
   return JSON.parse(output.trim().split('\n').at(-1)!);
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main() {
   const args = process.argv.slice(2);
@@ -149,6 +152,7 @@ async function main() {
   if (args[0] === '--measure-spectral') return spectralBenchChild(args.slice(1));
   if (args[0] === '--measure-probes') return probeBenchChild(args.slice(1));
   if (args[0] === '--measure-layers') return layersBenchChild(args.slice(1));
+  if (args[0] === '--measure-precision') return precisionBenchChild(args.slice(1));
   if (args[0] === 'spectral') {
     const spectral = await spectralBench(BENCH_DIR);
     writeFileSync(join(BENCH_DIR, 'spectral-results.json'), JSON.stringify({ date: new Date().toISOString(), ...spectral }, null, 2));
@@ -159,7 +163,17 @@ async function main() {
     return;
   }
   if (args[0] === 'model') {
+    if (args[1] === 'int8') return runModelBench(BENCH_DIR, 'int8');
     await runModelBench(BENCH_DIR);
+    await saveBatchResults();
+    return;
+  }
+  if (args[0] === 'study') {
+    writeFileSync(join(BENCH_DIR, 'study-results.json'), JSON.stringify({ date: new Date().toISOString(), ...(await runStudyBench(BENCH_DIR)) }, null, 2));
+    return;
+  }
+  if (args[0] === 'batch') {
+    await saveBatchResults();
     return;
   }
   if (args[0] === 'memory') {
@@ -201,6 +215,10 @@ async function main() {
   await saveMemoryResults();
   console.log('\n== the runtime at Qwen2.5-VL-7B width (npm run bench -- layers)');
   await saveLayersResults();
+}
+
+async function saveBatchResults(): Promise<void> {
+  writeFileSync(join(BENCH_DIR, 'batch-results.json'), JSON.stringify({ date: new Date().toISOString(), ...(await runBatchBench(BENCH_DIR)) }, null, 2));
 }
 
 async function saveLayersResults(): Promise<void> {

@@ -32,8 +32,9 @@ import { ModelRuntime } from '../src/core/model/modelRuntime';
 import { embedPrompt } from '../src/core/model/promptEmbedding';
 import { mallocEnvironment } from '../src/core/processMemory';
 import { writeSyntheticCheckpoint, type SyntheticShape } from '../src/core/synthetic/syntheticQwenVl';
-import { selfMemory } from './processPeak';
+import { selfMemory, settle } from './processPeak';
 import { wholeDecoderGraphPath, WholeDecoder } from './wholeDecoderGraph';
+import { median } from './median';
 
 /** Qwen2.5-VL-7B's decoder width, 2 layers; the tiny fixture's vocabulary size. */
 export const WIDE_SHAPE: SyntheticShape = {
@@ -47,9 +48,8 @@ const NEW_TOKENS = 32;
 const REPEATS = Number(process.env.FRANKENLENS_BENCH_REPEATS ?? 3);
 const THREADS = Number(process.env.FRANKENLENS_BENCH_LAYER_THREADS ?? 1);
 const GB = 1e9;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-function ensureWideModel(benchDir: string): string {
+export function ensureWideModel(benchDir: string): string {
   const dir = join(benchDir, 'wide-2-layers');
   const marker = join(dir, 'complete.json');
   const wanted = JSON.stringify({ version: FIXTURE_VERSION, shape: WIDE_SHAPE, seed: SEED });
@@ -88,12 +88,6 @@ async function runtimeGenerate(runtime: ModelRuntime, ids: readonly number[], ne
   });
   return { tokens: generation.tokens, prefillSeconds: generation.prefillSeconds, stepMs };
 }
-
-const settle = async () => {
-  (globalThis as { gc?: () => void }).gc?.();
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  (globalThis as { gc?: () => void }).gc?.();
-};
 
 type Subject = 'whole' | 'runtime';
 

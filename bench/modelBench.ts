@@ -6,16 +6,24 @@
  * layer session has all taps compiled in, so this is what giving them costs; and, on a 2 GB float32
  * copy of that model, that building the graphs and starting the sessions adds no weight bytes on
  * disk; and benchmark items/s of IN against a Frankenstein variant run from referenced weights (and
- * its merged copy). The runtime's speed and memory at 7B width: `npm run bench -- layers`.
+ * its merged copy); and int8 weights against float32 on the tiny model and the 0.5B model: weight
+ * memory (RSS gained by loading, each in a fresh process), decode tokens/s (both loaded in one
+ * process, alternating) and teacher-forced top-1 agreement (`npm run bench -- model int8` runs only
+ * that part). The runtime's speed and memory at 7B width: `npm run bench -- layers`.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { writeCheckpointFolder } from '../src/core/checkpoint/safetensorsWriter';
 import { encodeFloats } from '../src/core/checkpoint/floatEncode';
+import { decoderWeightBytes } from '../src/core/model/decoderGraph';
 import { generateGreedy, type GenerateOptions } from '../src/core/model/generate';
+import type { WeightPrecision } from '../src/core/model/graphOps';
 import { kvOverrideFrom, ModelRuntime, type KvCache, type TapInputs } from '../src/core/model/modelRuntime';
 import { embedPrompt } from '../src/core/model/promptEmbedding';
+import { teacherForcedTopOne } from '../src/core/model/teacherForced';
+import { mallocEnvironment } from '../src/core/processMemory';
 import { readBenchmarkItems } from '../src/core/bench/benchmarkItems';
 import { scoreResponses } from '../src/core/bench/scoreResponses';
 import { thirdsVariants } from '../src/core/merge/presets';
@@ -26,6 +34,8 @@ import { writeSyntheticBenchmark } from '../src/core/synthetic/syntheticBenchmar
 import { qwenProcessorFiles, qwenSpecialTokenIds } from '../src/core/synthetic/qwenProcessorFiles';
 import { qwen2_5VlTensorSpecs, syntheticValueStream, writeSyntheticCheckpoint, type SyntheticShape } from '../src/core/synthetic/syntheticQwenVl';
 import { answerItem, answeringModel, type AnsweringModel, type ItemAnswer } from '../src/core/variants/answerItems';
+import { median } from './median';
+import { selfMemory, settle } from './processPeak';
 
 const REPEATS = Number(process.env.FRANKENLENS_BENCH_REPEATS ?? 5);
 
@@ -103,8 +113,6 @@ function ensureQwen2(dir: string, dtype: 'BF16' | 'F32'): string {
   writeFileSync(join(dir, 'complete.json'), '{}');
   return dir;
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /**
  * Decode tokens/s and prefill time without taps and with each tap case: `repeats` rounds of
@@ -263,20 +271,150 @@ async function variantThroughput(benchDir: string, cacheDir: string, maxNewToken
   });
 }
 
-export async function runModelBench(benchDir: string): Promise<void> {
+const PRECISIONS: readonly WeightPrecision[] = ['float32', 'int8'];
+const MiB = 2 ** 20;
+
+/** Child mode: one precision's sessions started in a fresh process; the resident memory that added. */
+async function precisionLoadChild(precision: WeightPrecision, dir: string, cacheDir: string): Promise<void> {
+  await settle();
+  const before = selfMemory();
+  const started = performance.now();
+  const runtime = ModelRuntime.open(dir, { cacheDir, intraOpThreads: 1, executionProvider: 'cpu', precision });
+  await runtime.load();
+  const loadSeconds = (performance.now() - started) / 1000;
+  await settle();
+  const loaded = selfMemory();
+  await runtime.unload();
+  console.log(JSON.stringify({ loadSeconds, before, loaded }));
+}
+
+/**
+ * Child mode: both precisions loaded; `repeats` rounds of float32, int8, int8, float32 greedy
+ * generations (per-step times, as speedRows); then float32's answer teacher-forced through both.
+ */
+async function precisionSpeedChild(dir: string, cacheDir: string, promptLength: number, newTokens: number, repeats: number): Promise<void> {
+  const runtimes = Object.fromEntries(PRECISIONS.map((precision) => [precision, ModelRuntime.open(dir, { cacheDir, intraOpThreads: 1, executionProvider: 'cpu', precision })])) as Record<WeightPrecision, ModelRuntime>;
+  const ids = Array.from({ length: promptLength }, (_, index) => (index * 7919) % 250);
+  const settings = { maxNewTokens: newTokens, repetitionPenalty: 1, eosTokenIds: [] };
+  const steps: Record<WeightPrecision, number[]> = { float32: [], int8: [] };
+  const answers = {} as Record<WeightPrecision, number[]>;
+  const ratios: number[] = [];
+  const generate = async (precision: WeightPrecision, stepMs: number[], tokens = newTokens) => {
+    const runtime = runtimes[precision];
+    let last = 0;
+    const generation = await generateGreedy(runtime, ids, await embedPrompt(runtime, ids), { ...settings, maxNewTokens: tokens }, {
+      onStep: () => {
+        const now = performance.now();
+        if (last > 0) stepMs.push(now - last);
+        last = now;
+      },
+    });
+    answers[precision] = generation.tokens;
+  };
+  for (const precision of PRECISIONS) await runtimes[precision].load();
+  for (const precision of PRECISIONS) await generate(precision, [], 2); // first allocations
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    const round: Record<WeightPrecision, number[]> = { float32: [], int8: [] };
+    for (const precision of ['float32', 'int8', 'int8', 'float32'] as const) await generate(precision, round[precision]);
+    ratios.push(median(round.float32) / median(round.int8));
+    for (const precision of PRECISIONS) steps[precision].push(...round[precision]);
+  }
+  const forced = await Promise.all(PRECISIONS.map(async (precision) => (await teacherForcedTopOne(runtimes[precision], ids, await embedPrompt(runtimes[precision], ids), answers.float32)).topOne));
+  const agreeing = forced[0]!.filter((token, index) => token === forced[1]![index]).length;
+  const samePrefix = answers.float32.findIndex((token, index) => token !== answers.int8[index]);
+  for (const precision of PRECISIONS) await runtimes[precision].unload();
+  console.log(JSON.stringify({ steps, ratios, agreeing, positions: answers.float32.length, greedyPrefix: samePrefix < 0 ? answers.float32.length : samePrefix }));
+}
+
+export async function precisionBenchChild(args: string[]): Promise<void> {
+  const [mode, ...rest] = args as [string, ...string[]];
+  if (mode === 'load') return precisionLoadChild(rest[0] as WeightPrecision, rest[1]!, rest[2]!);
+  const [dir, cacheDir, promptLength, newTokens, repeats] = rest as [string, string, string, string, string];
+  return precisionSpeedChild(dir, cacheDir, Number(promptLength), Number(newTokens), Number(repeats));
+}
+
+/** Children start with the CLI's malloc settings (src/cli/launch.ts), so freed session-start temporaries do not count as weights. */
+function precisionChild<T>(args: string[]): T {
+  const output = execFileSync(process.execPath, ['--expose-gc', process.argv[1]!, '--measure-precision', ...args], { encoding: 'utf8', env: { ...process.env, ...mallocEnvironment() }, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * MiB });
+  return JSON.parse(output.trim().split('\n').at(-1)!) as T;
+}
+
+/**
+ * int8 against float32 on one model: graphs built here first (int8 quantizes every projection: its
+ * time is the first run's cost only), then each precision loaded in a fresh process (the RSS it
+ * adds: weights, plus the sessions' own small overheads), then decode speed and top-1 agreement
+ * with both loaded in one process.
+ */
+async function precisionRow(name: string, dir: string, cacheDir: string, promptLength: number, newTokens: number, repeats: number): Promise<Record<string, unknown>> {
+  const build: Partial<Record<WeightPrecision, number>> = {};
+  for (const precision of PRECISIONS) {
+    const runtime = ModelRuntime.open(dir, { cacheDir, precision });
+    const started = performance.now();
+    for (const graph of ['prelude', 'head', ...Array.from({ length: runtime.config.decoder.layers }, (_, layer) => ({ layer }))] as const) runtime.graphPath(graph);
+    build[precision] = (performance.now() - started) / 1000;
+  }
+  type Load = { loadSeconds: number; before: { rssBytes: number }; loaded: { rssBytes: number } };
+  const loads = Object.fromEntries(PRECISIONS.map((precision) => [precision, precisionChild<Load>(['load', precision, dir, cacheDir])])) as Record<WeightPrecision, Load>;
+  const held = (precision: WeightPrecision) => loads[precision].loaded.rssBytes - loads[precision].before.rssBytes;
+  type Speed = { steps: Record<WeightPrecision, number[]>; ratios: number[]; agreeing: number; positions: number; greedyPrefix: number };
+  const speed = precisionChild<Speed>(['speed', dir, cacheDir, String(promptLength), String(newTokens), String(repeats)]);
+  const decoder = ModelRuntime.open(dir).config.decoder;
+  const tokensPerSecond = (precision: WeightPrecision) => +(1000 / median(speed.steps[precision])).toFixed(1);
+  return {
+    model: name,
+    'planned weights MiB f32 / int8': `${(decoderWeightBytes(decoder) / MiB).toFixed(1)} / ${(decoderWeightBytes(decoder, 'int8') / MiB).toFixed(1)}`,
+    'RSS after load MiB f32 / int8': `${Math.round(held('float32') / MiB)} / ${Math.round(held('int8') / MiB)}`,
+    'memory f32/int8': +(held('float32') / held('int8')).toFixed(2),
+    'load s f32 / int8': `${loads.float32.loadSeconds.toFixed(1)} / ${loads.int8.loadSeconds.toFixed(1)}`,
+    'decode tok/s f32 / int8': `${tokensPerSecond('float32')} / ${tokensPerSecond('int8')}`,
+    'speed int8/f32': +median(speed.ratios).toFixed(2),
+    'top-1 agreement': `${speed.agreeing}/${speed.positions} (${((100 * speed.agreeing) / speed.positions).toFixed(1)}%)`,
+    'same greedy tokens': `${speed.greedyPrefix}/${speed.positions}`,
+    'int8 graph build s': +build.int8!.toFixed(1),
+  };
+}
+
+/** A graph cache of its own, emptied first, so the int8 graphs' build (their quantization) is measured every run. */
+async function precisionRows(benchDir: string): Promise<Record<string, unknown>[]> {
+  const cacheDir = join(benchDir, 'graph-cache-int8');
+  rmSync(cacheDir, { recursive: true, force: true });
+  const tiny = join(__dirname, '..', 'test', 'fixtures', 'qwen2_5_vl_tiny');
+  const bf16 = ensureQwen2(join(benchDir, 'qwen2-0.5b-bf16'), 'BF16');
+  return [
+    await precisionRow('tiny Qwen2.5-VL (fixture, f32)', tiny, cacheDir, 32, 128, 4 * REPEATS),
+    await precisionRow('random Qwen2 0.5B (bf16)', bf16, cacheDir, 32, 24, REPEATS),
+  ];
+}
+
+function printPrecision(rows: Record<string, unknown>[]): void {
+  console.log(`\nint8 weights (MatMulNBits, 8-bit blocks of 32, accuracy level 4) against float32 on the CPU, one intra-op thread, ${process.version}, ${availableParallelism()} cores: RSS gained by starting every decoder session (fresh process each), decode speed (medians of per-token times, float32/int8/int8/float32 rounds), teacher-forced top-1 agreement over float32's greedy answer`);
+  console.table(rows);
+}
+
+/** `only`: 'int8' runs the int8 section alone. */
+export async function runModelBench(benchDir: string, only?: string): Promise<void> {
   mkdirSync(benchDir, { recursive: true });
   const cacheDir = join(benchDir, 'graph-cache');
+  if (only === 'int8') {
+    const precision = await precisionRows(benchDir);
+    printPrecision(precision);
+    writeFileSync(join(benchDir, 'model-int8-results.json'), JSON.stringify({ date: new Date().toISOString(), precision }, null, 2));
+    return;
+  }
+  if (only !== undefined) throw new Error(`bench model: unknown part "${only}" (only "int8" runs alone)`);
   const tiny = join(__dirname, '..', 'test', 'fixtures', 'qwen2_5_vl_tiny');
   const bf16 = ensureQwen2(join(benchDir, 'qwen2-0.5b-bf16'), 'BF16');
   const f32 = ensureQwen2(join(benchDir, 'qwen2-0.5b-f32'), 'F32');
   const speed = [...(await speedRows('tiny Qwen2.5-VL (fixture, f32)', tiny, cacheDir, 32, 128, 4 * REPEATS)), ...(await speedRows('random Qwen2 0.5B (bf16 → f32 on CPU)', bf16, cacheDir, 32, 24, REPEATS))];
   const variants = await variantThroughput(benchDir, cacheDir, 32);
   const noCopy = await noCopyCheck(f32, join(benchDir, 'graph-cache-no-copy'));
+  const precision = await precisionRows(benchDir);
   console.log(`\nmodel decoding on onnxruntime-node CPU, one intra-op thread, ${4 * REPEATS} (tiny) and ${REPEATS} (0.5B) plain/taps/taps/plain rounds, ${process.version}, ${availableParallelism()} cores; taps with the inputs a probe gives (worst case: every tap's input, neutral, at every step)`);
   console.table(speed);
   console.log(`\nbenchmark items/s: IN vs a Frankenstein variant run from IN's and RL's files (no merged copy) vs the same variant written to disk, medians of ${REPEATS} passes`);
   console.table(variants);
   console.log('\nno weight copy on disk: graph cache with hard links');
   console.table([noCopy]);
-  writeFileSync(join(benchDir, 'model-results.json'), JSON.stringify({ date: new Date().toISOString(), speed, variants, noCopy }, null, 2));
+  printPrecision(precision);
+  writeFileSync(join(benchDir, 'model-results.json'), JSON.stringify({ date: new Date().toISOString(), speed, variants, noCopy, precision }, null, 2));
 }

@@ -27,9 +27,9 @@ import { swapPair, type SwapReuse, type SwapRun, type SwapSettings } from '../sr
 import { qwenProcessorFiles, qwenSpecialTokenIds } from '../src/core/synthetic/qwenProcessorFiles';
 import { writeSyntheticCheckpoint, type SyntheticShape } from '../src/core/synthetic/syntheticQwenVl';
 import { ablationBenchChild, ablationMemory, stepTimePerRow, timeAblation, type AblationBenchCase } from './ablationBench';
+import { median } from './median';
 
 const REPEATS = Number(process.env.FRANKENLENS_BENCH_REPEATS ?? 3);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const FIXTURES = join(__dirname, '..', 'test', 'fixtures');
 
 /**

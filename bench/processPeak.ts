@@ -122,6 +122,13 @@ export function runWithPeak(command: string, args: readonly string[], options: {
 }
 
 /** This process's current resident set and high-water mark, from /proc/self/status (bytes). */
+/** Lets garbage collection (bench runs with --expose-gc) and freed native memory settle before selfMemory is read. */
+export async function settle(): Promise<void> {
+  (globalThis as { gc?: () => void }).gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 export function selfMemory(): { rssBytes: number; hwmBytes: number; anonBytes: number; fileBytes: number } {
   const status = statusOf(process.pid) ?? {};
   return { rssBytes: status.VmRSS ?? 0, hwmBytes: status.VmHWM ?? 0, anonBytes: status.RssAnon ?? 0, fileBytes: status.RssFile ?? 0 };

@@ -1,6 +1,6 @@
 // The README's "Running on real checkpoints" figures, from the memory planner itself
-// (src/core/model/memoryPlan.ts, bundled here on the fly): Qwen2.5-VL-3B, 7B and 72B, CPU float32,
-// each command with its default answer cap and rows.
+// (src/core/model/memoryPlan.ts, bundled here on the fly): Qwen2.5-VL-3B, 7B and 72B, CPU float32
+// (and int8 weights, --precision int8), each command with its default answer cap and rows.
 //   node scripts/memoryTable.mjs            print the tables (Markdown)
 //   node scripts/memoryTable.mjs --readme   rewrite them in README.md between the memory-table markers
 import * as esbuild from 'esbuild';
@@ -48,22 +48,23 @@ const COMMANDS = [
 const gib = (bytes) => (bytes / 2 ** 30).toFixed(1);
 const P = DEFAULT_PROMPT_TOKENS;
 const lines = [];
-lines.push(`Per model (float32, GiB; a ${P.toLocaleString('en-US')}-token prompt whose image fills it, ${(4 * P).toLocaleString('en-US')} patches, and a 2,048-token answer):`, '');
-lines.push('| Model | Decoder weights | Vision encoder weights | Vision activations | K/V cache per row | Prefill activations | Residual stream (ablation, swap) |');
-lines.push('|---|---:|---:|---:|---:|---:|---:|');
+lines.push(`Per model (GiB, float32 but for the int8 column; a ${P.toLocaleString('en-US')}-token prompt whose image fills it, ${(4 * P).toLocaleString('en-US')} patches, and a 2,048-token answer):`, '');
+lines.push('| Model | Decoder weights | Decoder weights, int8 | Vision encoder weights | Vision activations | K/V cache per row | Prefill activations | Residual stream (ablation, swap) |');
+lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const { name, config } of MODELS) {
   const { decoder, vision } = config;
-  const cells = [decoderWeightBytes(decoder), visionWeightBytes(vision), visionActivationBytes(vision, 4 * P), kvCacheBytesPerToken(decoder) * (P + 2048), prefillActivationBytes(decoder, P, 1), 4 * (decoder.layers + 1) * P * decoder.hiddenSize];
+  const cells = [decoderWeightBytes(decoder), decoderWeightBytes(decoder, 'int8'), visionWeightBytes(vision), visionActivationBytes(vision, 4 * P), kvCacheBytesPerToken(decoder) * (P + 2048), prefillActivationBytes(decoder, P, 1), 4 * (decoder.layers + 1) * P * decoder.hiddenSize];
   lines.push(`| ${name} | ${cells.map(gib).join(' | ')} |`);
 }
-lines.push('', `Peak per command (CPU float32, GiB, the runtime's ${gib(RUNTIME_OVERHEAD_BYTES)} GiB included; each command's default answer cap and rows) and the phase it is reached in:`, '');
-lines.push(`| Command | Models held | Answer cap | Rows | ${MODELS.map(({ name }) => name.replace('Qwen2.5-VL-', '')).join(' | ')} |`);
-lines.push(`|---|---|---:|---:|${MODELS.map(() => '---:').join('|')}|`);
+lines.push('', `Peak per command (CPU, float32 but for the last column, GiB, the runtime's ${gib(RUNTIME_OVERHEAD_BYTES)} GiB included; each command's default answer cap and rows) and the phase it is reached in:`, '');
+lines.push(`| Command | Models held | Answer cap | Rows | ${MODELS.map(({ name }) => name.replace('Qwen2.5-VL-', '')).join(' | ')} | 7B, int8 |`);
+lines.push(`|---|---|---:|---:|${MODELS.map(() => '---:').join('|')}|---:|`);
 for (const { command, maxNewTokens, rows, models, held } of COMMANDS) {
-  const cells = MODELS.map(({ config }) => {
-    const result = planMemory({ command, models: Array(models).fill(config), rows: rows(config), maxNewTokens, images: true, budgetBytes: Infinity });
+  const cell = (config, precision) => {
+    const result = planMemory({ command, models: Array(models).fill(config), rows: rows(config), maxNewTokens, precision, images: true, budgetBytes: Infinity });
     return `**${gib(result.total)}** (${result.peak.name === 'encoding images' ? 'image' : 'decode'})`;
-  });
+  };
+  const cells = [...MODELS.map(({ config }) => cell(config, 'float32')), cell(MODELS[1].config, 'int8')];
   lines.push(`| \`${command}\` | ${held} | ${maxNewTokens.toLocaleString('en-US')} | ${rows(MODELS[1].config)} | ${cells.join(' | ')} |`);
 }
 const table = lines.join('\n');

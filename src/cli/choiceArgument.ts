@@ -1,3 +1,4 @@
+import { WEIGHT_PRECISIONS, type WeightPrecision } from '../core/model/graphOps';
 import type { ExecutionProviderChoice } from '../core/model/sessions';
 import { UsageError } from './cliErrors';
 
@@ -18,3 +19,13 @@ const EXECUTION_PROVIDERS: readonly ExecutionProviderChoice[] = ['auto', 'cpu', 
 export function executionProvider(text: string): ExecutionProviderChoice {
   return oneOf('--device', text, EXECUTION_PROVIDERS);
 }
+
+/** `--precision`: how the decoder's weights are held (int8: opt-in, CPU). */
+export function weightPrecision(text: string): WeightPrecision {
+  return oneOf('--precision', text, WEIGHT_PRECISIONS);
+}
+
+/** The --precision line of the model commands' usage. */
+export const PRECISION_USAGE = `  --precision P        decoder weights: float32 (default) or int8 (opt-in, CPU only: the projections
+                       and lm_head in 8-bit blocks, about 2.8× less weight memory, answers may
+                       differ slightly from float32's; a run's precision is part of its settings)`;

@@ -10,7 +10,7 @@ export const MEMORY_BUDGET_OPTION = { 'memory-budget': { type: 'string' } } as c
 
 export const MEMORY_BUDGET_USAGE = `  --memory-budget SIZE   memory the run may use, e.g. 48GB, 512MiB or bytes (units are binary:
                          48GB = 48GiB; default ${MEMORY_BUDGET_ENV}, else the free memory); the
-                         command refuses before loading anything when its CPU float32 plan needs more`;
+                         command refuses before loading anything when its CPU plan needs more`;
 
 /** The flag's value, checked now so a typo is a usage error (and the environment's value a clear one). */
 export function memoryBudgetFlag(text: string | undefined): string | undefined {

@@ -6,3 +6,11 @@ export function wholeNumber(flag: string, text: string): number {
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) throw new UsageError(`${flag} must be a whole number, not "${text}"`);
   return value;
 }
+
+/** `--batch N` (rows decoded together): a whole number ≥ 1, or undefined when not given. */
+export function batchFlag(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const batch = wholeNumber('--batch', text);
+  if (batch === 0) throw new UsageError('--batch must be at least 1');
+  return batch;
+}

@@ -241,6 +241,42 @@ export function nestingExceeds(value: unknown, limit: number): boolean {
   return false;
 }
 
+/**
+ * Whether YAML text nests more than `limit` levels, told from the text before any parser recurses
+ * into it (the yaml library recurses per level; a stack that runs out inside a regular expression
+ * compile kills the process instead of throwing): flow brackets still open outside quotes, and a
+ * block line's indentation plus the sequence dashes that start it. Generous: a deeper plan is refused.
+ */
+export function yamlNestingExceeds(text: string, limit: number): boolean {
+  let open = 0;
+  let quote = '';
+  let lineStart = true;
+  let indent = 0;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (char === '\n') {
+      lineStart = true;
+      indent = 0;
+      continue;
+    }
+    if (lineStart && (char === ' ' || char === '-')) {
+      indent++;
+      if (indent > limit) return true;
+      continue;
+    }
+    lineStart = false;
+    if (quote) {
+      if (char === quote) quote = '';
+      else if (char === '\\' && quote === '"') i++;
+    } else if (char === '"' || char === "'") quote = char;
+    else if (char === '#') while (i + 1 < text.length && text[i + 1] !== '\n') i++;
+    else if (char === '[' || char === '{') {
+      if (++open > limit) return true;
+    } else if ((char === ']' || char === '}') && open > 0) open--;
+  }
+  return false;
+}
+
 export function nestedTooDeeply(file: string | undefined, where = file ?? 'input'): FrankenlensError {
   return new FrankenlensError('TooDeeplyNested', `${where}: nested too deeply (more than ${MAX_NESTING} levels, or more than the parser can follow)`, file);
 }

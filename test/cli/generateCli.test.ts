@@ -1,7 +1,8 @@
 /**
  * `frankenlens generate` end to end on the tiny fixture model: the first generated token is the
  * arg-max of the float64 reference forward's penalised logits for the same input ids (text and
- * image prompts), the effective settings are recorded, and bad input fails cleanly.
+ * image prompts), the effective settings are recorded, int8 weights run when asked (and are
+ * recorded), and bad input fails cleanly.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -70,5 +71,17 @@ describe('frankenlens generate', () => {
     const device = frankenlens('generate', '--model', MODEL_DIR, '--prompt', 'hi', '--device', 'tpu');
     assert.equal(device.status, 2);
     assert.match(device.stderr, /--device must be one of auto, cpu, cuda, not/);
+    const precision = frankenlens('generate', '--model', MODEL_DIR, '--prompt', 'hi', '--precision', 'int4');
+    assert.equal(precision.status, 2);
+    assert.match(precision.stderr, /--precision must be one of float32, int8, not "int4"/);
+  });
+
+  it('runs with int8 weights when asked, and records it', () => {
+    const run = frankenlens('generate', '--model', MODEL_DIR, '--prompt', 'Describe a cat.', '--max-new-tokens', '3', '--threads', '1', '--precision', 'int8', '--cache-dir', cacheDir, '--json');
+    assert.equal(run.status, 0, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.precision, 'int8');
+    assert.ok(result.tokens.length >= 1 && result.tokens.length <= 3);
+    assert.match(run.stderr, /answers up to 3 tokens, CPU int8 weights\)/);
   });
 });

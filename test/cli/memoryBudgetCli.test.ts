@@ -61,7 +61,8 @@ describe('--memory-budget', () => {
     const plan = planMemory(request);
     const row = kvCacheBytesPerToken(config.decoder) * (plan.promptTokens + 100_000);
     const budget = Math.floor(plan.total - row / 2);
-    const refused = frankenlens([...commands[2]![1], '--memory-budget', String(budget), '--max-new-tokens', '100000', '--cache-dir', cacheDir]);
+    // An explicit --batch is kept and refused (without one, the planner would choose 4 rows: memoryPlan.test.ts).
+    const refused = frankenlens([...commands[2]![1], '--memory-budget', String(budget), '--max-new-tokens', '100000', '--batch', '5', '--cache-dir', cacheDir]);
     assert.equal(refused.status, 3, refused.stderr);
     assert.equal(largestFittingRows({ ...request, budgetBytes: budget }), 4);
     const cap = largestFittingMaxNewTokens({ ...request, budgetBytes: budget })!;

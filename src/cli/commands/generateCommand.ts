@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { generateGreedy } from '../../core/model/generate';
 import { MEMORY_BUDGET_ENV } from '../../core/model/memoryPlan';
 import { ModelRuntime } from '../../core/model/modelRuntime';
-import { PRECISION } from '../../core/model/sessions';
 import { embedPrompt } from '../../core/model/promptEmbedding';
 import { peakRssBytes } from '../../core/processMemory';
 import type { CancelToken } from '../../core/progress';
@@ -11,7 +10,7 @@ import { loadGenerationSettings, maxNewTokensFor } from '../../core/text/generat
 import { loadTokenizer } from '../../core/text/tokenizer';
 import { buildModelInputs, loadVisionLanguageProcessor } from '../../core/text/visionPrompt';
 import { readImageFile } from '../../core/vision/imageDecode';
-import { executionProvider } from '../choiceArgument';
+import { executionProvider, PRECISION_USAGE, weightPrecision } from '../choiceArgument';
 import { UsageError } from '../cliErrors';
 import { checkMemoryPlan, modelConfigOf } from '../../core/jobs/memoryCheck';
 import { MEMORY_BUDGET_OPTION, memoryBudgetFlag } from '../memoryBudgetArgument';
@@ -29,10 +28,11 @@ Options:
   --device D           auto (CUDA when "frankenlens gpu check" passes, else CPU, saying why), cpu or
                        cuda (fails with what is missing) (default auto)
   --threads N          onnxruntime threads per operator (default: one per core)
+${PRECISION_USAGE}
   --cache-dir DIR      graph cache folder (default ~/.cache/frankenlens/graphs)
   --memory-budget SIZE memory the run may use, e.g. 48GB, 512MiB or bytes (binary units: 48GB =
                        48GiB; default ${MEMORY_BUDGET_ENV}, else the free memory); refuses before
-                       loading when the CPU float32 plan for this prompt and answer cap needs more
+                       loading when the CPU plan for this prompt and answer cap needs more
   --json               print the answer with the effective settings and timings (peak RSS included) as JSON`;
 
 export async function generateCommand(argv: string[], cancel: CancelToken): Promise<string> {
@@ -45,6 +45,7 @@ export async function generateCommand(argv: string[], cancel: CancelToken): Prom
       'max-new-tokens': { type: 'string' },
       device: { type: 'string', default: 'auto' },
       threads: { type: 'string', default: '0' },
+      precision: { type: 'string', default: 'float32' },
       'cache-dir': { type: 'string' },
       ...MEMORY_BUDGET_OPTION,
       json: { type: 'boolean', default: false },
@@ -57,6 +58,7 @@ export async function generateCommand(argv: string[], cancel: CancelToken): Prom
   if (values.prompt === undefined) throw new UsageError('generate needs --prompt TEXT');
   const device = executionProvider(values.device!);
   const threads = wholeNumber('--threads', values.threads!);
+  const precision = weightPrecision(values.precision!);
   const dir = values.model;
   const config = modelConfigOf(dir);
   const generationSettings = loadGenerationSettings(dir);
@@ -75,9 +77,9 @@ export async function generateCommand(argv: string[], cancel: CancelToken): Prom
   const maxNewTokens = values['max-new-tokens'] === undefined ? maxNewTokensFor(generationSettings, inputIds.length, config.decoder.maxPositionEmbeddings) : wholeNumber('--max-new-tokens', values['max-new-tokens']);
   // This prompt's own length and image size: known before anything is loaded.
   const imagePatches = images ? Math.max(...images.grids.map(({ t, h, w }) => t * h * w)) : undefined;
-  const plan = checkMemoryPlan({ command: 'generate', models: [config], promptTokens: inputIds.length, promptKnown: true, maxNewTokens, images: images !== undefined, imagePatches }, { budget: memoryBudgetFlag(values['memory-budget']), device, log: (line) => process.stderr.write(`${line}\n`) });
+  const plan = checkMemoryPlan({ command: 'generate', models: [config], promptTokens: inputIds.length, promptKnown: true, maxNewTokens, precision, images: images !== undefined, imagePatches }, { budget: memoryBudgetFlag(values['memory-budget']), device, log: (line) => process.stderr.write(`${line}\n`) });
 
-  const runtime = ModelRuntime.open(dir, { executionProvider: device, intraOpThreads: threads, cacheDir: values['cache-dir'], releaseVisionAfterEncoding: plan.request.visionResident === false });
+  const runtime = ModelRuntime.open(dir, { executionProvider: device, intraOpThreads: threads, precision, cacheDir: values['cache-dir'], releaseVisionAfterEncoding: plan.request.visionResident === false });
   try {
     const prompt = await embedPrompt(runtime, inputIds, images);
     const generation = await generateGreedy(runtime, inputIds, prompt, { maxNewTokens, repetitionPenalty: generationSettings.repetitionPenalty, eosTokenIds: generationSettings.eosTokenIds }, { cancel });
@@ -94,7 +96,7 @@ export async function generateCommand(argv: string[], cancel: CancelToken): Prom
       stoppedBy: generation.stoppedBy,
       settings: { ...generation.settings, source: generationSettings.source, notApplied: generationSettings.notApplied },
       executionProvider: await runtime.provider(),
-      precision: PRECISION,
+      precision: runtime.precision,
       prefillSeconds: generation.prefillSeconds,
       decodeSeconds: generation.decodeSeconds,
       decodeTokensPerSecond: decodeSteps > 0 ? decodeSteps / generation.decodeSeconds : null,

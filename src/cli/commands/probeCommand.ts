@@ -5,12 +5,12 @@ import type { CancelToken } from '../../core/progress';
 import { CONDITIONS } from '../../core/probes/conditions';
 import { VISION_TASKS } from '../../core/probes/visionPairs';
 import { SWAP_DECODINGS, SWAP_MODES } from '../../core/probes/visualSwap';
-import { executionProvider, listOf, oneOf } from '../choiceArgument';
+import { executionProvider, listOf, oneOf, weightPrecision } from '../choiceArgument';
 import { UsageError } from '../cliErrors';
 import { DESCRIBER_OPTIONS, DESCRIBER_USAGE, describerChoice } from '../describerArguments';
 import { MEMORY_BUDGET_OPTION, MEMORY_BUDGET_USAGE, memoryBudgetFlag } from '../memoryBudgetArgument';
 import { withTerminalContext } from '../terminalProgress';
-import { wholeNumber } from '../wholeNumberArgument';
+import { batchFlag, wholeNumber } from '../wholeNumberArgument';
 
 export const PROBE_USAGE = `frankenlens probe attention|ablation|swap --in DIR --rl DIR --items PATH --out DIR [options]
 
@@ -35,10 +35,12 @@ ${DESCRIBER_USAGE}
   --tasks T,…            swap: tasks (default all four); --rows N: first N rows per task (default 50)
   --modes M,…            swap: suffix (layers ≥ L, the paper's), single (default both)
   --decodings D,…        swap: corrected (swap in the prefill only), compat (the paper's duplication) (default both)
-  --batch N              ablation and swap: runs of one item decoded together as one batch (default
-                         16; answers do not depend on it, so it is not part of the run's settings)
+  --batch N              ablation and swap: runs of one item decoded together as rows of one batch,
+                         a run joining as another ends (default: 16, or the most that fit the
+                         memory budget; answers do not depend on it, so it is not part of the
+                         run's settings)
   --resume               continue the run in --out
-  --device D, --threads N, --cache-dir DIR   as for generate
+  --device D, --threads N, --precision P, --cache-dir DIR   as for generate
 ${MEMORY_BUDGET_USAGE}
                          (assumed: prompts of 1,024 tokens, images included; the largest --batch
                          and --max-new-tokens that fit are named when it does not)
@@ -55,7 +57,7 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
       ...DESCRIBER_OPTIONS,
       system: { type: 'string' }, prefix: { type: 'string' }, scope: { type: 'string', default: 'response' }, shared: { type: 'string', default: 'in' },
       tasks: { type: 'string' }, rows: { type: 'string', default: '50' }, modes: { type: 'string' }, decodings: { type: 'string' }, batch: { type: 'string' },
-      resume: { type: 'boolean', default: false }, device: { type: 'string', default: 'auto' }, threads: { type: 'string', default: '0' }, 'cache-dir': { type: 'string' }, quiet: { type: 'boolean', default: false },
+      resume: { type: 'boolean', default: false }, device: { type: 'string', default: 'auto' }, threads: { type: 'string', default: '0' }, precision: { type: 'string', default: 'float32' }, 'cache-dir': { type: 'string' }, quiet: { type: 'boolean', default: false },
       ...MEMORY_BUDGET_OPTION,
     },
     allowPositionals: false,
@@ -63,8 +65,7 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
   });
   if (positionals.length > 0) throw new UsageError('probe takes no positional arguments');
   for (const flag of ['in', 'rl', 'items', 'out'] as const) if (!values[flag]) throw new UsageError(`probe ${probe} needs --${flag}`);
-  const batch = values.batch === undefined ? undefined : wholeNumber('--batch', values.batch);
-  if (batch === 0) throw new UsageError('--batch must be at least 1');
+  const batch = batchFlag(values.batch);
   const job: ProbeJob = {
     kind: 'probe',
     probe,
@@ -85,7 +86,7 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
     decodings: values.decodings ? listOf('--decodings', values.decodings, SWAP_DECODINGS) : undefined,
     batch,
     resume: values.resume,
-    runtime: { executionProvider: executionProvider(values.device!), intraOpThreads: wholeNumber('--threads', values.threads!), cacheDir: values['cache-dir'] },
+    runtime: { executionProvider: executionProvider(values.device!), intraOpThreads: wholeNumber('--threads', values.threads!), precision: weightPrecision(values.precision!), cacheDir: values['cache-dir'] },
     memoryBudget: memoryBudgetFlag(values['memory-budget']),
   };
   return withTerminalContext(`probe ${probe}`, values.quiet!, cancel, (context) => runProbeJob(job, context));

@@ -5,13 +5,13 @@ import { readPlanFile } from '../../core/merge/planFile';
 import { CONDITIONS } from '../../core/probes/conditions';
 import type { CancelToken } from '../../core/progress';
 import type { ComparisonSettings, SweepRow } from '../../core/variants/variantMetrics';
-import { executionProvider, listOf } from '../choiceArgument';
+import { executionProvider, listOf, weightPrecision } from '../choiceArgument';
 import { UsageError } from '../cliErrors';
 import { parseCuts } from '../cutsArgument';
 import { DESCRIBER_OPTIONS, DESCRIBER_USAGE, describerChoice } from '../describerArguments';
 import { MEMORY_BUDGET_OPTION, MEMORY_BUDGET_USAGE, memoryBudgetFlag } from '../memoryBudgetArgument';
 import { withTerminalContext } from '../terminalProgress';
-import { wholeNumber } from '../wholeNumberArgument';
+import { batchFlag, wholeNumber } from '../wholeNumberArgument';
 
 export const VARIANTS_USAGE = `frankenlens variants --in DIR --rl DIR --items FILE.jsonl --out DIR [--thirds [--cuts A,B]] [--plan FILE]… [options]
 
@@ -37,8 +37,11 @@ ${DESCRIBER_USAGE}
   --max-new-tokens N     at most N new tokens per answer (default 2048)
   --system TEXT          system prompt (default none: the chat template's default turn)
   --prefix TEXT          instruction before the question, followed by a blank line
+  --batch N              answers decoded together as rows of one batch, an item joining as another
+                         ends (default: 16, or the most that fit the memory budget; answers do not
+                         depend on it, so it is not part of the sweep's settings)
   --resume               continue the sweep in --out
-  --device D, --threads N, --cache-dir DIR   as for generate
+  --device D, --threads N, --precision P, --cache-dir DIR   as for generate
 ${MEMORY_BUDGET_USAGE}
                          (assumed: prompts of 1,024 tokens, images included; IN and RL held at
                          once, every variant built from their layers)
@@ -51,7 +54,7 @@ export async function variantsCommand(argv: string[], cancel: CancelToken): Prom
       in: { type: 'string' }, rl: { type: 'string' }, items: { type: 'string' }, out: { type: 'string' },
       thirds: { type: 'boolean', default: false }, cuts: { type: 'string' }, plan: { type: 'string', multiple: true }, conditions: { type: 'string' }, seed: { type: 'string', default: '0' }, ...DESCRIBER_OPTIONS,
       'max-new-tokens': { type: 'string', default: String(VARIANTS_MAX_NEW_TOKENS) }, system: { type: 'string' }, prefix: { type: 'string' },
-      resume: { type: 'boolean', default: false }, device: { type: 'string', default: 'auto' }, threads: { type: 'string', default: '0' }, 'cache-dir': { type: 'string' }, quiet: { type: 'boolean', default: false },
+      batch: { type: 'string' }, resume: { type: 'boolean', default: false }, device: { type: 'string', default: 'auto' }, threads: { type: 'string', default: '0' }, precision: { type: 'string', default: 'float32' }, 'cache-dir': { type: 'string' }, quiet: { type: 'boolean', default: false },
       ...MEMORY_BUDGET_OPTION,
     },
     allowPositionals: false,
@@ -74,8 +77,9 @@ export async function variantsCommand(argv: string[], cancel: CancelToken): Prom
     seed: wholeNumber('--seed', values.seed!),
     maxNewTokens: wholeNumber('--max-new-tokens', values['max-new-tokens']!),
     style: { system: values.system, prefix: values.prefix },
+    batch: batchFlag(values.batch),
     resume: values.resume,
-    runtime: { executionProvider: executionProvider(values.device!), intraOpThreads: wholeNumber('--threads', values.threads!), cacheDir: values['cache-dir'] },
+    runtime: { executionProvider: executionProvider(values.device!), intraOpThreads: wholeNumber('--threads', values.threads!), precision: weightPrecision(values.precision!), cacheDir: values['cache-dir'] },
     memoryBudget: memoryBudgetFlag(values['memory-budget']),
   };
   return withTerminalContext('variants', values.quiet!, cancel, (context) => runVariantsJob(job, context));

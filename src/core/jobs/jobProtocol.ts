@@ -11,6 +11,7 @@ import type { DiffOptions } from '../diff/runDiff';
 import type { SerializedError } from '../errors';
 import type { MergePlan } from '../merge/mergePlan';
 import type { MergeProvenance } from '../merge/writeMerge';
+import { WEIGHT_PRECISIONS, type WeightPrecision } from '../model/graphOps';
 import type { ExecutionProviderChoice } from '../model/sessions';
 import type { Condition } from '../probes/conditions';
 import type { ProbeName } from '../probes/probeResult';
@@ -26,6 +27,8 @@ export interface RuntimeChoice {
   intraOpThreads: number;
   /** Graph cache root; default ~/.cache/frankenlens/graphs. */
   cacheDir?: string;
+  /** Decoder weights in float32 (default) or int8 (opt-in, CPU; part of a run's identity). */
+  precision?: WeightPrecision;
 }
 
 /** Who describes images for black+description: the item's own description unless one of these. */
@@ -99,6 +102,8 @@ export interface VariantsJob {
   seed?: number;
   maxNewTokens?: number;
   style?: { system?: string; prefix?: string };
+  /** Answers decoded together at most; default: the largest of DEFAULT_BATCH_ROWS that fits the memory budget. */
+  batch?: number;
   resume?: boolean;
   runtime: RuntimeChoice;
   memoryBudget?: string;
@@ -195,6 +200,9 @@ export function jobRequestProblem(request: unknown): string | null {
     for (const merge of merges) if (!isRecord(merge) || !isRecord(merge.plan) || typeof merge.outDir !== 'string') return 'merge job: each merge needs a plan and an outDir';
   }
   if ((kind === 'probe' || kind === 'variants') && (!isRecord(request.runtime) || typeof request.runtime.executionProvider !== 'string')) return `${kind} job: "runtime" must name an executionProvider`;
+  if ((kind === 'probe' || kind === 'variants') && isRecord(request.runtime) && request.runtime.precision !== undefined && !WEIGHT_PRECISIONS.includes(request.runtime.precision as WeightPrecision)) {
+    return `${kind} job: "runtime.precision" must be one of ${WEIGHT_PRECISIONS.join(', ')}`;
+  }
   return null;
 }
 

@@ -4,7 +4,7 @@
  * one message, a plan that fits is logged in one line.
  */
 import { openCheckpoint } from '../checkpoint/checkpoint';
-import { assertMemoryFits, describeMemoryPlan, planMemory, resolveMemoryBudget, type MemoryPlan, type MemoryPlanRequest } from '../model/memoryPlan';
+import { assertMemoryFits, describeMemoryPlan, largestFittingRows, planMemory, resolveMemoryBudget, type MemoryPlan, type MemoryPlanRequest } from '../model/memoryPlan';
 import { readModelConfig, type ModelConfig } from '../model/modelConfig';
 import { cudaAvailable, type ExecutionProviderChoice } from '../model/sessions';
 
@@ -17,13 +17,16 @@ export interface MemoryCheckOptions {
   /** A --memory-budget value ("48GB"), if given. */
   budget: string | undefined;
   device: ExecutionProviderChoice;
+  /** The request's rows are a default, not the user's --batch: fewer may be chosen to fit the budget. */
+  rowsChosen?: boolean;
   /** Where the one-line plan goes when it fits. */
   log(message: string): void;
 }
 
 /**
  * Plans the job's memory against the budget (the returned plan's request.visionResident false:
- * run with releaseVisionAfterEncoding, the only way it fits): throws FrankenlensError('MemoryBudget')
+ * run with releaseVisionAfterEncoding, the only way it fits; its request.rows: the rows to decode
+ * together, fewer than asked when they were a default and only fewer fit): throws FrankenlensError('MemoryBudget')
  * when it does not fit on the CPU. On a GPU (device cuda, or auto with CUDA installed) the CPU
  * figures are logged but not enforced: weights and activations live in GPU memory.
  */
@@ -33,6 +36,8 @@ export function checkMemoryPlan(request: Omit<MemoryPlanRequest, 'budgetBytes' |
   // The vision tower stays loaded between images unless only releasing it after each encoding fits;
   // a refusal speaks of the released plan, whose suggestions (rows, answer cap) are the ones that fit.
   if (!plan.fits && request.images) plan = planMemory({ ...plan.request, visionResident: false });
+  const fewerRows = !plan.fits && options.rowsChosen ? largestFittingRows(plan.request) : null;
+  if (fewerRows !== null) plan = planMemory({ ...plan.request, rows: fewerRows });
   if (options.device === 'cuda' || (options.device === 'auto' && cudaAvailable(options.log))) {
     options.log(`${describeMemoryPlan(plan)}; not checked: the models run on the GPU`);
     return plan;

@@ -46,10 +46,11 @@ export async function runProbeJob(job: ProbeJob, context: JobContext): Promise<P
       models: [configs.in, configs.rl],
       rows: probe === 'attention' ? 1 : Math.min(job.batch ?? DEFAULT_BATCH_ROWS, runsPerItem),
       maxNewTokens,
+      precision: job.runtime.precision,
       images: probe === 'swap' || items.some((item) => item.images.length > 0),
       describer: describerDir ? { config: modelConfigOf(describerDir), maxNewTokens: DESCRIPTION_TOKENS } : undefined,
     },
-    { budget: job.memoryBudget, device: job.runtime.executionProvider, log: context.log },
+    { budget: job.memoryBudget, device: job.runtime.executionProvider, rowsChosen: job.batch === undefined, log: context.log },
   );
 
   const runtime = { ...job.runtime, releaseVisionAfterEncoding: plan.request.visionResident === false, onLoad: context.note };
@@ -62,13 +63,13 @@ export async function runProbeJob(job: ProbeJob, context: JobContext): Promise<P
     let charts: ProbeChart[];
     if (swap) {
       const { pairs, modes, decodings } = swap;
-      const result = await runSwapProbe({ ...common, models: [models.in, models.rl], pairs, settings: { layers, modes, decodings, maxNewTokens, batch: job.batch } });
+      const result = await runSwapProbe({ ...common, models: [models.in, models.rl], pairs, settings: { layers, modes, decodings, maxNewTokens, batch: plan.rows } });
       summaryPath = result.summaryPath;
       charts = swapCharts(result.rows);
     } else {
       describer = openDescriber(job.describer, outDir, job.runtime);
       if (probe === 'ablation') {
-        const result = await runAblationProbe({ ...common, ...sources, models: [models.in, models.rl], items, settings: { layers, maxNewTokens, condition, style, batch: job.batch }, describer: describer.describer });
+        const result = await runAblationProbe({ ...common, ...sources, models: [models.in, models.rl], items, settings: { layers, maxNewTokens, condition, style, batch: plan.rows }, describer: describer.describer });
         summaryPath = result.summaryPath;
         charts = ablationCharts(result.rows);
       } else {

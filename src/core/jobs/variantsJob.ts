@@ -9,6 +9,7 @@ import { DESCRIPTION_TOKENS, describerModelDir, openDescriber } from './describe
 import type { JobContext } from './jobContext';
 import type { VariantsJob, VariantsJobResult } from './jobProtocol';
 import { checkMemoryPlan, modelConfigOf } from './memoryCheck';
+import { DEFAULT_BATCH_ROWS } from '../model/batchedGenerate';
 
 /** The default answer cap of a sweep (the paper's). */
 export const VARIANTS_MAX_NEW_TOKENS = 2048;
@@ -30,11 +31,13 @@ export async function runVariantsJob(job: VariantsJob, context: JobContext): Pro
     {
       command: 'variants',
       models: [modelConfigOf(pair.in), modelConfigOf(pair.rl)],
+      rows: job.batch ?? DEFAULT_BATCH_ROWS,
       maxNewTokens,
+      precision: job.runtime.precision,
       images: items.some((item) => item.images.length > 0),
       describer: describerDir ? { config: modelConfigOf(describerDir), maxNewTokens: DESCRIPTION_TOKENS } : undefined,
     },
-    { budget: job.memoryBudget, device: job.runtime.executionProvider, log: context.log },
+    { budget: job.memoryBudget, device: job.runtime.executionProvider, rowsChosen: job.batch === undefined, log: context.log },
   );
   const { describer, unload } = openDescriber(job.describer, outDir, job.runtime);
   let conditions = job.conditions;
@@ -54,6 +57,7 @@ export async function runVariantsJob(job: VariantsJob, context: JobContext): Pro
       describer,
       releaseDescriber: unload,
       outDir,
+      batch: plan.rows,
       runtime: { ...job.runtime, releaseVisionAfterEncoding: plan.request.visionResident === false, onLoad: context.note },
       resume: job.resume,
       progress: context.progress,

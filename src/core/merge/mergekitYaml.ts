@@ -7,7 +7,7 @@
  */
 import { Document, isScalar, parseDocument, visit } from 'yaml';
 import { FrankenlensError } from '../errors';
-import { isStackOverflow, MAX_NESTING, nestedTooDeeply, nestingExceeds, previewValue, quoted } from '../regularFile';
+import { isStackOverflow, MAX_NESTING, nestedTooDeeply, nestingExceeds, previewValue, quoted, yamlNestingExceeds } from '../regularFile';
 import { MERGE_PLAN_SCHEMA, validatePlan, type ComponentFilter, type LayerSlice, type MergePlan, type NonDecoderRule } from './mergePlan';
 
 /** `qwen2_5_vl` needs mergekit's `modules:` syntax; a single-module decoder takes top-level `slices:`. */
@@ -263,6 +263,7 @@ class MergekitReader {
  */
 export function fromMergekitYaml(text: string, file?: string): MergePlan {
   const reader: MergekitReader = new MergekitReader(file); // typed, so fail()'s `never` narrows
+  if (yamlNestingExceeds(text, MAX_NESTING)) throw nestedTooDeeply(file, file ?? 'a mergekit config');
   const document = parseDocument(text);
   const [error] = document.errors;
   if (error && isStackOverflow(error)) throw nestedTooDeeply(file, file ?? 'a mergekit config');

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { FrankenlensError } from '../errors';
-import { CONFIG_FILE_BYTES, isStackOverflow, MAX_NESTING, nestedTooDeeply, nestingExceeds, parseJson, readRegularFileText } from '../regularFile';
+import { CONFIG_FILE_BYTES, isStackOverflow, MAX_NESTING, nestedTooDeeply, nestingExceeds, parseJson, readRegularFileText, yamlNestingExceeds } from '../regularFile';
 import { fromMergekitYaml } from './mergekitYaml';
 import { validatePlan, type MergePlan } from './mergePlan';
 
@@ -19,6 +19,7 @@ export function readPlanFile(path: string): MergePlan {
 
 /** YAML, with the parser's stack overflow on deep nesting reported as such. */
 function parsePlanYaml(text: string, path: string): unknown {
+  if (yamlNestingExceeds(text, MAX_NESTING)) throw nestedTooDeeply(path);
   let raw: unknown;
   try {
     raw = parseYaml(text);

@@ -1,127 +1,200 @@
 /**
- * Greedy decoding of several runs of one prompt together, as rows of one batch: the runs share the
- * prompt, so their caches have the same length and every step the same positions (no padding);
- * only their tap inputs (gates, key bias) and their tokens differ. Each row keeps its own repetition
- * penalty and stop tokens, exactly as generateGreedy would apply them to that run alone.
+ * Greedy decoding of many runs as rows of one batch, continuously: up to `rows` runs decode
+ * together, a run that finishes leaves the batch at once (its cache rows are dropped) and the next
+ * waiting run joins it, so one long answer never holds the others back. Runs may come from
+ * different prompts (different items, image sizes, text-only items beside image items): the
+ * batch's cache is left-padded to its longest row, the padding is masked out of attention
+ * (attention_mask), and each row keeps its own M-RoPE positions (its own length + rope delta), tap
+ * inputs, repetition penalty, stop tokens and token budget, exactly as generateGreedy applies them
+ * to that run alone.
  *
  * Rows are computed independently inside every op of the decoder, so a row's logits are those of
- * its run alone up to float rounding in the batched MatMuls. onnxruntime's CPU kernels give the same
- * bits for a row whatever the batch (tested on the tiny fixture, measured on the bench's 8-layer
- * model), so greedy answers cannot change; a GPU library may order a sum differently per batch
- * size, and then a near-tie between two tokens could flip.
- *
- * A finished row either leaves the batch at once, its cache rows copied out ('compact', the
- * default), or keeps being computed and ignored until every row has finished ('mask'). In `npm run
- * bench -- probes` the two were within noise of each other; compacting spares the rows that run on
- * long after the others (an ablated early or last layer often runs to the token limit) the cost of
- * the finished ones.
+ * its run alone up to float rounding: rows of one prompt (no padding) get the same bits on
+ * onnxruntime's CPU kernels; padded rows sum the masked positions' exact zeros in another order,
+ * which can move the last bits of a logit (tests check that the tokens are equal). A GPU library
+ * may order a sum differently per batch size, and then a near-tie between two tokens could flip.
  */
 import { FrankenlensError } from '../errors';
 import type { CancelToken } from '../progress';
 import { throwIfCancelled } from '../progress';
 import { chooseGreedy, type Generation, type GreedySettings } from './generate';
-import { keepRows, stackRows, type KvCache } from './kvCache';
+import { gatherPaddedRows, type KvCache } from './kvCache';
 import type { DecoderResult, ModelRuntime, TapInputs } from './modelRuntime';
-import type { EmbeddedPrompt } from './promptEmbedding';
 import { decodePositionIds } from './ropeIndex';
-import type { DecoderTaps } from './taps';
 
 /**
- * Rows per batch when a probe is not told. On CPU a decoder step reads every weight once whatever
- * the rows, so the time per row falls with more rows: on the bench's 8-layer model (`npm run bench
- * -- probes`, one thread) 8 rows take a row ~4× less time than one, 16 ~5×, 32 ~6×. Each row holds
- * its own cache (a 7B Qwen2.5-VL: ~115 KB per token as float32, so 16 rows of 2,560 tokens ≈ 4.7 GB),
- * so the last 1.3× of 32 rows is not worth its memory.
+ * Rows per batch when not told. On CPU a decoder step reads every weight once whatever the rows,
+ * so the time per row falls with more rows: on the bench's 8-layer model (`npm run bench --
+ * probes`, one thread) 8 rows take a row ~4× less time than one, 16 ~5×, 32 ~6×. Each row holds
+ * its own cache (a 7B Qwen2.5-VL: ~115 KB per token as float32, so 16 rows of 2,560 tokens ≈ 4.7
+ * GB), so the last 1.3× of 32 rows is not worth its memory; the memory plan lowers it further when
+ * the budget is short (memoryPlan.ts).
  */
 export const DEFAULT_BATCH_ROWS = 16;
 
-export interface GreedyRow {
-  /** The run's prefill over the whole prompt (batch 1): its last logits and its cache. */
+/** The tap inputs a row of a batch can have: gates [layers · 2] and key bias [layers · total] over the row's own positions. */
+export type RowTaps = Pick<TapInputs, 'gates' | 'keyBias'>;
+
+/** One run to decode: its prompt's prefill (one row) and what generateGreedy would be given for it. */
+export interface DecodeRun {
+  /** The prompt's token ids (the repetition penalty counts them as seen). */
+  promptIds: readonly number[];
+  /** The prompt's rope delta: a decode step after n cached positions sits at n + delta. */
+  ropeDelta: number;
+  /** The prefill over the whole prompt, one row: its last logits and its cache. */
   prefilled: DecoderResult;
-  /** The run's tap inputs for one row at the decode step after `cacheLength` positions. Default: none (neutral). */
+  settings: GreedySettings;
+  /** The run's tap inputs at the decode step after `cacheLength` of its own positions. Default: none (neutral). */
   stepTaps?: (cacheLength: number) => RowTaps | undefined;
 }
 
-/** The tap inputs a row of a batch can have: gates [layers · 2] and key bias [layers · total]. */
-export type RowTaps = Pick<TapInputs, 'gates' | 'keyBias'>;
-
-export type FinishedRows = 'compact' | 'mask';
-
-export interface GreedyRowsOptions {
-  /** Decoder outputs to collect at every step (default none). */
-  taps?: DecoderTaps;
-  finishedRows?: FinishedRows;
+export interface DecodeRunsOptions {
+  /** Runs decoded together at most (default DEFAULT_BATCH_ROWS). */
+  rows?: number;
   cancel?: CancelToken;
 }
 
-interface RowState {
-  row: number;
+interface Row {
+  /** Index of the run in the order `next` gave it. */
+  index: number;
+  run: DecodeRun;
   tokens: number[];
   seen: Set<number>;
+  /** Positions of the run's own cache (prompt + tokens fed so far). */
+  length: number;
+  /** Logits for the row's next choice. */
+  logits: Float32Array;
+  /** The row's cache when it is not (yet) in the batch's: its prefill's. */
+  ownCache?: KvCache;
+  /** The row's slot in the batch's cache, and where its first position sits there (left padding before it). */
+  slot?: number;
+  start: number;
+  started: number;
   stoppedBy?: Generation['stoppedBy'];
-  decodeSeconds: number;
-}
-
-/** One Generation per row, in row order, each as generateGreedy gives for that run alone (prefillSeconds 0: the caller prefilled). */
-export async function generateGreedyRows(runtime: ModelRuntime, promptIds: readonly number[], prompt: EmbeddedPrompt, rows: readonly GreedyRow[], settings: GreedySettings, options: GreedyRowsOptions = {}): Promise<Generation[]> {
-  const { layers } = runtime.config.decoder;
-  const promptLength = promptIds.length;
-  for (const [index, { prefilled }] of rows.entries()) {
-    if (prefilled.cache.length !== promptLength || prefilled.cache.rows !== 1) {
-      throw new FrankenlensError('InvalidArgument', `batched decoding: row ${index}'s prefill must be one row over the ${promptLength}-token prompt, got ${prefilled.cache.rows} row(s) of ${prefilled.cache.length}`);
-    }
-  }
-  const finishedRows = options.finishedRows ?? 'compact';
-  const vocab = runtime.config.decoder.vocabSize;
-  const reserve = promptLength + settings.maxNewTokens;
-  const started = performance.now();
-  const states: RowState[] = rows.map((_, row) => ({ row, tokens: [], seen: new Set(promptIds), decodeSeconds: 0, stoppedBy: settings.maxNewTokens > 0 ? undefined : 'max-new-tokens' }));
-  if (states.every((state) => state.stoppedBy)) return states.map((state) => generation(state, settings));
-  /** The rows in the batch, in batch order, and each one's logits for its next choice. */
-  let batch = states;
-  let logits = rows.map(({ prefilled }) => prefilled.logits);
-  // Built after the first choices, so rows that stop at once are never copied into it.
-  let cache: KvCache | undefined;
-  for (;;) {
-    batch.forEach((state, slot) => {
-      if (state.stoppedBy) return;
-      const token = chooseGreedy(logits[slot]!, state.seen, settings.repetitionPenalty);
-      state.tokens.push(token);
-      state.seen.add(token);
-      if (settings.eosTokenIds.includes(token)) state.stoppedBy = 'eos';
-      else if (state.tokens.length === settings.maxNewTokens) state.stoppedBy = 'max-new-tokens';
-      if (state.stoppedBy) state.decodeSeconds = (performance.now() - started) / 1000;
-    });
-    if (batch.every((state) => state.stoppedBy)) break;
-    if (finishedRows === 'compact' && batch.some((state) => state.stoppedBy)) {
-      const kept = batch.flatMap((state, slot) => (state.stoppedBy ? [] : [slot]));
-      if (cache) cache = keepRows(cache, kept, reserve);
-      batch = kept.map((slot) => batch[slot]!);
-    }
-    const past = cache ?? stackRows(batch.map((state) => rows[state.row]!.prefilled.cache), reserve);
-    throwIfCancelled(options.cancel);
-    const count = batch.length;
-    const rowTaps = stackTaps(batch.map((state) => rows[state.row]!.stepTaps?.(past.length)), layers, past.length + 1);
-    // Text positions after the prompt: the same in all three M-RoPE rows and in every batch row.
-    const positions = new BigInt64Array(3 * count).fill(BigInt(decodePositionIds(past.length, 1, prompt.ropeDelta)[0]!));
-    const embeds = await runtime.embed(batch.map((state) => state.tokens.at(-1)!));
-    const result = await runtime.decode({ rows: count, embeds, positions, cache: past, taps: rowTaps, reserve }, { taps: options.taps ?? {}, logits: 'last' });
-    cache = result.cache;
-    logits = batch.map((_, slot) => result.logits.subarray(slot * vocab, (slot + 1) * vocab));
-  }
-  return states.map((state) => generation(state, settings));
-}
-
-function generation(state: RowState, settings: GreedySettings): Generation {
-  return { tokens: state.tokens, stoppedBy: state.stoppedBy!, settings: { ...settings, decoding: 'greedy', kvCache: true }, prefillSeconds: 0, decodeSeconds: state.decodeSeconds };
 }
 
 /**
- * The rows' tap inputs in the batch's layouts: gates [rows, layers · 2], key bias [layers, rows, total];
- * a row without one gets the neutral value (gates 1, bias 0), and a tap no row gives is left out.
+ * Where a batch's runs come from: called only when a row is free, so a caller can prefill lazily
+ * and hold only the live runs. It gives a run, undefined when there are no more, or null when none
+ * is ready yet (only when `mayWait` is false: the batch has rows to decode meanwhile).
  */
-function stackTaps(rowTaps: readonly (RowTaps | undefined)[], layers: number, total: number): RowTaps {
-  const rows = rowTaps.length;
+export type RunSource = (mayWait: boolean) => Promise<DecodeRun | null | undefined>;
+
+/**
+ * Decodes every run `next` gives (until it gives none), at most `rows` at a time, and hands each
+ * one's Generation to `finished` as it finishes, with the run's index in `next`'s order.
+ */
+export async function decodeRuns(runtime: ModelRuntime, next: RunSource, finished: (index: number, generation: Generation) => void | Promise<void>, options: DecodeRunsOptions = {}): Promise<void> {
+  const capacity = options.rows ?? DEFAULT_BATCH_ROWS;
+  if (!(Number.isInteger(capacity) && capacity >= 1)) throw new FrankenlensError('InvalidArgument', `batch of ${capacity} rows: must be a whole number of runs, at least 1`);
+  const { layers, vocabSize: vocab } = runtime.config.decoder;
+  let batch: Row[] = [];
+  let cache: KvCache | undefined;
+  let given = 0;
+  let exhausted = false;
+  for (;;) {
+    // Choose every row's next token; finished rows leave and waiting runs join until the batch is full.
+    let changed = false;
+    let choosing = batch;
+    for (;;) {
+      for (const row of choosing) choose(row);
+      const done = batch.filter((row) => row.stoppedBy);
+      if (done.length > 0) {
+        changed = true;
+        batch = batch.filter((row) => !row.stoppedBy);
+        for (const row of done) await finished(row.index, generation(row));
+      }
+      const joined: Row[] = [];
+      while (!exhausted && batch.length + joined.length < capacity) {
+        throwIfCancelled(options.cancel);
+        const run = await next(batch.length + joined.length === 0);
+        if (run === null) break;
+        if (run === undefined) exhausted = true;
+        else joined.push(joinRow(given++, run));
+      }
+      if (joined.length === 0) break;
+      changed = true;
+      batch.push(...joined);
+      choosing = joined;
+    }
+    if (batch.length === 0) return;
+    throwIfCancelled(options.cancel);
+    if (changed || !cache) cache = padBatch(batch, cache);
+    const total = cache.length + 1;
+    const count = batch.length;
+    const attentionMask = new BigInt64Array(count * total).fill(1n);
+    batch.forEach((row, slot) => attentionMask.fill(0n, slot * total, slot * total + row.start));
+    const positions = new BigInt64Array(3 * count);
+    batch.forEach((row, slot) => {
+      const position = BigInt(decodePositionIds(row.length, 1, row.run.ropeDelta)[0]!);
+      for (let axis = 0; axis < 3; axis++) positions[axis * count + slot] = position;
+    });
+    const taps = stackTaps(batch, layers, total);
+    const embeds = await runtime.embed(batch.map((row) => row.tokens.at(-1)!));
+    const result = await runtime.decode({ rows: count, embeds, positions, attentionMask, cache, taps, reserve: reserveFor(batch, cache.length) }, { taps: {}, logits: 'last' });
+    cache = result.cache;
+    batch.forEach((row, slot) => {
+      row.length++;
+      row.logits = result.logits.subarray(slot * vocab, (slot + 1) * vocab);
+    });
+  }
+}
+
+function joinRow(index: number, run: DecodeRun): Row {
+  const { prefilled, promptIds, settings } = run;
+  if (prefilled.cache.rows !== 1 || prefilled.cache.length !== promptIds.length) {
+    throw new FrankenlensError('InvalidArgument', `batched decoding: run ${index}'s prefill must be one row over its ${promptIds.length}-token prompt, got ${prefilled.cache.rows} row(s) of ${prefilled.cache.length}`);
+  }
+  const row: Row = { index, run, tokens: [], seen: new Set(promptIds), length: promptIds.length, logits: prefilled.logits, ownCache: prefilled.cache, start: 0, started: performance.now() };
+  if (settings.maxNewTokens <= 0) row.stoppedBy = 'max-new-tokens';
+  return row;
+}
+
+function choose(row: Row): void {
+  if (row.stoppedBy) return;
+  const { settings } = row.run;
+  const token = chooseGreedy(row.logits, row.seen, settings.repetitionPenalty);
+  row.tokens.push(token);
+  row.seen.add(token);
+  if (settings.eosTokenIds.includes(token)) row.stoppedBy = 'eos';
+  else if (row.tokens.length >= settings.maxNewTokens) row.stoppedBy = 'max-new-tokens';
+}
+
+function generation(row: Row): Generation {
+  return { tokens: row.tokens, stoppedBy: row.stoppedBy!, settings: { ...row.run.settings, decoding: 'greedy', kvCache: true }, prefillSeconds: 0, decodeSeconds: (performance.now() - row.started) / 1000 };
+}
+
+/**
+ * The batch's cache after rows left or joined: every row right-aligned at the longest row's length
+ * (its positions end where the others' do), rows that stayed taken from the old batch cache, new
+ * ones from their prefill.
+ */
+function padBatch(batch: Row[], old: KvCache | undefined): KvCache {
+  const length = Math.max(...batch.map((row) => row.length));
+  const sources = batch.map((row) => (row.ownCache ? { cache: row.ownCache, row: 0, from: 0, length: row.length } : { cache: old!, row: row.slot!, from: row.start, length: row.length }));
+  // The old batch cache is this loop's alone: its layers go as they are copied.
+  const padded = gatherPaddedRows(sources, length, reserveFor(batch, length), old);
+  batch.forEach((row, slot) => {
+    row.start = length - row.length;
+    row.slot = slot;
+    row.ownCache = undefined;
+  });
+  return padded;
+}
+
+/** Positions the batch's cache makes room for: enough for every row's remaining budget. */
+function reserveFor(batch: readonly Row[], length: number): number {
+  return length + Math.max(...batch.map((row) => row.run.settings.maxNewTokens - row.tokens.length)) + 1;
+}
+
+/**
+ * The rows' tap inputs in the batch's layouts: gates [rows, layers · 2], key bias [layers, rows,
+ * total] with each row's own positions right-aligned; a row without one gets the neutral value
+ * (gates 1, bias 0), and a tap no row gives is left out.
+ */
+function stackTaps(batch: readonly Row[], layers: number, total: number): RowTaps {
+  const rowTaps = batch.map((row) => row.run.stepTaps?.(row.length));
+  const rows = batch.length;
   const stacked: RowTaps = {};
   if (rowTaps.some((taps) => taps?.gates)) {
     stacked.gates = new Float32Array(rows * 2 * layers).fill(1);
@@ -131,9 +204,79 @@ function stackTaps(rowTaps: readonly (RowTaps | undefined)[], layers: number, to
     const keyBias = new Float32Array(layers * rows * total);
     rowTaps.forEach((taps, row) => {
       if (!taps?.keyBias) return;
-      for (let layer = 0; layer < layers; layer++) keyBias.set(taps.keyBias.subarray(layer * total, (layer + 1) * total), (layer * rows + row) * total);
+      const own = batch[row]!.length + 1;
+      if (taps.keyBias.length !== layers * own) throw new FrankenlensError('InvalidArgument', `batched decoding: run ${batch[row]!.index}'s key bias has ${taps.keyBias.length} values, expected ${layers * own} ([${layers} layers · ${own} positions])`);
+      const start = total - own;
+      for (let layer = 0; layer < layers; layer++) keyBias.set(taps.keyBias.subarray(layer * own, (layer + 1) * own), (layer * rows + row) * total + start);
     });
     stacked.keyBias = keyBias;
   }
   return stacked;
+}
+
+/**
+ * One batch that several callers feed at once (a probe's items in flight): each `decode` call
+ * queues one run, prefilled only when a row is free, and resolves with its Generation when it
+ * finishes; runs of different callers decode as rows of the same batch. `close` ends the batch
+ * once every queued run is done. A failure of the batch rejects every run not yet finished.
+ */
+export class SharedBatch {
+  private readonly queue: QueuedRun[] = [];
+  /** Queued runs in the order the batch took them (decodeRuns' indices). */
+  private readonly taken: QueuedRun[] = [];
+  private wake: (() => void) | undefined;
+  private closed = false;
+  private running: Promise<void> | undefined;
+  private failure: { error: unknown } | undefined;
+
+  constructor(
+    private readonly runtime: ModelRuntime,
+    private readonly options: DecodeRunsOptions = {},
+  ) {}
+
+  decode(prepare: () => Promise<DecodeRun>): Promise<Generation> {
+    if (this.failure) return Promise.reject(this.failure.error);
+    if (this.closed) throw new FrankenlensError('InvalidArgument', 'batched decoding: a run was given after the batch closed');
+    const done = new Promise<Generation>((resolve, reject) => this.queue.push({ prepare, resolve, reject }));
+    this.wake?.();
+    this.running ??= decodeRuns(this.runtime, (mayWait) => this.next(mayWait), (index, generation) => this.taken[index]!.resolve(generation), this.options).catch((error: unknown) => {
+      this.failure = { error };
+      for (const run of [...this.taken, ...this.queue.splice(0)]) run.reject(error);
+    });
+    return done;
+  }
+
+  /** Waits for every queued run; no run may be given after. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wake?.();
+    await this.running;
+  }
+
+  private async next(mayWait: boolean): Promise<DecodeRun | null | undefined> {
+    for (;;) {
+      const queued = this.queue.shift();
+      if (queued) {
+        let run: DecodeRun;
+        try {
+          run = await queued.prepare();
+        } catch (error) {
+          queued.reject(error);
+          continue;
+        }
+        this.taken.push(queued);
+        return run;
+      }
+      if (this.closed) return undefined;
+      if (!mayWait) return null;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+  }
+}
+
+interface QueuedRun {
+  prepare: () => Promise<DecodeRun>;
+  resolve: (generation: Generation) => void;
+  reject: (error: unknown) => void;
 }

@@ -14,12 +14,16 @@
  * - head: the final RMSNorm (output `normed`, the last hidden state) and the LM head over the
  *   positions from `logits_start` on (−1: the last only).
  *
+ * In int8 (graphOps.ts's WeightPrecision) every projection of a layer (q/k/v/o, gate/up/down) and
+ * the LM head are 8-bit blocks multiplied by MatMulNBits; norms and biases stay float32.
+ *
  * Token embeddings are read from the weight files by the runtime (tokenEmbedding.ts): no session.
  */
 import type { DecoderConfig } from './modelConfig';
 import type { ModelWeights } from './modelWeights';
 import type { GraphBuilder } from './onnxGraph';
-import { applyRotary, gatedMlp, linear, MASKED, rmsNorm, rotaryCosSin } from './graphOps';
+import { blockLayout, sessionBytes } from './blockQuantize';
+import { applyRotary, gatedMlp, INT8_BLOCK_SIZE, linear, MASKED, rmsNorm, rotaryCosSin, type WeightPrecision } from './graphOps';
 import { TAP_NAMES } from './taps';
 
 /** Tensor names shared by the graphs and the runtime that chains them. */
@@ -51,7 +55,7 @@ export function buildPreludeGraph(b: GraphBuilder, config: DecoderConfig): void 
   b.output(DECODER_NAMES.maskBias, causalMaskBias(b, past, total, attentionMask), 'float', ['batch', 1, 'sequence', 'total_sequence']);
 }
 
-export function buildLayerGraph(b: GraphBuilder, config: DecoderConfig, weights: ModelWeights, layer: number): void {
+export function buildLayerGraph(b: GraphBuilder, config: DecoderConfig, weights: ModelWeights, layer: number, precision: WeightPrecision = 'float32'): void {
   const { hiddenSize, heads, kvHeads, headDim, intermediateSize } = config;
   const n = DECODER_NAMES;
   const hidden = b.input(n.hidden, 'float', ['batch', 'sequence', hiddenSize]);
@@ -72,7 +76,7 @@ export function buildLayerGraph(b: GraphBuilder, config: DecoderConfig, weights:
   const w = (name: string, shape: number[]) => weights.get(p + name, shape);
   const normed = rmsNorm(b, hidden, w('input_layernorm.weight', [hiddenSize]), config.rmsNormEps);
   // [batch, sequence, count, head_dim]: rotary broadcasts over the heads axis.
-  const project = (name: string, count: number) => b.op('Reshape', [linear(b, normed, w(`self_attn.${name}.weight`, [count * headDim, hiddenSize]), w(`self_attn.${name}.bias`, [count * headDim]), name), b.int64s([0, 0, count, headDim])]);
+  const project = (name: string, count: number) => b.op('Reshape', [linear(b, normed, w(`self_attn.${name}.weight`, [count * headDim, hiddenSize]), w(`self_attn.${name}.bias`, [count * headDim]), name, precision), b.int64s([0, 0, count, headDim])]);
   const query = b.op('Transpose', [applyRotary(b, project('q_proj', heads), cos, sin)], { perm: [0, 2, 1, 3] }); // [batch, heads, sequence, head_dim]
   const positionMajor = (x: string) => b.op('Transpose', [x], { perm: [1, 0, 2, 3] });
   // Only this step's new positions can be overridden: earlier ones come in through the cache.
@@ -96,18 +100,18 @@ export function buildLayerGraph(b: GraphBuilder, config: DecoderConfig, weights:
 
   // Gates [batch, 2] → one [batch, 1, 1] multiplier per branch.
   const [attentionGate, mlpGate] = b.opMulti('Split', [b.op('Unsqueeze', [gateInput, b.int64s([2])])], 2, { axis: 1, num_outputs: 2 }, 'layer_gate');
-  const attention = b.op('Mul', [linear(b, merged, w('self_attn.o_proj.weight', [hiddenSize, hiddenSize]), undefined, 'o_proj'), attentionGate!], {}, 'attention_gate');
+  const attention = b.op('Mul', [linear(b, merged, w('self_attn.o_proj.weight', [hiddenSize, hiddenSize]), undefined, 'o_proj', precision), attentionGate!], {}, 'attention_gate');
   const afterAttention = b.op('Add', [hidden, attention], {}, 'residual');
   const mlpInput = rmsNorm(b, afterAttention, w('post_attention_layernorm.weight', [hiddenSize]), config.rmsNormEps);
   const mlp = gatedMlp(b, mlpInput, {
     gate: w('mlp.gate_proj.weight', [intermediateSize, hiddenSize]),
     up: w('mlp.up_proj.weight', [intermediateSize, hiddenSize]),
     down: w('mlp.down_proj.weight', [hiddenSize, intermediateSize]),
-  });
+  }, precision);
   b.output(n.hiddenOut, b.op('Add', [afterAttention, b.op('Mul', [mlp, mlpGate!], {}, 'mlp_gate')], {}, 'residual'), 'float', ['batch', 'sequence', hiddenSize]);
 }
 
-export function buildHeadGraph(b: GraphBuilder, config: DecoderConfig, weights: ModelWeights): void {
+export function buildHeadGraph(b: GraphBuilder, config: DecoderConfig, weights: ModelWeights, precision: WeightPrecision = 'float32'): void {
   const { hiddenSize, vocabSize } = config;
   const hidden = b.input(DECODER_NAMES.hidden, 'float', ['batch', 'sequence', hiddenSize]);
   const start = b.input(DECODER_NAMES.logitsStart, 'int64', [1]);
@@ -115,19 +119,28 @@ export function buildHeadGraph(b: GraphBuilder, config: DecoderConfig, weights: 
   b.output(DECODER_NAMES.normed, normed, 'float', ['batch', 'sequence', hiddenSize]);
   const head = weights.get(headWeightName(config), [vocabSize, hiddenSize]);
   const selected = b.op('Slice', [normed, start, b.int64s([Number.MAX_SAFE_INTEGER]), b.int64s([1])]);
-  b.output(DECODER_NAMES.logits, linear(b, selected, head, undefined, 'lm_head'), 'float', ['batch', 'logit_positions', vocabSize]);
+  b.output(DECODER_NAMES.logits, linear(b, selected, head, undefined, 'lm_head', precision), 'float', ['batch', 'logit_positions', vocabSize]);
 }
 
 export const headWeightName = (config: DecoderConfig) => (config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
 
 /**
- * Float32 bytes of the weights one loaded model holds: every layer, the final norm and the LM head
- * (a tied head once). Embeddings are read from the files per token and the vision tower is loaded
- * only while images are encoded, so neither counts here.
+ * Bytes of the weights one loaded model holds: every layer, the final norm and the LM head (a tied
+ * head once). Embeddings are read from the files per token and the vision tower is loaded only
+ * while images are encoded, so neither counts here. float32: 4 bytes a weight. int8: each
+ * projection and the LM head as onnxruntime's MatMulNBits holds them once started (1 byte a weight
+ * plus scales, zero points and its packing's block sums: ≈ 1.41 bytes a weight, blockQuantize.ts's
+ * sessionBytes); norms and biases float32.
  */
-export function decoderWeightBytes(config: DecoderConfig): number {
+export function decoderWeightBytes(config: DecoderConfig, precision: WeightPrecision = 'float32'): number {
   const { hiddenSize, vocabSize, layers } = config;
-  return 4 * (layers * layerWeightElements(config) + hiddenSize + vocabSize * hiddenSize);
+  if (precision === 'float32') return 4 * (layers * layerWeightElements(config) + hiddenSize + vocabSize * hiddenSize);
+  const matrix = (n: number, k: number) => sessionBytes(blockLayout(n, k, 8, INT8_BLOCK_SIZE));
+  const { heads, kvHeads, headDim, intermediateSize } = config;
+  const projections = matrix(heads * headDim, hiddenSize) + 2 * matrix(kvHeads * headDim, hiddenSize) + matrix(hiddenSize, hiddenSize)
+    + 2 * matrix(intermediateSize, hiddenSize) + matrix(hiddenSize, intermediateSize);
+  const floats = (heads * headDim + 2 * kvHeads * headDim) + 2 * hiddenSize; // q/k/v biases, two norms
+  return layers * (projections + 4 * floats) + 4 * hiddenSize + matrix(vocabSize, hiddenSize);
 }
 
 /** Elements of one decoder layer's weights (what a layer session holds, as float32). */

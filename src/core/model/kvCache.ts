@@ -82,43 +82,56 @@ export function kvAt(cache: KvCache, kind: 'keys' | 'values', layer: number, pos
   return buffer.data.subarray(from, from + size);
 }
 
-/** One cache whose batch rows are the given caches' rows, in order (a copy with room for `reserve` positions). */
-export function stackRows(caches: readonly KvCache[], reserve = 0): KvCache {
-  const first = caches[0]!;
-  const length = first.length;
-  for (const cache of caches) {
-    if (cache.length !== length || cache.kvHeads !== first.kvHeads || cache.headDim !== first.headDim) throw new FrankenlensError('InvalidArgument', `stacking caches of ${cache.length} and ${length} positions: rows decoded together need the same length`);
+/** Where a row of a gathered cache comes from: positions [from, from + length) of one row of a cache. */
+export interface RowSource {
+  cache: KvCache;
+  row: number;
+  from: number;
+  length: number;
+}
+
+/**
+ * One cache of `length` positions whose batch rows are the sources, in order, each right-aligned
+ * (its last position at length − 1, zeros before it: padding the attention mask hides), with room
+ * for `reserve` positions (a copy). `consumed`: a cache only the caller holds, whose buffers are
+ * dropped layer by layer as soon as they are copied, so re-batching holds one layer twice, not all.
+ */
+export function gatherPaddedRows(sources: readonly RowSource[], length: number, reserve = 0, consumed?: KvCache): KvCache {
+  const shape = sources[0]!.cache;
+  for (const { cache, row, from, length: count } of sources) {
+    if (cache.kvHeads !== shape.kvHeads || cache.headDim !== shape.headDim || cache.keys.length !== shape.keys.length) throw new FrankenlensError('InvalidArgument', 'gathering cache rows of different shapes');
+    if (!(row >= 0 && row < cache.rows && from >= 0 && from + count <= cache.length && count <= length)) throw new FrankenlensError('InvalidArgument', `gathering positions ${from}..${from + count - 1} of row ${row} into ${length}: the cache holds ${cache.rows} row(s) of ${cache.length}`);
   }
-  const rows = caches.reduce((total, cache) => total + cache.rows, 0);
-  return gatherRows(first, length, rows, reserve, (kind, layer) => caches.flatMap((cache) => Array.from({ length: cache.rows }, (_, row) => ({ buffer: cache[kind][layer]!, row }))));
-}
-
-/** The cache of the given batch rows only, in that order (a copy with room for `reserve` positions). */
-export function keepRows(cache: KvCache, rows: readonly number[], reserve = 0): KvCache {
-  return gatherRows(cache, cache.length, rows.length, reserve, (kind, layer) => rows.map((row) => ({ buffer: cache[kind][layer]!, row })));
-}
-
-function gatherRows(shape: KvCache, length: number, rows: number, reserve: number, sources: (kind: 'keys' | 'values', layer: number) => { buffer: KvBuffer; row: number }[]): KvCache {
   const size = shape.kvHeads * shape.headDim;
+  const rows = sources.length;
   const stride = rows * size;
   const gather = (kind: 'keys' | 'values', layer: number) => {
     const target = new KvBuffer(new Float32Array(Math.max(length, reserve) * stride), stride);
-    const from = sources(kind, layer);
-    for (let position = 0; position < length; position++) {
-      from.forEach(({ buffer, row }, slot) => {
-        const start = position * buffer.stride + row * size;
-        target.data.set(buffer.data.subarray(start, start + size), position * stride + slot * size);
-      });
-    }
+    sources.forEach(({ cache, row, from, length: count }, slot) => {
+      const buffer = cache[kind][layer]!;
+      const offset = length - count;
+      for (let position = 0; position < count; position++) {
+        const start = (from + position) * buffer.stride + row * size;
+        target.data.set(buffer.data.subarray(start, start + size), (offset + position) * stride + slot * size);
+      }
+    });
     target.written = length;
     return target;
   };
   const layers = shape.keys.length;
-  return {
-    length, rows, kvHeads: shape.kvHeads, headDim: shape.headDim,
-    keys: Array.from({ length: layers }, (_, layer) => gather('keys', layer)),
-    values: Array.from({ length: layers }, (_, layer) => gather('values', layer)),
-  };
+  const gathered: KvCache = { length, rows, kvHeads: shape.kvHeads, headDim: shape.headDim, keys: [], values: [] };
+  for (let layer = 0; layer < layers; layer++) {
+    gathered.keys.push(gather('keys', layer));
+    gathered.values.push(gather('values', layer));
+    if (consumed) consumed.keys[layer] = consumed.values[layer] = new KvBuffer(new Float32Array(0), consumed.keys[layer]!.stride);
+  }
+  return gathered;
+}
+
+/** Whole rows of caches of one length, stacked in order (no padding). */
+export function stackRows(caches: readonly KvCache[], reserve = 0): KvCache {
+  const length = caches[0]!.length;
+  return gatherPaddedRows(caches.flatMap((cache) => Array.from({ length: cache.rows }, (_, row) => ({ cache, row, from: 0, length: cache.length }))), length, reserve);
 }
 
 /** One layer's keys or values over the cache's positions, [length, rows, kv_heads, head_dim] (a view). */

@@ -1,13 +1,14 @@
 /**
  * The memory planner: before a command opens any onnxruntime session, what it will hold at its
- * peak (CPU, float32) from the checkpoints' config.json alone, against a budget (default: the
- * machine's free memory), and when it does not fit one message that says the need, the budget
- * and what would fit.
+ * peak (CPU; float32, or int8 weights when asked) from the checkpoints' config.json alone, against
+ * a budget (default: the machine's free memory), and when it does not fit one message that says
+ * the need, the budget and what would fit.
  *
  * What the runtime holds (see modelRuntime.ts), per loaded model: one float32 copy of the decoder
  * (every layer, the final norm and lm_head; embeddings are read row by row from the safetensors
- * files, a tied lm_head is held once) = decoderWeightBytes; the vision encoder from the first image
- * on (or, when that does not fit, only while images are encoded: visionResident false); the K/V cache, preallocated per row to prompt + answer cap. Activations are those
+ * files, a tied lm_head is held once) = decoderWeightBytes, or with --precision int8 its projections
+ * and lm_head in 8-bit blocks (≈ 1.41 bytes a weight as onnxruntime holds them; the vision tower
+ * stays float32); the vision encoder from the first image on (or, when that does not fit, only while images are encoded: visionResident false); the K/V cache, preallocated per row to prompt + answer cap. Activations are those
  * of one layer's prefill. Everything is in GiB (2^30 bytes) with one decimal.
  *
  * Phases: a command's peak is the largest of its phases (encoding images, describing images,
@@ -16,11 +17,15 @@
 import { freemem } from 'node:os';
 import { FrankenlensError } from '../errors';
 import { decoderWeightBytes } from './decoderGraph';
+import type { WeightPrecision } from './graphOps';
 import type { DecoderConfig, ModelConfig, VisionConfig } from './modelConfig';
 
 export { decoderWeightBytes };
 
 export type PlannedCommand = 'generate' | 'probe attention' | 'probe ablation' | 'probe swap' | 'variants';
+
+/** The commands that decode several runs together as rows of one batch (--batch). */
+const BATCHED: readonly PlannedCommand[] = ['probe ablation', 'probe swap', 'variants'];
 
 /** Prompt length assumed when it is not known before the items are processed (image tokens included). */
 export const DEFAULT_PROMPT_TOKENS = 1024;
@@ -41,7 +46,7 @@ export interface MemoryPlanRequest {
   command: PlannedCommand;
   /** generate: the model; probes and variants: IN and RL (the variants' layers come from them). */
   models: readonly ModelConfig[];
-  /** Rows decoded together (probe ablation and swap: min(--batch, runs per item)); default 1. */
+  /** Rows decoded together (probe ablation and swap: min(--batch, runs per item); variants: --batch); default 1. */
   rows?: number;
   /** Prompt tokens, image tokens included; default DEFAULT_PROMPT_TOKENS. */
   promptTokens?: number;
@@ -49,6 +54,8 @@ export interface MemoryPlanRequest {
   promptKnown?: boolean;
   /** Answer cap (max new tokens). */
   maxNewTokens: number;
+  /** How every model's decoder weights are held (the runtime's precision); default float32. */
+  precision?: WeightPrecision;
   /** Whether prompts carry images (the vision encoder runs). */
   images: boolean;
   /** Vision patches of the largest image; default: the prompt filled with image tokens (promptTokens × merge²). */
@@ -120,11 +127,11 @@ export function visionActivationBytes(vision: VisionConfig, patches: number): nu
 export function planMemory(request: MemoryPlanRequest): MemoryPlan {
   const { command, models, maxNewTokens, images } = request;
   if (models.length === 0) throw new FrankenlensError('InvalidArgument', 'memory plan: no model');
-  const rows = command === 'probe ablation' || command === 'probe swap' ? Math.max(1, request.rows ?? 1) : 1;
+  const rows = BATCHED.includes(command) ? Math.max(1, request.rows ?? 1) : 1;
   const promptTokens = request.promptTokens ?? DEFAULT_PROMPT_TOKENS;
   const overhead = request.overheadBytes ?? RUNTIME_OVERHEAD_BYTES;
   const largest = <T>(values: T[], size: (value: T) => number) => values.reduce((a, b) => (size(b) > size(a) ? b : a));
-  const weightsOf = (config: DecoderConfig) => decoderWeightBytes(config);
+  const weightsOf = (config: DecoderConfig) => decoderWeightBytes(config, request.precision);
   const decoders = models.map((model) => model.decoder);
   const decoder = largest(decoders, weightsOf);
   const cacheDecoder = largest(decoders, kvCacheBytesPerToken);
@@ -179,9 +186,9 @@ export function planMemory(request: MemoryPlanRequest): MemoryPlan {
   const decode: MemoryNeed[] = [runtime, weights, ...residentVision, ...describerHeld, { what: `K/V cache (${rows} row${rows === 1 ? '' : 's'} × ${tokens(sequenceTokens)} tokens)`, bytes: cachePerToken * rows * sequenceTokens }];
   if (command === 'probe ablation' || command === 'probe swap') {
     decode.push({ what: `clean prefill's residual stream (${decoder.layers + 1} layers × ${tokens(promptTokens)} tokens)`, bytes: FLOAT * (decoder.layers + 1) * promptTokens * decoder.hiddenSize });
-    // Each run is prefilled alone, then the rows are stacked into the batch's cache (a copy).
-    if (rows > 1) decode.push({ what: `the runs' own prefill caches before stacking (${rows} × ${tokens(promptTokens)} tokens)`, bytes: cachePerToken * rows * promptTokens });
   }
+  // Each run is prefilled alone, then the rows are stacked into the batch's cache (a copy).
+  if (rows > 1) decode.push({ what: `the runs' own prefill caches before stacking (${rows} × ${tokens(promptTokens)} tokens)`, bytes: cachePerToken * rows * promptTokens });
   if (command === 'probe swap') decode.push({ what: 'source and clean K/V caches (1 row each)', bytes: 2 * cachePerToken * sequenceTokens });
   // The attention probe scores prompt + answer in one teacher-forced prefill.
   const prefillTokens = command === 'probe attention' ? sequenceTokens : promptTokens;
@@ -196,7 +203,7 @@ export function planMemory(request: MemoryPlanRequest): MemoryPlan {
 /** The largest number of decode rows (below the request's) that fits, or null when even one row does not or rows are not a choice. */
 export function largestFittingRows(request: MemoryPlanRequest): number | null {
   const rows = request.rows ?? 1;
-  if (rows <= 1 || !(request.command === 'probe ablation' || request.command === 'probe swap')) return null;
+  if (rows <= 1 || !BATCHED.includes(request.command)) return null;
   return largestFitting(1, rows - 1, (value) => planMemory({ ...request, rows: value }).fits);
 }
 
@@ -226,7 +233,7 @@ export function formatBytes(bytes: number): string {
 const assumptions = (plan: MemoryPlan) => {
   const { request } = plan;
   const prompt = request.promptKnown ? `this prompt's ${plan.promptTokens.toLocaleString('en-US')} tokens` : `prompts of ${plan.promptTokens.toLocaleString('en-US')} tokens (an assumption; images included)`;
-  return `${prompt}, answers up to ${request.maxNewTokens.toLocaleString('en-US')} token${request.maxNewTokens === 1 ? '' : 's'}, CPU float32`;
+  return `${prompt}${plan.rows > 1 ? `, ${plan.rows} rows decoded together` : ''}, answers up to ${request.maxNewTokens.toLocaleString('en-US')} token${request.maxNewTokens === 1 ? '' : 's'}, CPU ${request.precision === 'int8' ? 'int8 weights' : 'float32'}`;
 };
 
 /** The one line a command prints before loading when the plan fits. */
@@ -251,6 +258,11 @@ export function memoryRefusal(plan: MemoryPlan): string {
   if (rows === null && cap === null && (request.rows ?? 1) > 1) {
     const oneRowCap = largestFittingMaxNewTokens({ ...request, rows: 1 });
     if (oneRowCap !== null) options.push(`--batch 1 with --max-new-tokens ${oneRowCap}`);
+  }
+  // int8 changes the answers a little (an opt-in, reported against float32), so it comes after the choices that do not.
+  if (request.precision !== 'int8') {
+    const int8 = planMemory({ ...request, precision: 'int8' });
+    if (int8.fits) options.push(`8-bit weights: --precision int8 (about ${formatBytes(int8.total)}; answers may differ slightly from float32's)`);
   }
   options.push('a GPU: --device cuda (weights and activations in GPU memory)');
   if (options.length === 1) {

@@ -2,9 +2,10 @@
  * A runnable checkpoint, one session per decoder layer chained in JS: a weight-free prelude (rotary
  * tables and mask, once per step), the layers (every analysis tap compiled in, neutral unless a step
  * gives it), and a head (final norm and LM head, logits only for the positions asked for). Each
- * weight is held once per loaded model, as float32 (decoderWeightBytes); token embeddings are read
- * from the weight files; the vision tower is loaded on the first image (and, when memory is short,
- * only while images are encoded).
+ * weight is held once per loaded model, as float32 (decoderWeightBytes), or, opted in, with the
+ * projections and LM head in 8-bit blocks (precision 'int8'); token embeddings are read from the
+ * weight files; the vision tower (always float32) is loaded on the first image (and, when memory is
+ * short, only while images are encoded).
  *
  * Sessions are shared by graph file (sessions.ts), and a layer's graph file depends only on the
  * checkpoint it comes from, so a Frankenstein variant (variantRuntime.ts) is a choice of each
@@ -19,6 +20,7 @@ import { openCheckpoint, type Checkpoint } from '../checkpoint/checkpoint';
 import { FrankenlensError } from '../errors';
 import { buildHeadGraph, buildLayerGraph, buildPreludeGraph, DECODER_NAMES as N, headWeightName } from './decoderGraph';
 import { cachedGraph, checkpointKey } from './graphCache';
+import { WEIGHT_PRECISIONS, type WeightPrecision } from './graphOps';
 import { appendTarget, emptyKvCache, kvAt, positionsView, type KvCache } from './kvCache';
 import { readModelConfig, type DecoderConfig, type ModelConfig } from './modelConfig';
 import { ModelWeights } from './modelWeights';
@@ -34,6 +36,11 @@ export type { KvCache } from './kvCache';
 export interface RuntimeOptions extends SessionSettings {
   /** Graph cache root; default ~/.cache/frankenlens/graphs (see graphCache.ts for the layout). */
   cacheDir?: string;
+  /**
+   * How the decoder's projections and LM head are held (graphOps.ts): float32 (default) or int8,
+   * opt-in, for when float32 does not fit; it changes the results, so it is part of a run's identity.
+   */
+  precision?: WeightPrecision;
   /**
    * Release the vision tower after each encoding (default: kept until unload). Starting it costs
    * seconds to a minute on a 7B model (its weights are cast and transposed at session start), so
@@ -66,7 +73,7 @@ export interface TapInputs {
 }
 
 export interface DecoderStep {
-  /** Rows decoded together (default 1): every row has the same past and new lengths, nothing is padded. */
+  /** Rows decoded together (default 1): every row has the same past and new lengths; shorter rows are left-padded and masked (attentionMask). */
   rows?: number;
   /** [rows · sequence · hidden] embeddings of the new positions; from layer L > 0, the residual stream entering L. */
   embeds: Float32Array;
@@ -74,6 +81,8 @@ export interface DecoderStep {
   positions: BigInt64Array;
   /** The past positions' K/V, rows = rows (a step from layer L reads only layers ≥ L). */
   cache: KvCache;
+  /** [rows · (past + sequence)] 1 = attend, 0 = padding (rows of different lengths, left-padded). Default: all 1. */
+  attentionMask?: BigInt64Array;
   taps?: TapInputs;
   /**
    * From layer L > 0: a cache over every past and new position (e.g. a clean run's, when the layers
@@ -136,6 +145,8 @@ export class ModelRuntime {
   readonly config: ModelConfig;
   /** The provider this model's sessions ran on, once one has started (kept after unload, for results). */
   providerUsed: 'cpu' | 'cuda' | undefined;
+  /** How the decoder's projections and LM head are held (recorded in results beside the provider). */
+  readonly precision: WeightPrecision;
   readonly weights: ModelWeights;
   private readonly sources: readonly Checkpoint[];
   private readonly owners = new Map<string, number>();
@@ -156,6 +167,10 @@ export class ModelRuntime {
     source: RuntimeWeights = { weights: ModelWeights.of(checkpoint), sources: [checkpoint] },
   ) {
     this.config = readModelConfig(checkpoint);
+    this.precision = options.precision ?? 'float32';
+    if (!WEIGHT_PRECISIONS.includes(this.precision)) throw new FrankenlensError('InvalidArgument', `precision "${String(this.precision)}" is not one of ${WEIGHT_PRECISIONS.join(', ')}`);
+    // The 8-bit kernels measured and tested are the CPU provider's; a GPU runs float32 weights.
+    if (this.precision === 'int8' && options.executionProvider === 'cuda') throw new FrankenlensError('InvalidArgument', `${checkpoint.path}: int8 weights are a CPU mode; run with --device cpu, or with float32 weights on CUDA`, checkpoint.path);
     this.weights = source.weights;
     this.sources = source.sources;
     source.sources.forEach((owner, index) => owner.files.forEach((file) => this.owners.set(file.path, index)));
@@ -172,8 +187,9 @@ export class ModelRuntime {
 
   /**
    * Path of a graph file (building it if not cached). A graph's folder is keyed by the checkpoints
-   * its tensors come from and the config it is built with, so the same layer of the same checkpoint
-   * is the same file for every runtime that runs it.
+   * its tensors come from, the config it is built with and its precision (the layers and head take
+   * the runtime's; the prelude and vision tower are float32 in every runtime), so the same layer of
+   * the same checkpoint in the same precision is the same file for every runtime that runs it.
    */
   graphPath(graph: GraphSpec): string {
     const name = graphName(graph);
@@ -183,12 +199,14 @@ export class ModelRuntime {
     let build: (builder: GraphBuilder) => void;
     let tensors: string[];
     let shape: unknown = decoder;
+    let precision: WeightPrecision = 'float32';
     if (graph === 'prelude') {
       tensors = [];
       build = (builder) => buildPreludeGraph(builder, decoder);
     } else if (graph === 'head') {
       tensors = ['model.norm.weight', headWeightName(decoder)];
-      build = (builder) => buildHeadGraph(builder, decoder, this.weights);
+      precision = this.precision;
+      build = (builder) => buildHeadGraph(builder, decoder, this.weights, precision);
     } else if (graph === 'vision') {
       if (!vision) throw new FrankenlensError('InvalidArgument', `${this.checkpoint.path}: a ${this.config.modelType} model has no vision tower`, this.checkpoint.path);
       tensors = this.weights.names().filter((tensor) => tensor.startsWith('visual.'));
@@ -197,13 +215,14 @@ export class ModelRuntime {
     } else {
       if (!(Number.isInteger(graph.layer) && graph.layer >= 0 && graph.layer < decoder.layers)) throw new FrankenlensError('InvalidArgument', `decoder layer ${graph.layer} is outside the decoder's layers 0..${decoder.layers - 1}`);
       tensors = this.weights.names().filter((tensor) => tensor.startsWith(`model.layers.${graph.layer}.`));
-      build = (builder) => buildLayerGraph(builder, decoder, this.weights, graph.layer);
+      precision = this.precision;
+      build = (builder) => buildLayerGraph(builder, decoder, this.weights, graph.layer, precision);
     }
     const owners = [...new Set(tensors.map((tensor) => this.ownerOf(tensor)))].sort((a, b) => a - b);
     if (owners.length === 0) owners.push(this.ownerOf(undefined));
     const selection = owners.length > 1 ? tensors.map((tensor) => [tensor, this.ownerOf(tensor)]) : undefined;
     const checkpoints = owners.map((owner) => this.sources[owner]!);
-    const key = checkpointKey(checkpoints, { shape, selection });
+    const key = checkpointKey(checkpoints, { shape, selection }, precision);
     const files = checkpoints.flatMap((checkpoint) => checkpoint.files.map((file) => file.path));
     const path = cachedGraph(this.options.cacheDir ?? defaultGraphCacheDir(), key, name, files, build).path;
     this.graphPaths.set(name, path);
@@ -289,10 +308,11 @@ export class ModelRuntime {
       throw new FrankenlensError('InvalidArgument', `decoder step from layer ${fromLayer}: the K/V of layers 0..${fromLayer - 1} must cover all ${total} positions, got ${lowerLayers ? lowerLayers.length : 'none'}`);
     }
     checkTapSizes(taps, rows, layers, total);
+    if (step.attentionMask && step.attentionMask.length !== rows * total) throw new FrankenlensError('InvalidArgument', `decoder step: the attention mask has ${step.attentionMask.length} values, expected ${rows * total} ([${rows} rows · ${total} positions])`);
 
     const prelude = await (await this.session('prelude')).session.run({
       [N.positions]: new ort.Tensor('int64', step.positions, [3, rows, sequence]),
-      [N.attentionMask]: new ort.Tensor('int64', new BigInt64Array(rows * total).fill(1n), [rows, total]),
+      [N.attentionMask]: new ort.Tensor('int64', step.attentionMask ?? new BigInt64Array(rows * total).fill(1n), [rows, total]),
     });
     const shared = { [N.cos]: prelude[N.cos]!, [N.sin]: prelude[N.sin]!, [N.maskBias]: prelude[N.maskBias]! };
     const override = denseKvOverride(taps.kvOverride, past, sequence, this.config.decoder);

@@ -2,17 +2,15 @@
  * onnxruntime-node sessions: the execution provider and thread settings. `cuda` runs on CUDA or
  * fails with what is missing (cudaDetection.ts); `auto` runs on CUDA only when detection passes
  * fully (provider files, CUDA 12, cuDNN 9, driver, a test session), otherwise on the CPU, and says
- * why once per process ("CUDA not used: ..."). Nothing falls back silently. Graphs compute in
- * float32 on every provider.
+ * why once per process ("CUDA not used: ..."). Nothing falls back silently. Activations are
+ * float32 on every provider; weights are float32, or int8 where a runtime asks (modelRuntime.ts's
+ * precision, recorded beside each result's settings).
  */
 import * as ort from 'onnxruntime-node';
 import { FrankenlensError } from '../errors';
 import { detectCuda, detectCudaFiles, firstProblem, systemCudaEnvironment, type CudaEnvironment, type CudaReport } from './cudaDetection';
 
 export type ExecutionProviderChoice = 'auto' | 'cpu' | 'cuda';
-
-/** What the graphs compute in, on every provider (recorded beside each result's settings). */
-export const PRECISION = 'float32';
 
 export interface SessionSettings {
   executionProvider?: ExecutionProviderChoice;

@@ -18,7 +18,7 @@ import { checkAnswer } from '../bench/answerCheck';
 import { extractAnswer } from '../bench/answerExtraction';
 import type { BenchmarkItem } from '../bench/benchmarkItems';
 import { FrankenlensError } from '../errors';
-import { DEFAULT_BATCH_ROWS, generateGreedyRows, type FinishedRows, type GreedyRow } from '../model/batchedGenerate';
+import { decodeRuns, DEFAULT_BATCH_ROWS, type DecodeRun } from '../model/batchedGenerate';
 import type { Generation } from '../model/generate';
 import { streamEntering, type DecoderResult } from '../model/modelRuntime';
 import type { CancelToken, ProgressSink } from '../progress';
@@ -34,19 +34,17 @@ export interface AblationSettings {
   maxNewTokens: number;
   condition: Condition;
   style: PromptStyle;
-  /** Runs of one item (baseline and ablated layers) decoded together; default DEFAULT_BATCH_ROWS. */
+  /** Runs of one item (baseline and ablated layers) decoded together at most; default DEFAULT_BATCH_ROWS. */
   batch?: number;
   /** 'layers' (default): ablated prefills from layer L on; 'none': every prefill over the whole decoder. */
   reuse?: AblationReuse;
-  /** How a batch drops runs that finished (default 'compact'). */
-  finishedRows?: FinishedRows;
 }
 
 export type AblationReuse = 'layers' | 'none';
 
 /** The settings that decide the answers (what a run records and a resume compares). */
-function ablationRecordedSettings(settings: AblationSettings): Omit<AblationSettings, 'batch' | 'reuse' | 'finishedRows'> {
-  const { batch: _batch, reuse: _reuse, finishedRows: _finishedRows, ...defining } = settings;
+function ablationRecordedSettings(settings: AblationSettings): Omit<AblationSettings, 'batch' | 'reuse'> {
+  const { batch: _batch, reuse: _reuse, ...defining } = settings;
   return defining;
 }
 
@@ -110,23 +108,20 @@ export async function ablationGenerations(model: ProbeModel, prepared: PreparedP
     return runtime.decode({ embeds: stream, positions, cache: runtime.emptyCache(), taps, lowerLayers: clean.cache }, { taps: {}, logits: 'last', fromLayer: layer });
   };
 
-  // The baseline, then the ablated layers from the last down (the shortest prefills first).
+  // The baseline, then the ablated layers from the last down (the shortest prefills first), each
+  // prefilled only when a row of the batch is free.
   const configurations = [BASELINE, ...settings.layers].map((layer, index) => ({ layer, index })).sort((a, b) => (a.layer === BASELINE ? -1 : b.layer === BASELINE ? 1 : b.layer - a.layer));
   const generations: Generation[] = [];
-  for (let first = 0; first < configurations.length; first += batch) {
-    const chunk = configurations.slice(first, first + batch);
-    const rows: GreedyRow[] = [];
-    for (const { layer } of chunk) {
-      if (layer === BASELINE) {
-        rows.push({ prefilled: clean });
-        continue;
-      }
-      const taps = { gates: ablationGates(layers, layer) };
-      rows.push({ prefilled: await ablatedPrefill(layer, taps), stepTaps: () => taps });
-    }
-    const chunkGenerations = await generateGreedyRows(runtime, prepared.ids, prepared.embedded, rows, greedy, { finishedRows: settings.finishedRows, cancel });
-    chunk.forEach(({ index }, slot) => (generations[index] = chunkGenerations[slot]!));
-  }
+  let given = 0;
+  const next = async (): Promise<DecodeRun | undefined> => {
+    const configuration = configurations[given++];
+    if (!configuration) return undefined;
+    const run = { promptIds: prepared.ids, ropeDelta: prepared.embedded.ropeDelta, settings: greedy };
+    if (configuration.layer === BASELINE) return { ...run, prefilled: clean };
+    const taps = { gates: ablationGates(layers, configuration.layer) };
+    return { ...run, prefilled: await ablatedPrefill(configuration.layer, taps), stepTaps: () => taps };
+  };
+  await decodeRuns(runtime, next, (index, generation) => void (generations[configurations[index]!.index] = generation), { rows: batch, cancel });
   return generations;
 }
 
@@ -173,7 +168,7 @@ export async function runAblationProbe(options: AblationProbeOptions): Promise<{
     return items.map((item) => ({ key: `${model.role}:${item.id}`, label: `${model.role.toUpperCase()} ${item.id}`, run: () => ablateItem(model, item, settings, options.describer, options.cancel), release }));
   });
   const recorded = { ...ablationRecordedSettings(settings), describer: options.describer?.name ?? null, items: items.map((item) => item.id), models: models.map((model) => ({ role: model.role, dir: model.dir })) };
-  const { records, resumed } = await runProbeUnits<AblationItem>({ probe: 'ablation', outDir: options.outDir, settings: recorded, inputs: itemRunInputs(models, items, options), checkRecord: (record) => (Array.isArray(record.runs) ? null : 'not an ablation result (no "runs")'), units, resume: options.resume, progress: options.progress, cancel: options.cancel });
+  const { records, resumed } = await runProbeUnits<AblationItem>({ probe: 'ablation', outDir: options.outDir, settings: recorded, inputs: itemRunInputs(models, items, options), precision: models[0]!.runtime.precision, checkRecord: (record) => (Array.isArray(record.runs) ? null : 'not an ablation result (no "runs")'), units, resume: options.resume, progress: options.progress, cancel: options.cancel });
   const rows = ablationRows(records);
   const { path } = writeProbeSummary(options.outDir, 'ablation', { settings: recorded, models: models.map(modelRecord), layers: models[0]!.runtime.config.decoder.layers, items: items.length, rows });
   return { summaryPath: path, rows, resumed };

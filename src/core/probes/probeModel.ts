@@ -9,7 +9,7 @@ import { ModelRuntime, type RuntimeOptions } from '../model/modelRuntime';
 import { embedPrompt, type EmbeddedPrompt, type PromptImages } from '../model/promptEmbedding';
 import { loadGenerationSettings, type GenerationSettings } from '../text/generationConfig';
 import { buildModelInputs, loadVisionLanguageProcessor, type PromptMessage, type VisionLanguageProcessor } from '../text/visionPrompt';
-import { PRECISION } from '../model/sessions';
+import type { WeightPrecision } from '../model/graphOps';
 
 /** IN (the cold-start SFT checkpoint) and RL, the two checkpoints every probe compares. */
 export type ModelRole = 'in' | 'rl';
@@ -53,6 +53,6 @@ export function answerText(model: ProbeModel, tokens: readonly number[]): string
 
 /** What a result records about a checkpoint: where, which files, which generation settings. */
 /** What a result records of a model: its folder and files, its generation settings, and where and in what precision it ran. */
-export function modelRecord(model: ProbeModel): { role: ModelRole; dir: string; fingerprint: FileFingerprint[]; generation: GenerationSettings; executionProvider: 'cpu' | 'cuda' | null; precision: typeof PRECISION } {
-  return { role: model.role, dir: model.dir, fingerprint: fingerprintFiles(model.runtime.checkpoint), generation: model.generation, executionProvider: model.runtime.providerUsed ?? null, precision: PRECISION };
+export function modelRecord(model: ProbeModel): { role: ModelRole; dir: string; fingerprint: FileFingerprint[]; generation: GenerationSettings; executionProvider: 'cpu' | 'cuda' | null; precision: WeightPrecision } {
+  return { role: model.role, dir: model.dir, fingerprint: fingerprintFiles(model.runtime.checkpoint), generation: model.generation, executionProvider: model.runtime.providerUsed ?? null, precision: model.runtime.precision };
 }

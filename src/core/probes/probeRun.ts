@@ -3,8 +3,9 @@
  * models); each finished unit is appended to `<probe>.jsonl` as one complete line, in a single
  * write. A restarted run (resume) reads that file, drops a torn last line, and skips the units
  * whose keys are there, so a cancelled run continues where it stopped. The settings are kept in
- * `<probe>.run.json` with fingerprints of everything the run reads (runInputs.ts); resuming with
- * other settings, or after a checkpoint or the items changed, is refused. The output folder is
+ * `<probe>.run.json` with fingerprints of everything the run reads (runInputs.ts) and the precision
+ * its models hold their weights in; resuming with other settings or another precision, or after a
+ * checkpoint or the items changed, is refused. The output folder is
  * one the tool may write into (outputFolder.ts), locked for the whole run. Progress reports carry
  * an ETA from the units run in this session; cancellation is checked between units (and inside
  * them by the model calls).
@@ -16,6 +17,7 @@ import { FrankenlensError } from '../errors';
 import { jsonErrorLine } from '../jsonErrorLine';
 import { prepareOutputFolder, type OutputKind } from '../outputFolder';
 import { throwIfCancelled, type CancelToken, type ProgressSink } from '../progress';
+import { WEIGHT_PRECISIONS, type WeightPrecision } from '../model/graphOps';
 import type { ProbeName } from './probeResult';
 import { fingerprintRunInputs, inputSources, isSavedRunInputs, runInputsChange, type RunInputs, type SavedRunInputs } from './runInputs';
 import { openRegularFile, readRegularFile } from '../regularFile';
@@ -35,6 +37,8 @@ export interface ProbeRunOptions<R> {
   settings: unknown;
   /** What the run reads (checkpoints, items): fingerprinted, compared on resume. */
   inputs: RunInputs;
+  /** The models' weight precision (default float32): compared on resume. */
+  precision?: WeightPrecision;
   units: readonly ProbeUnit<R>[];
   /** Why a record read back on resume is not one of this probe's, or null (see ResumableRunFiles). */
   checkRecord?: (record: R & Record<string, unknown>) => string | null;
@@ -58,7 +62,7 @@ export async function runProbeUnits<R extends { key: string }>(options: ProbeRun
   const finished = new Map<string, R>();
   const run = openResumableRun<R>({
     outDir, outputKind: 'probes', recordsFile: itemsFile(outDir, probe), runFile: runFile(outDir, probe), kind: `a ${probe} run`, mismatch: 'the saved run used other settings',
-    settings: options.settings, inputs: options.inputs, record: { probe }, resume: options.resume, checkRecord: options.checkRecord,
+    settings: options.settings, inputs: options.inputs, precision: options.precision, record: { probe }, resume: options.resume, checkRecord: options.checkRecord,
   });
   try {
     for (const record of run.earlier) finished.set(record.key, record);
@@ -101,6 +105,11 @@ export interface ResumableRunFiles<R> {
   mismatch: string;
   settings: unknown;
   inputs: RunInputs;
+  /**
+   * How the models hold their weights (default float32): int8 answers differ from float32's, so a
+   * resume in another precision is refused. Saved beside the settings (a run file without it is float32).
+   */
+  precision?: WeightPrecision;
   /** Written to runFile before the settings. */
   record?: Record<string, unknown>;
   resume?: boolean;
@@ -134,12 +143,14 @@ export function openResumableRun<R extends { key: string }>(run: ResumableRunFil
       if (!existsSync(run.runFile)) throw new FrankenlensError('PlanMismatch', `${run.runFile}: missing, so a resume cannot tell how the results in ${run.recordsFile} were made; ${startOver}`, run.runFile);
       const saved = readRunFile(run.runFile);
       if (JSON.stringify(saved.settings) !== JSON.stringify(run.settings)) throw new FrankenlensError('PlanMismatch', `${run.runFile}: ${run.mismatch}; resume with the same ones or choose another output folder`, run.runFile);
+      const [then, now] = [saved.precision ?? 'float32', run.precision ?? 'float32'];
+      if (then !== now) throw new FrankenlensError('PlanMismatch', `${run.runFile}: the saved run held its models' weights in ${then}, this one asks for ${now}; resume with --precision ${then} or choose another output folder`, run.runFile);
       if (!saved.inputs) throw new FrankenlensError('PlanMismatch', `${run.runFile}: written by an earlier Frankenlens that kept no fingerprints of the checkpoints and items, so a resume cannot tell whether they changed; ${startOver}`, run.runFile);
       const change = runInputsChange(saved.inputs, inputs);
       if (change) throw new FrankenlensError('PlanMismatch', `${run.runFile}: ${change} since this run started; ${startOver}`, run.runFile);
       earlier = readRecords<R>(run.recordsFile, run.checkRecord);
     }
-    writeJsonAtomic(run.runFile, { ...run.record, settings: run.settings, inputs });
+    writeJsonAtomic(run.runFile, { ...run.record, settings: run.settings, precision: run.precision ?? 'float32', inputs });
     return {
       earlier,
       append(record) {
@@ -161,7 +172,7 @@ export function openResumableRun<R extends { key: string }>(run: ResumableRunFil
 const MAX_RUN_FILE_BYTES = 64 * 2 ** 20;
 
 /** The saved settings of a run; a damaged file is an error naming it (and the line, for broken JSON). */
-function readRunFile(path: string): { settings: unknown; inputs?: SavedRunInputs } {
+function readRunFile(path: string): { settings: unknown; precision?: WeightPrecision; inputs?: SavedRunInputs } {
   const damaged = (problem: string) => new FrankenlensError('InvalidArgument', `${path}: ${problem}; the run's settings file was edited or damaged; delete the run folder or choose another output folder`, path);
   if (statSync(path).size > MAX_RUN_FILE_BYTES) throw damaged(`over ${MAX_RUN_FILE_BYTES / 2 ** 20} MiB, too large to be a run's settings`);
   const bytes = readRegularFile(path, { code: 'InvalidArgument', maxBytes: MAX_RUN_FILE_BYTES });
@@ -181,7 +192,9 @@ function readRunFile(path: string): { settings: unknown; inputs?: SavedRunInputs
   if (typeof value !== 'object' || value === null || Array.isArray(value) || !('settings' in value)) throw damaged('not a run\'s settings (no "settings" field)');
   const { inputs } = value as { inputs?: unknown };
   if (inputs !== undefined && !isSavedRunInputs(inputs)) throw damaged('its "inputs" are not fingerprints of checkpoints and files');
-  return value as { settings: unknown; inputs?: SavedRunInputs };
+  const { precision } = value as { precision?: unknown };
+  if (precision !== undefined && !WEIGHT_PRECISIONS.includes(precision as WeightPrecision)) throw damaged(`its "precision" is not one of ${WEIGHT_PRECISIONS.join(', ')}`);
+  return value as { settings: unknown; precision?: WeightPrecision; inputs?: SavedRunInputs };
 }
 
 /** A record line longer than this is not one of ours (the largest, an ablation item, is well under a MiB). */

@@ -23,7 +23,7 @@
  * batching changes an answer, so neither is part of the recorded settings.
  */
 import { FrankenlensError } from '../errors';
-import { DEFAULT_BATCH_ROWS, generateGreedyRows, type GreedyRow } from '../model/batchedGenerate';
+import { decodeRuns, DEFAULT_BATCH_ROWS, type DecodeRun } from '../model/batchedGenerate';
 import { generateGreedy, type Generation } from '../model/generate';
 import { cachePrefix } from '../model/kvCache';
 import type { DecoderResult, StepOptions, TapInputs } from '../model/modelRuntime';
@@ -149,11 +149,13 @@ export async function swapPair(model: ProbeModel, pair: VisionPair, settings: Sw
     }
   }
   const generations: Generation[] = [];
-  for (let first = 0; first < decodings.length; first += batch) {
-    const rows: GreedyRow[] = [];
-    for (const job of decodings.slice(first, first + batch)) rows.push({ prefilled: await job.prefill(), stepTaps: job.decoding === 'compat' ? compatStepTaps(target, job.selected) : undefined });
-    generations.push(...(await generateGreedyRows(runtime, target.ids, target.embedded, rows, greedy, { cancel })));
-  }
+  let given = 0;
+  const next = async (): Promise<DecodeRun | undefined> => {
+    const job = decodings[given++];
+    if (!job) return undefined;
+    return { promptIds: target.ids, ropeDelta: target.embedded.ropeDelta, settings: greedy, prefilled: await job.prefill(), stepTaps: job.decoding === 'compat' ? compatStepTaps(target, job.selected) : undefined };
+  };
+  await decodeRuns(runtime, next, (index, generation) => void (generations[index] = generation), { rows: batch, cancel });
 
   const runs = settings.modes.flatMap((mode) => runOrder.filter((run) => run.mode === mode).map(({ layer, decoding, job }): SwapRun => {
     const { tokens } = generations[job]!;
@@ -248,7 +250,7 @@ export async function runSwapProbe(options: SwapProbeOptions): Promise<{ summary
     images: pairs.flatMap((pair) => [pair.targetImage, pair.sourceImage]),
     items: pairs,
   };
-  const { records, resumed } = await runProbeUnits<SwapItem>({ probe: 'swap', outDir: options.outDir, settings: recorded, inputs, checkRecord: (record) => (Array.isArray(record.runs) ? null : 'not a swap result (no "runs")'), units, resume: options.resume, progress: options.progress, cancel: options.cancel });
+  const { records, resumed } = await runProbeUnits<SwapItem>({ probe: 'swap', outDir: options.outDir, settings: recorded, inputs, precision: models[0]!.runtime.precision, checkRecord: (record) => (Array.isArray(record.runs) ? null : 'not a swap result (no "runs")'), units, resume: options.resume, progress: options.progress, cancel: options.cancel });
   const rows = swapRows(records);
   const { path } = writeProbeSummary(options.outDir, 'swap', { settings: recorded, models: models.map(modelRecord), layers: models[0]!.runtime.config.decoder.layers, items: pairs.length, rows });
   return { summaryPath: path, rows, resumed };

@@ -16,7 +16,8 @@
  *   (src/core/bench's extraction and checking), the paper's metrics and the comparison with IN.
  * The real condition covers every item; the black ones the items with images. Models run one after
  * another and each one's sessions are released before the next starts, so memory holds one model
- * at a time; within a model, items run in order with their conditions together.
+ * at a time; within a model, up to `batch` answers decode together as rows of one batch, an item
+ * joining as another's answer ends (answerItems), so the records come in the order answers end.
  */
 import { join, resolve } from 'node:path';
 import type { BenchmarkItem } from '../bench/benchmarkItems';
@@ -35,10 +36,10 @@ import type { ItemSources } from '../probes/runInputs';
 import { throwIfCancelled, type CancelToken, type ProgressSink } from '../progress';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
 import { readImageFile } from '../vision/imageDecode';
-import { answerItem, answeringModel, type ItemAnswer } from './answerItems';
+import { answerItems, answeringModel, type ItemAnswer } from './answerItems';
 import { VARIANTS_SCHEMA } from './variantComparison';
 import { compareWithBaseline, paperMetrics, type ComparisonSettings, type ScoredConditions, type SweepRow } from './variantMetrics';
-import { PRECISION, resolveExecutionProvider } from '../model/sessions';
+import { resolveExecutionProvider } from '../model/sessions';
 
 /** One model of the sweep: a checkpoint folder, or a merge plan run from its sources' weights. */
 export type SweepModel = { name: string; dir: string } | { name: string; plan: MergePlan };
@@ -71,6 +72,8 @@ export interface VariantSweepOptions extends Pick<ItemSources, 'describerDir'> {
   bootstrap?: { resamples?: number; seed?: number };
   outDir: string;
   runtime?: RuntimeOptions;
+  /** Answers decoded together at most (default DEFAULT_BATCH_ROWS): not part of the run's identity, the answers do not depend on it. */
+  batch?: number;
   resume?: boolean;
   progress?: ProgressSink;
   cancel?: CancelToken;
@@ -143,7 +146,7 @@ export async function runVariantSweep(options: VariantSweepOptions): Promise<Var
   const finished = new Map<string, SweepAnswer>();
   const run = openResumableRun<SweepAnswer>({
     outDir, outputKind: 'variants', recordsFile: answersPath, runFile: runPath, kind: 'a variant sweep',
-    mismatch: 'the saved sweep used other settings (models, plans, items, conditions, describer, prompt or token budget)', settings, resume: options.resume,
+    mismatch: 'the saved sweep used other settings (models, plans, items, conditions, describer, prompt or token budget)', settings, precision: options.runtime?.precision, resume: options.resume,
     checkRecord: (record) => (typeof record.model === 'string' && typeof record.response === 'string' ? null : 'not an answer of a variant sweep (no "model" or "response")'),
     inputs: { checkpoints: sweepCheckpoints(models, options.describerDir), files: [options.itemsFile], images: items.flatMap((item) => item.images), items },
   });
@@ -161,20 +164,18 @@ export async function runVariantSweep(options: VariantSweepOptions): Promise<Var
     const hasWork = (name: string) => items.some((item) => conditions.some((condition) => covers(condition, item) && !finished.has(answerKey(name, condition, item.id))));
     for (const [index, { model, opened }] of sweepModels.entries()) {
       try {
-        for (const item of items) {
-          for (const condition of conditions) {
-            const key = answerKey(model.name, condition, item.id);
-            if (finished.has(key) || !covers(condition, item)) continue;
-            throwIfCancelled(options.cancel);
-            options.progress?.report({ fraction: done / planned.length, message: `${model.name}: ${item.id}, ${condition} (${done + 1}/${planned.length})` });
-            const answer = await answerItem(opened, item, options.settings.maxNewTokens, { condition, style: options.settings.style, describer: described }, options.cancel);
-            const record: SweepAnswer = { key, model: model.name, condition, ...answer };
-            run.append(record);
-            finished.set(key, record);
-            done++;
-            generated++;
-          }
-        }
+        const questions = items.flatMap((item) => conditions.filter((condition) => covers(condition, item) && !finished.has(answerKey(model.name, condition, item.id))).map((condition) => ({ item, input: { condition, style: options.settings.style, describer: described } })));
+        const doneBefore = done;
+        await answerItems(opened, questions, options.settings.maxNewTokens, (index, answer) => {
+          const condition = questions[index]!.input.condition;
+          const key = answerKey(model.name, condition, answer.id);
+          const record: SweepAnswer = { key, model: model.name, condition, ...answer };
+          run.append(record);
+          finished.set(key, record);
+          done++;
+          generated++;
+          options.progress?.report({ fraction: done / planned.length, message: `${model.name}: ${done - doneBefore}/${questions.length} answers (${done}/${planned.length} in all)` });
+        }, { rows: options.batch, cancel: options.cancel });
         // Hand over: the next model's sessions start before this one's are released, so the layers
         // they share (a variant's IN or RL layers) stay loaded instead of restarting: at most two
         // checkpoints' layers are loaded at any time.
@@ -205,7 +206,7 @@ export async function runVariantSweep(options: VariantSweepOptions): Promise<Var
       settings,
       comparison,
       // Where and in what precision each model ran: beside the settings, not in them (a resume may run elsewhere).
-      models: sweepModels.map(({ model, opened, fingerprints }) => ({ name: model.name, ...('plan' in model ? { plan: model.plan } : { dir: model.dir }), sources: fingerprints, generation: opened.generation, executionProvider: opened.runtime.providerUsed ?? runProvider, precision: PRECISION })),
+      models: sweepModels.map(({ model, opened, fingerprints }) => ({ name: model.name, ...('plan' in model ? { plan: model.plan } : { dir: model.dir }), sources: fingerprints, generation: opened.generation, executionProvider: opened.runtime.providerUsed ?? runProvider, precision: opened.runtime.precision })),
       items: items.length,
       rows,
       timing: { peakRssBytes: peakRssBytes() },

@@ -19,7 +19,7 @@ import { fromMergekitYaml } from '../../../src/core/merge/mergekitYaml';
 import { validatePlan } from '../../../src/core/merge/mergePlan';
 import { readPlanFile } from '../../../src/core/merge/planFile';
 import { readVisionPairs } from '../../../src/core/probes/visionPairs';
-import { MAX_NESTING, nestingExceeds, parseJson, previewValue } from '../../../src/core/regularFile';
+import { MAX_NESTING, nestingExceeds, parseJson, previewValue, yamlNestingExceeds } from '../../../src/core/regularFile';
 import { TINY_SHAPE, writeSyntheticCheckpoint } from '../../../src/core/synthetic/syntheticQwenVl';
 import { loadChatTemplate } from '../../../src/core/text/chatTemplate';
 import { loadTokenizer } from '../../../src/core/text/tokenizer';
@@ -112,6 +112,10 @@ describe('deeply nested input', () => {
     writeFileSync(block, `models:\n${Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i + 1)}- `).join('\n')}x\n`);
     assertTooDeep(() => readPlanFile(block), block);
     assertTooDeep(() => fromMergekitYaml(`merge_method: passthrough\nslices: ${deepArray(DEEP)}\n`, 'mk.yml'), 'mk.yml');
+    // Told from the text before the parser recurses (a stack that runs out inside the parser's regular expressions can kill the process).
+    assert.equal(yamlNestingExceeds(`a: ${deepArray(MAX_NESTING + 1)}`, MAX_NESTING), true);
+    assert.equal(yamlNestingExceeds(`a: ${deepArray(MAX_NESTING)}`, MAX_NESTING), false);
+    assert.equal(yamlNestingExceeds(`models: {a: "/x${'['.repeat(2000)}", b: '${'{'.repeat(2000)}'} # ${'['.repeat(2000)}\nslices: [[0, 4]]\n`, MAX_NESTING), false, 'brackets in quotes and comments do not count');
   });
 
   it('plan and header messages preview nested values instead of printing them', () => {

@@ -9,6 +9,7 @@ describe('jobs channel messages', () => {
     assert.equal(toJobRunnerProblem({ type: 'start', request: { kind: 'demo', dir: '/d', memoryBudget: '4GB' } }), null);
     assert.equal(toJobRunnerProblem({ type: 'start', request: { kind: 'merge', merges: [{ plan: { name: 'p' }, outDir: '/o' }] } }), null);
     assert.equal(toJobRunnerProblem({ type: 'start', request: { kind: 'probe', probe: 'ablation', inDir: '/a', rlDir: '/b', items: '/i', outDir: '/o', runtime: { executionProvider: 'cpu', intraOpThreads: 0 } } }), null);
+    assert.equal(jobRequestProblem({ kind: 'variants', inDir: '/a', rlDir: '/b', items: '/i', outDir: '/o', runtime: { executionProvider: 'cpu', intraOpThreads: 0, precision: 'int8' } }), null);
   });
 
   it('names what is wrong with a malformed request', () => {
@@ -21,6 +22,7 @@ describe('jobs channel messages', () => {
     assert.match(jobRequestProblem({ kind: 'merge', merges: [] })!, /non-empty list/);
     assert.match(jobRequestProblem({ kind: 'merge', merges: [{ outDir: '/o' }] })!, /plan and an outDir/);
     assert.match(jobRequestProblem({ kind: 'variants', inDir: '/a', rlDir: '/b', items: '/i', outDir: '/o' })!, /"runtime"/);
+    assert.match(jobRequestProblem({ kind: 'probe', probe: 'swap', inDir: '/a', rlDir: '/b', items: '/i', outDir: '/o', runtime: { executionProvider: 'cpu', precision: 'int4' } })!, /probe job: "runtime.precision" must be one of float32, int8/);
   });
 
   it('checks what comes back from the runner', () => {

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { gatherPaddedRows } from '../../../src/core/model/kvCache';
 import { ModelRuntime } from '../../../src/core/model/modelRuntime';
 import { embedPrompt } from '../../../src/core/model/promptEmbedding';
 import { assertAllClose } from '../../helpers/allClose';
@@ -57,6 +58,43 @@ for (const name of ['text', 'image'] as const) {
     });
   });
 }
+
+describe('HF goldens, both prompts as rows of one batch', () => {
+  it('left-padded and masked, teacher-forced token by token, each row gives transformers\' logits at its positions', async () => {
+    const hiddenSize = runtime.config.decoder.hiddenSize;
+    const vocab = runtime.config.decoder.vocabSize;
+    const images = { pixelValues: floats('image/pixel_values.npy'), grids: [{ t: 1, h: 4, w: 6 }] };
+    // Each row prefills its prompt up to `cached` (the image ones past the image), then steps through the rest one token at a time.
+    const rows = await Promise.all((['text', 'image'] as const).map(async (name, row) => {
+      const ids = ints(`${name}/input_ids.npy`);
+      const prompt = await embedPrompt(runtime, ids, name === 'image' ? images : undefined);
+      const cached = row === 0 ? 5 : 12;
+      const positionsOf = (from: number, count: number) => BigInt64Array.from({ length: 3 * count }, (_, index) => prompt.positions[Math.floor(index / count) * ids.length + from + (index % count)]!);
+      const prefilled = await runtime.decode({ embeds: prompt.embeds.subarray(0, cached * hiddenSize), positions: positionsOf(0, cached), cache: runtime.emptyCache() }, { taps: {}, logits: 'last' });
+      return { name, ids, prompt, cached, prefilled, positionsOf, logits: floats(`${name}/logits.npy`) };
+    }));
+    let cache = gatherPaddedRows(rows.map(({ prefilled, cached }) => ({ cache: prefilled.cache, row: 0, from: 0, length: cached })), Math.max(...rows.map((row) => row.cached)));
+    const steps = Math.min(...rows.map(({ ids, cached }) => ids.length - cached));
+    for (let step = 0; step < steps; step++) {
+      const total = cache.length + 1;
+      const attentionMask = new BigInt64Array(2 * total).fill(1n);
+      rows.forEach(({ cached }, row) => attentionMask.fill(0n, row * total, row * total + (total - 1 - cached - step)));
+      const embeds = new Float32Array(2 * hiddenSize);
+      const positions = new BigInt64Array(6);
+      rows.forEach(({ prompt, cached, positionsOf }, row) => {
+        embeds.set(prompt.embeds.subarray((cached + step) * hiddenSize, (cached + step + 1) * hiddenSize), row * hiddenSize);
+        positionsOf(cached + step, 1).forEach((position, axis) => (positions[axis * 2 + row] = position));
+      });
+      const result = await runtime.decode({ rows: 2, embeds, positions, attentionMask, cache }, { taps: {}, logits: 'last' });
+      rows.forEach(({ name, cached, logits }, row) => {
+        const at = cached + step;
+        assertAllClose(result.logits.subarray(row * vocab, (row + 1) * vocab), logits.subarray(at * vocab, (at + 1) * vocab), { rtol: 0, atol: 1e-4 }, `${name} prompt, position ${at}`);
+      });
+      cache = result.cache;
+    }
+    assert.ok(steps >= 4);
+  });
+});
 
 describe('HF goldens, vision tower', () => {
   it('image embeddings match transformers', async () => {

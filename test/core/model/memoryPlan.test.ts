@@ -1,8 +1,9 @@
 /**
  * The memory planner: every figure against closed forms written out here by hand for Qwen2.5-VL-7B
  * and 3B (the architecture numbers of their config.json), decoderWeightBytes and visionWeightBytes
- * against the float32 size of a generated checkpoint's own tensors, the largest --batch and
- * --max-new-tokens that fit, the refusal message, the size parser and the budget's sources.
+ * against the float32 size of a generated checkpoint's own tensors, int8 weights (45 bytes per
+ * block of 32 weights as onnxruntime holds them), the largest --batch and --max-new-tokens that fit, the refusal message
+ * (8-bit weights suggested when they fit), the size parser and the budget's sources.
  */
 import assert from 'node:assert/strict';
 import { freemem } from 'node:os';
@@ -58,6 +59,11 @@ const WEIGHTS_3B = 4 * (36 * LAYER_3B + 2048 + 151936 * 2048);
 // gated MLP of 3420 (all with biases); the merger: norm, 5120 × 5120 and out × 5120 with biases.
 const VISION_BLOCK = 2 * 1280 + (3 * 1280 * 1280 + 3 * 1280) + (1280 * 1280 + 1280) + 2 * (3420 * 1280 + 3420) + (1280 * 3420 + 1280);
 const VISION_7B = 4 * (1280 * 3 * 2 * 14 * 14 + 32 * VISION_BLOCK + 1280 + (5120 * 5120 + 5120) + (3584 * 5120 + 3584));
+// int8 (MatMulNBits, blocks of 32 along the input axis, all of 7B's multiples of 32): each block is
+// held as 32 packed code bytes with a float32 scale and block sum, plus the given float32 scale and
+// zero-point byte, 45 bytes; biases and norms stay float32.
+const MATRICES_7B = 28 * (2 * 3584 * 3584 + 2 * 512 * 3584 + 3 * 3584 * 18944) + 152064 * 3584;
+const INT8_WEIGHTS_7B = (45 / 32) * MATRICES_7B + 4 * (28 * (3584 + 2 * 512 + 2 * 3584) + 3584);
 // K/V per row per token: 2 × 28 layers × 4 KV heads × 128 × 4 bytes.
 const KV_7B = 2 * 28 * 4 * 128 * 4;
 
@@ -78,6 +84,8 @@ describe('memory plan: figures', () => {
     assert.equal(decoderWeightBytes(QWEN_7B.decoder), WEIGHTS_7B);
     assert.equal(WEIGHTS_7B, 28_282_476_544);
     assert.equal(decoderWeightBytes(QWEN_3B.decoder), WEIGHTS_3B);
+    assert.equal(decoderWeightBytes(QWEN_7B.decoder, 'int8'), INT8_WEIGHTS_7B);
+    assert.equal((decoderWeightBytes(QWEN_7B.decoder, 'int8') / GIB).toFixed(2), '9.26');
     assert.equal(visionWeightBytes(QWEN_7B.vision!), VISION_7B);
     assert.equal(kvCacheBytesPerToken(QWEN_7B.decoder), KV_7B);
     assert.equal(kvCacheBytesPerToken(QWEN_3B.decoder), 2 * 36 * 2 * 128 * 4);
@@ -115,11 +123,14 @@ describe('memory plan: figures', () => {
     assert.equal(phase(plan, 'prefill and decode'), O + WEIGHTS_7B + 16 * KV_7B * (P + 64) + stream + 16 * KV_7B * P + 2 * KV_7B * (P + 64) + activations7B(P, 16));
   });
 
-  it('variants: IN and RL held, one row; a describer model runs in a phase of its own first', () => {
+  it('variants: IN and RL held, one cache per row; a describer model runs in a phase of its own first', () => {
+    const one = planMemory({ ...base, command: 'variants', models: [QWEN_7B, QWEN_7B] });
+    assert.equal(one.rows, 1, 'one row unless told');
+    assert.equal(phase(one, 'prefill and decode'), O + 2 * WEIGHTS_7B + KV_7B * (P + A) + activations7B(P, 1));
     const plan = planMemory({ ...base, command: 'variants', models: [QWEN_7B, QWEN_7B], rows: 16 });
-    assert.equal(plan.rows, 1, 'the sweep decodes one row');
-    assert.equal(phase(plan, 'prefill and decode'), O + 2 * WEIGHTS_7B + KV_7B * (P + A) + activations7B(P, 1));
-    const described = planMemory({ ...base, command: 'variants', models: [QWEN_7B, QWEN_7B], describer: { config: QWEN_3B, maxNewTokens: 512 } });
+    assert.equal(plan.rows, 16);
+    assert.equal(phase(plan, 'prefill and decode'), O + 2 * WEIGHTS_7B + 16 * KV_7B * (P + A) + 16 * KV_7B * P + activations7B(P, 16));
+    const described = planMemory({ ...base, command: 'variants', models: [QWEN_7B, QWEN_7B], rows: 16, describer: { config: QWEN_3B, maxNewTokens: 512 } });
     const kv3B = 2 * 36 * 2 * 128 * 4;
     const activations3B = 4 * (2 * 16 * P * P + P * P + 3 * P * 11008 + 6 * P * 2048 + 151936);
     const vision3B = visionWeightBytes(QWEN_3B.vision!);
@@ -149,6 +160,18 @@ describe('memory plan: figures', () => {
     assert.equal(fallback.request.visionResident, false);
     assert.match(describeMemoryPlan(fallback), /vision tower is released after each encoding/);
     assert.throws(() => checkMemoryPlan(request, { ...quiet, budget: String(released.total - 1) }), (error: unknown) => error instanceof FrankenlensError && error.code === 'MemoryBudget');
+  });
+
+  it('lowers a default batch to the most rows that fit, and refuses a --batch that does not fit', () => {
+    const request = { ...base, command: 'variants' as const, models: [QWEN_7B, QWEN_7B], rows: 16, images: false };
+    const quiet = { device: 'cpu', log() {} } as const;
+    const eight = planMemory({ ...request, rows: 8, budgetBytes: 1e15 }).total;
+    const chosen = checkMemoryPlan(request, { ...quiet, budget: String(eight), rowsChosen: true });
+    assert.equal(chosen.rows, 8);
+    assert.equal(chosen.request.rows, 8);
+    assert.match(describeMemoryPlan(chosen), /8 rows decoded together/);
+    assert.equal(checkMemoryPlan(request, { ...quiet, budget: String(1e15), rowsChosen: true }).rows, 16, 'all 16 when they fit');
+    assert.throws(() => checkMemoryPlan(request, { ...quiet, budget: String(eight) }), (error: unknown) => error instanceof FrankenlensError && error.code === 'MemoryBudget' && /--batch 8 /.test(error.message));
   });
 
   it('a probe holds a local describer beside its models', () => {
@@ -209,19 +232,31 @@ describe('memory plan: what would fit', () => {
       assert.match(message, /decoder weights of one model at a time \(IN, then RL\) 26\.3 GiB/);
       assert.match(message, /K\/V cache \(16 rows × 3,072 tokens\) 5\.3 GiB/);
       assert.match(message, /more than the memory budget of 32\.0 GiB \(--memory-budget\)/);
-      assert.match(message, /Figures for prompts of 1,024 tokens \(an assumption; images included\), answers up to 2,048 tokens, CPU float32, the vision tower released after each encoding\./);
+      assert.match(message, /Figures for prompts of 1,024 tokens \(an assumption; images included\), 16 rows decoded together, answers up to 2,048 tokens, CPU float32, the vision tower released after each encoding\./);
       assert.match(message, new RegExp(`--batch ${largestFittingRows(request)} `));
       assert.match(message, new RegExp(`--max-new-tokens ${largestFittingMaxNewTokens(request)} `));
-      assert.match(message, /--device cuda/);
-      assert.doesNotMatch(message, /precision|float16|bf16/i);
+      assert.match(message, /; or 8-bit weights: --precision int8 \(about \d+\.\d GiB; answers may differ slightly from float32's\); or a GPU: --device cuda/);
+      assert.doesNotMatch(message, /float16|bf16/i);
       return true;
     });
   });
 
   it('says so when the weights alone are over the budget', () => {
-    const plan = planMemory({ ...request, budgetBytes: 20 * GIB });
+    const plan = planMemory({ ...request, budgetBytes: 8 * GIB });
     assert.throws(() => assertMemoryFits(plan), /Even 1 row and a 1-token answer need about \d+\.\d GiB: free memory, or use a GPU: --device cuda/);
     assert.doesNotThrow(() => assertMemoryFits(planMemory({ ...request, budgetBytes: 200 * GIB })));
+  });
+
+  it('int8: the plan holds 8-bit weights and says so; suggested when only they fit', () => {
+    // 7B float32 weights alone (26.3 GiB) are over 20 GiB; the int8 plan swaps them for 9.3 GiB.
+    const float32 = planMemory({ ...request, budgetBytes: 20 * GIB });
+    const int8 = planMemory({ ...request, budgetBytes: 20 * GIB, precision: 'int8' });
+    assert.equal(int8.total, float32.total - WEIGHTS_7B + INT8_WEIGHTS_7B);
+    assert.equal(int8.fits, true);
+    assert.throws(() => assertMemoryFits(float32), new RegExp(`Would fit: 8-bit weights: --precision int8 \\(about ${formatBytes(int8.total).replace('.', '\\.')}; answers may differ slightly from float32's\\); or a GPU: --device cuda`));
+    assert.match(describeMemoryPlan(int8), /answers up to 2,048 tokens, CPU int8 weights/);
+    const int8Refused = planMemory({ ...request, budgetBytes: 8 * GIB, precision: 'int8' });
+    assert.throws(() => assertMemoryFits(int8Refused), (error: unknown) => error instanceof Error && /CPU int8 weights/.test(error.message) && !/--precision int8/.test(error.message));
   });
 });
 

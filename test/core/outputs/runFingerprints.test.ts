@@ -1,8 +1,9 @@
 /**
  * A resumed run (probes, variant sweeps: openResumableRun) checks the fingerprints of what it
  * reads: a changed checkpoint, items file, image or item refuses the resume naming what changed;
- * an unchanged run resumes; a run file without fingerprints (an earlier Frankenlens) is refused
- * clearly. End to end on the tiny model: a swap run resumed after its checkpoint changed.
+ * so does another weight precision (float32 / int8); an unchanged run resumes; a run file without fingerprints (an earlier Frankenlens) is refused
+ * clearly. End to end on the tiny model: a swap run resumed after its checkpoint changed, and an
+ * int8 swap run resumed in float32.
  */
 import assert from 'node:assert/strict';
 import { appendFileSync, cpSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
@@ -103,6 +104,30 @@ describe('resumed runs check their inputs', () => {
     writeFileSync(runFile, '');
     assert.throws(() => openResumableRun(runFiles(outDir)), /p\.run\.json: empty/);
   });
+
+  it('refuse a resume in another weight precision, either way; a run file without one is float32', () => {
+    const outDir = startedRun('precision');
+    const runFile = join(outDir, 'p.run.json');
+    assert.equal(JSON.parse(readFileSync(runFile, 'utf8')).precision, 'float32');
+    const otherPrecision = (from: string, to: string, file = runFile) => (error: unknown) => error instanceof FrankenlensError && error.code === 'PlanMismatch'
+      && error.message === `${file}: the saved run held its models' weights in ${from}, this one asks for ${to}; resume with --precision ${from} or choose another output folder`;
+    assert.throws(() => openResumableRun(runFiles(outDir, { precision: 'int8' })), otherPrecision('float32', 'int8'));
+    const { precision: _dropped, ...older } = JSON.parse(readFileSync(runFile, 'utf8'));
+    writeFileSync(runFile, JSON.stringify(older));
+    assert.throws(() => openResumableRun(runFiles(outDir, { precision: 'int8' })), otherPrecision('float32', 'int8'));
+    openResumableRun(runFiles(outDir)).release();
+
+    const int8 = join(root, 'precision-int8');
+    const run = openResumableRun(runFiles(int8, { resume: false, precision: 'int8' }));
+    run.append({ key: 'a' });
+    run.release();
+    assert.throws(() => openResumableRun(runFiles(int8)), otherPrecision('int8', 'float32', join(int8, 'p.run.json')));
+    const resumed = openResumableRun(runFiles(int8, { precision: 'int8' }));
+    assert.deepEqual(resumed.earlier, [{ key: 'a' }]);
+    resumed.release();
+    writeFileSync(join(int8, 'p.run.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(int8, 'p.run.json'), 'utf8')), precision: 'int4' }));
+    assert.throws(() => openResumableRun(runFiles(int8, { precision: 'int8' })), /p\.run\.json: its "precision" is not one of float32, int8; the run's settings file was edited or damaged/);
+  });
 });
 
 describe('a swap run resumed after its checkpoint changed (tiny model)', () => {
@@ -123,5 +148,19 @@ describe('a swap run resumed after its checkpoint changed (tiny model)', () => {
     const later = new Date(Date.now() + 60_000);
     utimesSync(weights, later, later);
     await assert.rejects(runSwapProbe({ models: [model], pairs, settings, outDir, resume: true }), (error: FrankenlensError) => error.code === 'PlanMismatch' && /swap\.run\.json: the IN checkpoint changed \(.*\.safetensors was modified/.test(error.message));
+  });
+
+  it('an int8 run resumed in float32 is refused; in int8 it resumes, and its summary records int8', async () => {
+    const outDir = join(root, 'swap-int8');
+    const int8 = openProbeModel('in', join(FIXTURES, 'qwen2_5_vl_tiny'), { cacheDir: join(root, 'graphs'), intraOpThreads: 1, precision: 'int8' });
+    const float32 = openProbeModel('in', join(FIXTURES, 'qwen2_5_vl_tiny'), { cacheDir: join(root, 'graphs'), intraOpThreads: 1 });
+    try {
+      const { summaryPath } = await runSwapProbe({ models: [int8], pairs, settings, outDir });
+      assert.deepEqual(JSON.parse(readFileSync(summaryPath, 'utf8')).models.map((entry: { precision: string }) => entry.precision), ['int8']);
+      await assert.rejects(runSwapProbe({ models: [float32], pairs, settings, outDir, resume: true }), (error: FrankenlensError) => error.code === 'PlanMismatch' && /swap\.run\.json: the saved run held its models' weights in int8, this one asks for float32; resume with --precision int8/.test(error.message));
+      assert.equal((await runSwapProbe({ models: [int8], pairs, settings, outDir, resume: true })).resumed, pairs.length);
+    } finally {
+      await Promise.all([int8.runtime.unload(), float32.runtime.unload()]);
+    }
   });
 });

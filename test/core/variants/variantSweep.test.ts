@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { PNG } from 'pngjs';
 import { describe, it } from 'node:test';
 import { readBenchmarkItems } from '../../../src/core/bench/benchmarkItems';
 import { FrankenlensError } from '../../../src/core/errors';
@@ -18,7 +19,7 @@ import { ModelRuntime } from '../../../src/core/model/modelRuntime';
 import { scoreResponses } from '../../../src/core/bench/scoreResponses';
 import { CONDITIONS, type Condition, type Describer } from '../../../src/core/probes/conditions';
 import { wilsonInterval } from '../../../src/core/stats/wilson';
-import { writeSyntheticBenchmark } from '../../../src/core/synthetic/syntheticBenchmark';
+import { renderShapes, writeSyntheticBenchmark } from '../../../src/core/synthetic/syntheticBenchmark';
 import { answerItem, answeringModel } from '../../../src/core/variants/answerItems';
 import { defaultConditions, runVariantSweep, type SweepAnswer, type SweepModel } from '../../../src/core/variants/variantSweep';
 import { perturbedTinyModel } from '../../helpers/perturbedTinyModel';
@@ -114,11 +115,49 @@ describe('variant sweep', () => {
     const lines = readFileSync(join(outDir, 'variants.jsonl'), 'utf8').trim().split('\n');
     const kept = lines.slice(0, lines.length - 2);
     writeFileSync(join(outDir, 'variants.jsonl'), `${kept.join('\n')}\n${lines.at(-2)!.slice(0, 20)}`);
-    const { resumed } = await sweep(outDir, true);
+    // Another batch size: not part of the sweep's identity, so the resume is accepted.
+    const { resumed } = await sweep(outDir, true, { batch: 1 });
     assert.equal(resumed, models.length * CONDITIONS.length * items.length - 2);
     const again = answers(outDir);
     assert.equal(again.length, lines.length);
-    assert.deepEqual(again.map((answer) => answer.response), lines.map((line) => (JSON.parse(line) as SweepAnswer).response));
+    const byKey = (records: SweepAnswer[]) => new Map(records.map((answer) => [answer.key, answer.response]));
+    assert.deepEqual(byKey(again), byKey(lines.map((line) => JSON.parse(line) as SweepAnswer)));
+  });
+
+  it('answers in batches as each item alone: different image sizes and text-only items decoded together', async () => {
+    // The benchmark's items (one image size) plus a wide image of another size and a text-only question.
+    const dir = dirname(itemsFile);
+    writeFileSync(join(dir, 'wide.png'), PNG.sync.write(renderShapes([{ kind: 'circle', colour: 'red', x: 30, y: 20, radius: 12 }], 168, 56)));
+    const extra = [
+      { id: 'wide-0', images: ['wide.png'], question: 'What colour is the shape?', answer: 'red', answerType: 'text' },
+      { id: 'text-0', images: [], question: 'What is 2 + 3? Answer with a number.', answer: '5', answerType: 'number' },
+    ];
+    const mixedFile = join(dir, 'mixed.jsonl');
+    writeFileSync(mixedFile, `${readFileSync(itemsFile, 'utf8').trim()}\n${extra.map((item) => JSON.stringify(item)).join('\n')}\n`);
+    const mixed = readBenchmarkItems(mixedFile);
+    const pairModels: SweepModel[] = [{ name: 'IN', dir: IN_DIR }, { name: 'RL', dir: RL_DIR }];
+    const conditions: Condition[] = ['real', 'black'];
+    const alone = new Map<string, string>();
+    for (const { name, dir: modelDir } of pairModels as { name: string; dir: string }[]) {
+      const model = answeringModel(name, ModelRuntime.open(modelDir, runtime));
+      try {
+        for (const item of mixed) {
+          for (const condition of conditions) {
+            if (condition !== 'real' && item.images.length === 0) continue;
+            alone.set(JSON.stringify([name, condition, item.id]), (await answerItem(model, item, 12, { condition })).response);
+          }
+        }
+      } finally {
+        await model.runtime.unload();
+      }
+    }
+    for (const batch of [2, 16]) {
+      const other = join(root, `sweep-batch-${batch}`);
+      await runVariantSweep({ models: pairModels, items: mixed, itemsFile: mixedFile, settings: { maxNewTokens: 12, style: {}, conditions }, outDir: other, runtime, batch });
+      const written = answers(other);
+      assert.equal(written.length, alone.size);
+      for (const answer of written) assert.equal(answer.response, alone.get(answer.key), `batch ${batch}: ${answer.key}`);
+    }
   });
 
   it('refuses to overwrite a sweep or to resume it with other settings', async () => {
