@@ -46,3 +46,29 @@ export function cancelTokenFromSignal(signal: AbortSignal): CancelToken {
 export function throwIfCancelled(token: CancelToken | undefined): void {
   if (token?.isCancellationRequested) throw cancelledError();
 }
+
+/** A token cancelled when `parent` is or when `cancel()` is called (work that stops its siblings when one part fails). */
+export function linkedCancel(parent?: CancelToken): { token: CancelToken; cancel(): void } {
+  let cancelled = false;
+  const listeners = new Set<() => void>();
+  const cancel = () => {
+    if (cancelled) return;
+    cancelled = true;
+    for (const listener of [...listeners]) listener();
+  };
+  parent?.onCancellationRequested(cancel);
+  if (parent?.isCancellationRequested) cancel();
+  return {
+    cancel,
+    token: {
+      get isCancellationRequested() {
+        // A parent that is polled and never calls its listeners still counts.
+        return cancelled || parent?.isCancellationRequested === true;
+      },
+      onCancellationRequested(listener) {
+        listeners.add(listener);
+        return { dispose: () => listeners.delete(listener) };
+      },
+    },
+  };
+}

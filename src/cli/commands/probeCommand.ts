@@ -35,10 +35,10 @@ ${DESCRIBER_USAGE}
   --tasks T,…            swap: tasks (default all four); --rows N: first N rows per task (default 50)
   --modes M,…            swap: suffix (layers ≥ L, the paper's), single (default both)
   --decodings D,…        swap: corrected (swap in the prefill only), compat (the paper's duplication) (default both)
-  --batch N              ablation and swap: runs of one item decoded together as rows of one batch,
-                         a run joining as another ends (default: 16, or the most that fit the
-                         memory budget; answers do not depend on it, so it is not part of the
-                         run's settings)
+  --batch N              runs decoded together as rows of one batch, a run joining as another ends:
+                         ablation and swap, an item's runs (two items in flight); attention, one
+                         answer per item and model (default: 16, or the most that fit the memory
+                         budget; answers do not depend on it, so it is not part of the settings)
   --resume               continue the run in --out
   --device D, --threads N, --precision P, --cache-dir DIR   as for generate
 ${MEMORY_BUDGET_USAGE}

@@ -44,7 +44,8 @@ export async function runProbeJob(job: ProbeJob, context: JobContext): Promise<P
     {
       command: `probe ${probe}`,
       models: [configs.in, configs.rl],
-      rows: probe === 'attention' ? 1 : Math.min(job.batch ?? DEFAULT_BATCH_ROWS, runsPerItem),
+      // Attention: a row per item in flight; ablation and swap: an item's runs fill rows first.
+      rows: probe === 'attention' ? job.batch ?? DEFAULT_BATCH_ROWS : Math.min(job.batch ?? DEFAULT_BATCH_ROWS, runsPerItem),
       maxNewTokens,
       precision: job.runtime.precision,
       images: probe === 'swap' || items.some((item) => item.images.length > 0),
@@ -74,7 +75,7 @@ export async function runProbeJob(job: ProbeJob, context: JobContext): Promise<P
         charts = ablationCharts(result.rows);
       } else {
         const settings = { maxNewTokens, condition, style, scope: job.scope ?? 'response', sharedFrom: job.sharedFrom ?? 'in' } as const;
-        const result = await runAttentionProbe({ ...common, ...sources, models, items, settings, describer: describer.describer });
+        const result = await runAttentionProbe({ ...common, ...sources, models, items, settings, batch: plan.rows, describer: describer.describer });
         summaryPath = result.summaryPath;
         charts = attentionCharts(result.rows);
       }

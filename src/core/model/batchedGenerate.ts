@@ -32,6 +32,12 @@ import { decodePositionIds } from './ropeIndex';
  */
 export const DEFAULT_BATCH_ROWS = 16;
 
+/**
+ * Items of ablation and swap in flight at once: each brings many runs (one per layer), so the next
+ * item's runs are ready to join the batch while the last runs of the one before finish.
+ */
+export const ITEMS_IN_FLIGHT = 2;
+
 /** The tap inputs a row of a batch can have: gates [layers · 2] and key bias [layers · total] over the row's own positions. */
 export type RowTaps = Pick<TapInputs, 'gates' | 'keyBias'>;
 
@@ -279,4 +285,17 @@ interface QueuedRun {
   prepare: () => Promise<DecodeRun>;
   resolve: (generation: Generation) => void;
   reject: (error: unknown) => void;
+}
+
+/**
+ * Generations of runs in the runs' order: decoded in `batch` when given (a probe's batch shared by
+ * its items in flight), else in a batch of their own of `rows` rows.
+ */
+export async function decodeAll(runtime: ModelRuntime, prepares: readonly (() => Promise<DecodeRun>)[], options: DecodeRunsOptions & { batch?: SharedBatch } = {}): Promise<Generation[]> {
+  const batch = options.batch ?? new SharedBatch(runtime, options);
+  try {
+    return await Promise.all(prepares.map((prepare) => batch.decode(prepare)));
+  } finally {
+    if (!options.batch) await batch.close();
+  }
 }

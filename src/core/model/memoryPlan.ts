@@ -16,6 +16,7 @@
  */
 import { freemem } from 'node:os';
 import { FrankenlensError } from '../errors';
+import { ITEMS_IN_FLIGHT } from './batchedGenerate';
 import { decoderWeightBytes } from './decoderGraph';
 import type { WeightPrecision } from './graphOps';
 import type { DecoderConfig, ModelConfig, VisionConfig } from './modelConfig';
@@ -25,7 +26,7 @@ export { decoderWeightBytes };
 export type PlannedCommand = 'generate' | 'probe attention' | 'probe ablation' | 'probe swap' | 'variants';
 
 /** The commands that decode several runs together as rows of one batch (--batch). */
-const BATCHED: readonly PlannedCommand[] = ['probe ablation', 'probe swap', 'variants'];
+const BATCHED: readonly PlannedCommand[] = ['probe attention', 'probe ablation', 'probe swap', 'variants'];
 
 /** Prompt length assumed when it is not known before the items are processed (image tokens included). */
 export const DEFAULT_PROMPT_TOKENS = 1024;
@@ -183,13 +184,18 @@ export function planMemory(request: MemoryPlanRequest): MemoryPlan {
   const residentVision: MemoryNeed[] = images && request.visionResident !== false && loadedVisions.length > 0
     ? [{ what: `vision encoder weights, kept loaded (${loadedVisions.length === 1 ? 'one model' : 'IN and RL'})`, bytes: loadedVisions.reduce((sum, vision) => sum + visionWeightBytes(vision), 0) }]
     : [];
-  const decode: MemoryNeed[] = [runtime, weights, ...residentVision, ...describerHeld, { what: `K/V cache (${rows} row${rows === 1 ? '' : 's'} × ${tokens(sequenceTokens)} tokens)`, bytes: cachePerToken * rows * sequenceTokens }];
+  // The attention probe decodes IN's and RL's answers at once: a batch of `rows` rows per model.
+  const batches = command === 'probe attention' ? 2 : 1;
+  const cacheRows = batches * rows;
+  const decode: MemoryNeed[] = [runtime, weights, ...residentVision, ...describerHeld, { what: `K/V cache (${cacheRows} row${cacheRows === 1 ? '' : 's'}${batches > 1 ? `, ${rows} per model` : ''} × ${tokens(sequenceTokens)} tokens)`, bytes: cachePerToken * cacheRows * sequenceTokens }];
+  // Ablation and swap keep ITEMS_IN_FLIGHT items going, so the next item's runs can join the batch as the last ones finish.
+  const items = rows > 1 ? ITEMS_IN_FLIGHT : 1;
   if (command === 'probe ablation' || command === 'probe swap') {
-    decode.push({ what: `clean prefill's residual stream (${decoder.layers + 1} layers × ${tokens(promptTokens)} tokens)`, bytes: FLOAT * (decoder.layers + 1) * promptTokens * decoder.hiddenSize });
+    decode.push({ what: `clean prefills' residual streams (${items} item${items === 1 ? '' : 's'} × ${decoder.layers + 1} layers × ${tokens(promptTokens)} tokens)`, bytes: items * FLOAT * (decoder.layers + 1) * promptTokens * decoder.hiddenSize });
   }
   // Each run is prefilled alone, then the rows are stacked into the batch's cache (a copy).
-  if (rows > 1) decode.push({ what: `the runs' own prefill caches before stacking (${rows} × ${tokens(promptTokens)} tokens)`, bytes: cachePerToken * rows * promptTokens });
-  if (command === 'probe swap') decode.push({ what: 'source and clean K/V caches (1 row each)', bytes: 2 * cachePerToken * sequenceTokens });
+  if (rows > 1) decode.push({ what: `the runs' own prefill caches before stacking (${cacheRows} × ${tokens(promptTokens)} tokens)`, bytes: cachePerToken * cacheRows * promptTokens });
+  if (command === 'probe swap') decode.push({ what: `source and clean K/V caches (1 row each, ${items} pair${items === 1 ? '' : 's'})`, bytes: items * 2 * cachePerToken * sequenceTokens });
   // The attention probe scores prompt + answer in one teacher-forced prefill.
   const prefillTokens = command === 'probe attention' ? sequenceTokens : promptTokens;
   const activationDecoder = largest(decoders, (config) => prefillActivationBytes(config, prefillTokens, rows));

@@ -163,7 +163,8 @@ export class ModelRuntime {
    */
   constructor(
     readonly checkpoint: Checkpoint,
-    private readonly options: RuntimeOptions = {},
+    /** As opened (a float32 twin for an int8 run's calibration is opened with the same ones). */
+    readonly options: RuntimeOptions = {},
     source: RuntimeWeights = { weights: ModelWeights.of(checkpoint), sources: [checkpoint] },
   ) {
     this.config = readModelConfig(checkpoint);

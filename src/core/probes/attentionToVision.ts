@@ -10,15 +10,17 @@
  */
 import type { BenchmarkItem } from '../bench/benchmarkItems';
 import { FrankenlensError } from '../errors';
-import { generateGreedy } from '../model/generate';
+import { decodeAll, DEFAULT_BATCH_ROWS, type DecodeRun } from '../model/batchedGenerate';
 import type { CancelToken, ProgressSink } from '../progress';
 import { pairedBootstrap } from '../stats/pairedBootstrap';
 import type { TextTokenizer } from '../text/tokenizer';
 import { conditionMessages, type Condition, type Describer, type PromptStyle } from './conditions';
 import { answerText, greedySettings, modelRecord, preparePrompt, type ModelRole, type ProbeModel } from './probeModel';
 import { thirdsPartition, writeProbeSummary, type LayerPartition } from './probeResult';
-import { runProbeUnits } from './probeRun';
+import { ProbeBatches, runProbeUnits } from './probeRun';
 import { itemRunInputs, type ItemSources } from './runInputs';
+import { attentionCalibration } from './precisionCalibration';
+import type { CalibrationOptions, PrecisionReport } from '../model/precisionReport';
 
 export type ReasoningScope = 'response' | 'think';
 export type ResponseKind = 'own' | 'shared';
@@ -50,27 +52,50 @@ export interface AttentionItem {
   measurements: Record<ResponseKind, Record<ModelRole, AttentionMeasurement>>;
 }
 
-export async function measureItem(models: Record<ModelRole, ProbeModel>, item: BenchmarkItem, settings: AttentionSettings, describer?: Describer, cancel?: CancelToken): Promise<AttentionItem> {
+/**
+ * One item: each model's greedy response (decoded in the model's shared batch when given, as a row
+ * beside other items in flight), then the four teacher-forced measurements through `measure`
+ * (default: at once; the probe passes one that runs them one at a time, so only one pass's
+ * attention scores are held).
+ */
+export async function measureItem(models: Record<ModelRole, ProbeModel>, item: BenchmarkItem, settings: AttentionSettings, describer?: Describer, cancel?: CancelToken, batches?: ProbeBatches, measure: Exclusive = (work) => work()): Promise<AttentionItem> {
   const messages = await conditionMessages(item, settings.condition, settings.style, describer);
-  const tokens = {} as Record<ModelRole, number[]>;
-  const responses = {} as Record<ModelRole, string>;
-  let imageTokens = 0;
-  for (const role of ['in', 'rl'] as const) {
-    const model = models[role];
-    const prepared = await preparePrompt(model, messages);
-    imageTokens = prepared.embedded.imageTokenPositions.length;
-    if (imageTokens === 0) throw new FrankenlensError('InvalidBenchmarkItem', `item "${item.id}" has no image tokens: attention to vision needs an image`);
-    const generation = await generateGreedy(model.runtime, prepared.ids, prepared.embedded, greedySettings(model, settings.maxNewTokens), { cancel });
-    tokens[role] = withoutStopToken(generation.tokens, model.generation.eosTokenIds);
-    responses[role] = answerText(model, generation.tokens);
-  }
-  const measure = (role: ModelRole, response: number[]) => attentionMass(models[role], messages, response, settings.scope);
+  const prepared = { in: await preparePrompt(models.in, messages), rl: await preparePrompt(models.rl, messages) };
+  const imageTokens = prepared.in.embedded.imageTokenPositions.length;
+  if (imageTokens === 0) throw new FrankenlensError('InvalidBenchmarkItem', `item "${item.id}" has no image tokens: attention to vision needs an image`);
+  const generate = async (role: ModelRole) => {
+    const { runtime } = models[role];
+    const { ids, embedded } = prepared[role];
+    const run = async (): Promise<DecodeRun> => ({
+      promptIds: ids, ropeDelta: embedded.ropeDelta, settings: greedySettings(models[role], settings.maxNewTokens),
+      prefilled: await runtime.decode({ embeds: embedded.embeds, positions: embedded.positions, cache: runtime.emptyCache() }, { taps: {}, logits: 'last' }),
+    });
+    const [generation] = await decodeAll(runtime, [run], { rows: 1, cancel, batch: batches?.of(runtime, cancel) });
+    return generation!;
+  };
+  const [first, second] = await Promise.all([generate('in'), generate('rl')]);
+  const generations = { in: first!, rl: second! };
+  const tokens = { in: withoutStopToken(generations.in.tokens, models.in.generation.eosTokenIds), rl: withoutStopToken(generations.rl.tokens, models.rl.generation.eosTokenIds) };
+  const responses = { in: answerText(models.in, generations.in.tokens), rl: answerText(models.rl, generations.rl.tokens) };
+  const mass = (role: ModelRole, response: number[]) => measure(() => attentionMass(models[role], messages, response, settings.scope));
   return {
     key: item.id, id: item.id, imageTokens, responses,
     measurements: {
-      own: { in: await measure('in', tokens.in), rl: await measure('rl', tokens.rl) },
-      shared: { in: await measure('in', tokens[settings.sharedFrom]), rl: await measure('rl', tokens[settings.sharedFrom]) },
+      own: { in: await mass('in', tokens.in), rl: await mass('rl', tokens.rl) },
+      shared: { in: await mass('in', tokens[settings.sharedFrom]), rl: await mass('rl', tokens[settings.sharedFrom]) },
     },
+  };
+}
+
+/** Runs work after the work it was given before has ended (one at a time). */
+export type Exclusive = <T>(work: () => Promise<T>) => Promise<T>;
+
+function oneAtATime(): Exclusive {
+  let last: Promise<unknown> = Promise.resolve();
+  return (work) => {
+    const result = last.then(work);
+    last = result.catch(() => undefined);
+    return result;
   };
 }
 
@@ -155,21 +180,33 @@ export interface AttentionProbeOptions extends ItemSources {
   models: Record<ModelRole, ProbeModel>;
   items: readonly BenchmarkItem[];
   settings: AttentionSettings;
+  /** Items whose answers decode together (a row per item in each model's batch; default DEFAULT_BATCH_ROWS): not part of the run's settings, the answers do not depend on it. */
+  batch?: number;
   describer?: Describer;
   outDir: string;
   resume?: boolean;
   progress?: ProgressSink;
   cancel?: CancelToken;
+  /** int8 runs: the float32 calibration (precisionCalibration.ts); not part of the run's settings. */
+  calibration?: CalibrationOptions;
 }
 
-export async function runAttentionProbe(options: AttentionProbeOptions): Promise<{ summaryPath: string; rows: AttentionRow[]; resumed: number }> {
+export async function runAttentionProbe(options: AttentionProbeOptions): Promise<{ summaryPath: string; rows: AttentionRow[]; resumed: number; precisionAgreement?: PrecisionReport }> {
   const { models, items, settings } = options;
   const layers = models.in.runtime.config.decoder.layers;
   if (models.rl.runtime.config.decoder.layers !== layers) throw new FrankenlensError('InvalidArgument', `IN has ${layers} decoder layers and RL ${models.rl.runtime.config.decoder.layers}: attention per layer needs the same architecture`);
-  const units = items.map((item) => ({ key: item.id, label: item.id, run: () => measureItem(models, item, settings, options.describer, options.cancel) }));
+  // Items in flight: one answer per model each, so as many as the batch has rows keep it full.
+  const batchRows = options.batch ?? DEFAULT_BATCH_ROWS;
+  const batches = new ProbeBatches(batchRows);
+  const measure = oneAtATime();
+  const release = async () => {
+    for (const model of [models.in, models.rl]) await batches.close(model.runtime);
+  };
+  const units = items.map((item) => ({ key: item.id, label: item.id, run: (cancel: CancelToken) => measureItem(models, item, settings, options.describer, cancel, batches, measure), release }));
   const recorded = { ...settings, describer: options.describer?.name ?? null, items: items.map((item) => item.id), models: [models.in, models.rl].map((model) => ({ role: model.role, dir: model.dir })) };
-  const { records, resumed } = await runProbeUnits<AttentionItem>({ probe: 'attention', outDir: options.outDir, settings: recorded, inputs: itemRunInputs([models.in, models.rl], items, options), precision: models.in.runtime.precision, checkRecord: (record) => (typeof record.measurements === 'object' && record.measurements !== null ? null : 'not an attention measurement (no "measurements")'), units, resume: options.resume, progress: options.progress, cancel: options.cancel });
+  const { records, resumed } = await runProbeUnits<AttentionItem>({ probe: 'attention', outDir: options.outDir, settings: recorded, inputs: itemRunInputs([models.in, models.rl], items, options), precision: models.in.runtime.precision, checkRecord: (record) => (typeof record.measurements === 'object' && record.measurements !== null ? null : 'not an attention measurement (no "measurements")'), units, concurrency: batchRows, resume: options.resume, progress: options.progress, cancel: options.cancel });
   const rows = attentionRows(records, layers);
-  const { path } = writeProbeSummary(options.outDir, 'attention', { settings: recorded, models: [modelRecord(models.in), modelRecord(models.rl)], layers, items: items.length, rows });
-  return { summaryPath: path, rows, resumed };
+  const precisionAgreement = await attentionCalibration(options, records);
+  const { path } = writeProbeSummary(options.outDir, 'attention', { settings: recorded, models: [modelRecord(models.in), modelRecord(models.rl)], ...(precisionAgreement && { precisionAgreement }), layers, items: items.length, rows });
+  return { summaryPath: path, rows, resumed, precisionAgreement };
 }

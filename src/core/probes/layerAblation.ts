@@ -18,15 +18,17 @@ import { checkAnswer } from '../bench/answerCheck';
 import { extractAnswer } from '../bench/answerExtraction';
 import type { BenchmarkItem } from '../bench/benchmarkItems';
 import { FrankenlensError } from '../errors';
-import { decodeRuns, DEFAULT_BATCH_ROWS, type DecodeRun } from '../model/batchedGenerate';
+import { decodeAll, DEFAULT_BATCH_ROWS, ITEMS_IN_FLIGHT, type DecodeRun, type SharedBatch } from '../model/batchedGenerate';
 import type { Generation } from '../model/generate';
 import { streamEntering, type DecoderResult } from '../model/modelRuntime';
 import type { CancelToken, ProgressSink } from '../progress';
 import { conditionMessages, type Condition, type Describer, type PromptStyle } from './conditions';
 import { answerText, greedySettings, modelRecord, preparePrompt, type ModelRole, type PreparedPrompt, type ProbeModel } from './probeModel';
 import { proportion, writeProbeSummary, type Proportion } from './probeResult';
-import { runProbeUnits } from './probeRun';
+import { ProbeBatches, runProbeUnits } from './probeRun';
 import { itemRunInputs, type ItemSources } from './runInputs';
+import { ablationCalibration } from './precisionCalibration';
+import type { CalibrationOptions, PrecisionReport } from '../model/precisionReport';
 
 export interface AblationSettings {
   /** Decoder layers to ablate one at a time (HF 0-based); the baseline always runs. */
@@ -75,9 +77,9 @@ export function ablationGates(layers: number, ablated: number): Float32Array {
   return gates;
 }
 
-export async function ablateItem(model: ProbeModel, item: BenchmarkItem, settings: AblationSettings, describer?: Describer, cancel?: CancelToken): Promise<AblationItem> {
+export async function ablateItem(model: ProbeModel, item: BenchmarkItem, settings: AblationSettings, describer?: Describer, cancel?: CancelToken, shared?: SharedBatch): Promise<AblationItem> {
   const prepared = await preparePrompt(model, await conditionMessages(item, settings.condition, settings.style, describer));
-  const generations = await ablationGenerations(model, prepared, settings, cancel);
+  const generations = await ablationGenerations(model, prepared, settings, cancel, shared);
   const runs = [BASELINE, ...settings.layers].map((layer, index): AblationRun => {
     const generation = generations[index]!;
     const response = answerText(model, generation.tokens);
@@ -88,8 +90,11 @@ export async function ablateItem(model: ProbeModel, item: BenchmarkItem, setting
   return { key: `${model.role}:${item.id}`, model: model.role, id: item.id, runs };
 }
 
-/** The greedy answers to one prompt: the baseline's, then one per layer of settings.layers, in that order. */
-export async function ablationGenerations(model: ProbeModel, prepared: PreparedPrompt, settings: Omit<AblationSettings, 'condition' | 'style'>, cancel?: CancelToken): Promise<Generation[]> {
+/**
+ * The greedy answers to one prompt: the baseline's, then one per layer of settings.layers, in that
+ * order; decoded in `shared` (the probe's batch, shared with other items in flight) when given.
+ */
+export async function ablationGenerations(model: ProbeModel, prepared: PreparedPrompt, settings: Omit<AblationSettings, 'condition' | 'style'>, cancel?: CancelToken, shared?: SharedBatch): Promise<Generation[]> {
   const { runtime } = model;
   const { layers } = runtime.config.decoder;
   for (const layer of settings.layers) {
@@ -111,17 +116,15 @@ export async function ablationGenerations(model: ProbeModel, prepared: PreparedP
   // The baseline, then the ablated layers from the last down (the shortest prefills first), each
   // prefilled only when a row of the batch is free.
   const configurations = [BASELINE, ...settings.layers].map((layer, index) => ({ layer, index })).sort((a, b) => (a.layer === BASELINE ? -1 : b.layer === BASELINE ? 1 : b.layer - a.layer));
-  const generations: Generation[] = [];
-  let given = 0;
-  const next = async (): Promise<DecodeRun | undefined> => {
-    const configuration = configurations[given++];
-    if (!configuration) return undefined;
+  const prepare = ({ layer }: { layer: number }) => async (): Promise<DecodeRun> => {
     const run = { promptIds: prepared.ids, ropeDelta: prepared.embedded.ropeDelta, settings: greedy };
-    if (configuration.layer === BASELINE) return { ...run, prefilled: clean };
-    const taps = { gates: ablationGates(layers, configuration.layer) };
-    return { ...run, prefilled: await ablatedPrefill(configuration.layer, taps), stepTaps: () => taps };
+    if (layer === BASELINE) return { ...run, prefilled: clean };
+    const taps = { gates: ablationGates(layers, layer) };
+    return { ...run, prefilled: await ablatedPrefill(layer, taps), stepTaps: () => taps };
   };
-  await decodeRuns(runtime, next, (index, generation) => void (generations[configurations[index]!.index] = generation), { rows: batch, cancel });
+  const decoded = await decodeAll(runtime, configurations.map(prepare), { rows: batch, cancel, batch: shared });
+  const generations: Generation[] = [];
+  configurations.forEach(({ index }, slot) => (generations[index] = decoded[slot]!));
   return generations;
 }
 
@@ -159,17 +162,24 @@ export interface AblationProbeOptions extends ItemSources {
   resume?: boolean;
   progress?: ProgressSink;
   cancel?: CancelToken;
+  /** int8 runs: the float32 calibration (precisionCalibration.ts); not part of the run's settings. */
+  calibration?: CalibrationOptions;
 }
 
-export async function runAblationProbe(options: AblationProbeOptions): Promise<{ summaryPath: string; rows: AblationRow[]; resumed: number }> {
+export async function runAblationProbe(options: AblationProbeOptions): Promise<{ summaryPath: string; rows: AblationRow[]; resumed: number; precisionAgreement?: PrecisionReport }> {
   const { models, items, settings } = options;
+  const batches = new ProbeBatches(settings.batch ?? DEFAULT_BATCH_ROWS);
   const units = models.flatMap((model) => {
-    const release = () => model.runtime.unload();
-    return items.map((item) => ({ key: `${model.role}:${item.id}`, label: `${model.role.toUpperCase()} ${item.id}`, run: () => ablateItem(model, item, settings, options.describer, options.cancel), release }));
+    const release = async () => {
+      await batches.close(model.runtime);
+      await model.runtime.unload();
+    };
+    return items.map((item) => ({ key: `${model.role}:${item.id}`, label: `${model.role.toUpperCase()} ${item.id}`, run: (cancel: CancelToken) => ablateItem(model, item, settings, options.describer, cancel, batches.of(model.runtime, cancel)), release }));
   });
   const recorded = { ...ablationRecordedSettings(settings), describer: options.describer?.name ?? null, items: items.map((item) => item.id), models: models.map((model) => ({ role: model.role, dir: model.dir })) };
-  const { records, resumed } = await runProbeUnits<AblationItem>({ probe: 'ablation', outDir: options.outDir, settings: recorded, inputs: itemRunInputs(models, items, options), precision: models[0]!.runtime.precision, checkRecord: (record) => (Array.isArray(record.runs) ? null : 'not an ablation result (no "runs")'), units, resume: options.resume, progress: options.progress, cancel: options.cancel });
+  const { records, resumed } = await runProbeUnits<AblationItem>({ probe: 'ablation', outDir: options.outDir, settings: recorded, inputs: itemRunInputs(models, items, options), precision: models[0]!.runtime.precision, checkRecord: (record) => (Array.isArray(record.runs) ? null : 'not an ablation result (no "runs")'), units, concurrency: ITEMS_IN_FLIGHT, resume: options.resume, progress: options.progress, cancel: options.cancel });
   const rows = ablationRows(records);
-  const { path } = writeProbeSummary(options.outDir, 'ablation', { settings: recorded, models: models.map(modelRecord), layers: models[0]!.runtime.config.decoder.layers, items: items.length, rows });
-  return { summaryPath: path, rows, resumed };
+  const precisionAgreement = await ablationCalibration(options, records);
+  const { path } = writeProbeSummary(options.outDir, 'ablation', { settings: recorded, models: models.map(modelRecord), ...(precisionAgreement && { precisionAgreement }), layers: models[0]!.runtime.config.decoder.layers, items: items.length, rows });
+  return { summaryPath: path, rows, resumed, precisionAgreement };
 }

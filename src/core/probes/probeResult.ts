@@ -11,6 +11,7 @@ import { peakRssBytes } from '../processMemory';
 import { wilsonInterval } from '../stats/wilson';
 import { TOOL_VERSION } from '../version';
 import type { modelRecord } from './probeModel';
+import type { PrecisionReport } from '../model/precisionReport';
 
 export type ProbeName = 'attention' | 'ablation' | 'swap';
 export const probeSchema = (probe: ProbeName) => `frankenlens.probe.${probe}/1` as const;
@@ -34,6 +35,8 @@ export interface ProbeSummary<Row> {
   created: string;
   settings: unknown;
   models: ReturnType<typeof modelRecord>[];
+  /** int8 runs only: the agreement with float32 on a calibration subset (precisionReport.ts). */
+  precisionAgreement?: PrecisionReport;
   /** Decoder layers (HF 0-based indices 0..layers-1 on every row). */
   layers: number;
   partition: LayerPartition;

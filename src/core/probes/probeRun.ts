@@ -16,7 +16,9 @@ import { writeFailure, writeJsonAtomic } from '../atomicWrite';
 import { FrankenlensError } from '../errors';
 import { jsonErrorLine } from '../jsonErrorLine';
 import { prepareOutputFolder, type OutputKind } from '../outputFolder';
-import { throwIfCancelled, type CancelToken, type ProgressSink } from '../progress';
+import { linkedCancel, throwIfCancelled, type CancelToken, type ProgressSink } from '../progress';
+import { SharedBatch } from '../model/batchedGenerate';
+import type { ModelRuntime } from '../model/modelRuntime';
 import { WEIGHT_PRECISIONS, type WeightPrecision } from '../model/graphOps';
 import type { ProbeName } from './probeResult';
 import { fingerprintRunInputs, inputSources, isSavedRunInputs, runInputsChange, type RunInputs, type SavedRunInputs } from './runInputs';
@@ -25,8 +27,13 @@ import { openRegularFile, readRegularFile } from '../regularFile';
 export interface ProbeUnit<R> {
   key: string;
   label: string;
-  run: () => Promise<R>;
-  /** Frees what this unit's model holds: called once no unit left to run has the same function (a model is unloaded as soon as its items are done). */
+  /** `cancel`: the run's cancel, also set when another unit in flight fails. */
+  run: (cancel: CancelToken) => Promise<R>;
+  /**
+   * Frees what this unit's model holds: called once no unit left to run has the same function (a
+   * model is unloaded as soon as its items are done). Units with different release functions are
+   * never in flight together, so a probe that loads one model at a time keeps doing so.
+   */
   release?: () => Promise<void>;
 }
 
@@ -40,6 +47,11 @@ export interface ProbeRunOptions<R> {
   /** The models' weight precision (default float32): compared on resume. */
   precision?: WeightPrecision;
   units: readonly ProbeUnit<R>[];
+  /**
+   * Units in flight at once (default 1): their decodings share one batch per model (ProbeBatches),
+   * so one item's long answers do not leave the batch's rows idle. Records are written as units end.
+   */
+  concurrency?: number;
   /** Why a record read back on resume is not one of this probe's, or null (see ResumableRunFiles). */
   checkRecord?: (record: R & Record<string, unknown>) => string | null;
   resume?: boolean;
@@ -74,16 +86,38 @@ export async function runProbeUnits<R extends { key: string }>(options: ProbeRun
       const eta = done > 0 ? ` · ETA ${formatSeconds((elapsed / done) * (todo.length - done))}` : '';
       options.progress?.report({ fraction: (units.length - todo.length + done) / Math.max(1, units.length), message: `${message}${eta}` });
     };
-    for (const [index, unit] of todo.entries()) {
-      throwIfCancelled(options.cancel);
-      report(`${probe}: ${unit.label} (${units.length - todo.length + done + 1}/${units.length})`);
-      const record = await unit.run();
-      if (record.key !== unit.key) throw new Error(`probe unit ${unit.key} returned a record keyed ${record.key}`);
-      run.append(record);
-      finished.set(unit.key, record);
-      done++;
-      if (unit.release && todo.slice(index + 1).every((later) => later.release !== unit.release)) await unit.release();
+    const stop = linkedCancel(options.cancel);
+    const concurrency = Math.max(1, options.concurrency ?? 1);
+    const running = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    const left = new Map<ProbeUnit<R>['release'], number>();
+    for (const unit of todo) left.set(unit.release, (left.get(unit.release) ?? 0) + 1);
+    let group: ProbeUnit<R>['release'];
+    for (const unit of todo) {
+      while (running.size > 0 && (running.size >= concurrency || unit.release !== group)) await Promise.race(running);
+      if (failure || options.cancel?.isCancellationRequested) break;
+      group = unit.release;
+      report(`${probe}: ${unit.label} (${units.length - todo.length + done + running.size + 1}/${units.length})`);
+      const task: Promise<void> = (async () => {
+        try {
+          const record = await unit.run(stop.token);
+          if (record.key !== unit.key) throw new Error(`probe unit ${unit.key} returned a record keyed ${record.key}`);
+          run.append(record);
+          finished.set(unit.key, record);
+          done++;
+          left.set(unit.release, left.get(unit.release)! - 1);
+          if (unit.release && left.get(unit.release) === 0) await unit.release();
+        } catch (error) {
+          // The first failure is the one reported; the units still in flight are stopped.
+          failure ??= { error };
+          stop.cancel();
+        }
+      })().finally(() => running.delete(task));
+      running.add(task);
     }
+    await Promise.all(running);
+    if (failure) throw failure.error;
+    throwIfCancelled(options.cancel);
     report(`${probe}: done`);
     return { records: units.map((unit) => finished.get(unit.key)!), resumed: units.length - todo.length };
   } finally {
@@ -287,4 +321,27 @@ function formatSeconds(seconds: number): string {
   if (seconds < 60) return `${Math.round(seconds)} s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
   return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
+}
+
+/**
+ * One shared batch per model for the units of a probe in flight: each unit's decodings join its
+ * model's batch, so runs of different items decode together. A model's batch is made on first use
+ * (with the cancel the units got) and closed by `close` before the model is released.
+ */
+export class ProbeBatches {
+  private readonly batches = new Map<ModelRuntime, SharedBatch>();
+
+  constructor(private readonly rows: number) {}
+
+  of(runtime: ModelRuntime, cancel?: CancelToken): SharedBatch {
+    let batch = this.batches.get(runtime);
+    if (!batch) this.batches.set(runtime, (batch = new SharedBatch(runtime, { rows: this.rows, cancel })));
+    return batch;
+  }
+
+  async close(runtime: ModelRuntime): Promise<void> {
+    const batch = this.batches.get(runtime);
+    this.batches.delete(runtime);
+    await batch?.close();
+  }
 }

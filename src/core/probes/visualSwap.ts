@@ -23,8 +23,7 @@
  * batching changes an answer, so neither is part of the recorded settings.
  */
 import { FrankenlensError } from '../errors';
-import { decodeRuns, DEFAULT_BATCH_ROWS, type DecodeRun } from '../model/batchedGenerate';
-import { generateGreedy, type Generation } from '../model/generate';
+import { decodeAll, DEFAULT_BATCH_ROWS, ITEMS_IN_FLIGHT, type DecodeRun, type SharedBatch } from '../model/batchedGenerate';
 import { cachePrefix } from '../model/kvCache';
 import type { DecoderResult, StepOptions, TapInputs } from '../model/modelRuntime';
 import { kvOverrideFrom, streamEntering } from '../model/modelRuntime';
@@ -33,9 +32,11 @@ import type { CancelToken, ProgressSink } from '../progress';
 import { readImageFile } from '../vision/imageDecode';
 import { answerText, greedySettings, modelRecord, preparePrompt, type ModelRole, type PreparedPrompt, type ProbeModel } from './probeModel';
 import { proportion, writeProbeSummary, type Proportion } from './probeResult';
-import { runProbeUnits } from './probeRun';
+import { ProbeBatches, runProbeUnits } from './probeRun';
 import { adoptsSource, answerChanged } from './swapMetrics';
 import type { VisionPair, VisionTask } from './visionPairs';
+import { swapCalibration } from './precisionCalibration';
+import type { CalibrationOptions, PrecisionReport } from '../model/precisionReport';
 
 export type SwapMode = 'suffix' | 'single';
 export type SwapDecoding = 'corrected' | 'compat';
@@ -90,7 +91,8 @@ export function swappedLayers(mode: SwapMode, layer: number, layers: number): bo
   return Array.from({ length: layers }, (_, index) => (mode === 'suffix' ? index >= layer : index === layer));
 }
 
-export async function swapPair(model: ProbeModel, pair: VisionPair, settings: SwapSettings, cancel?: CancelToken): Promise<SwapItem> {
+/** The pair's clean and swapped decodings; in `batch` (the probe's batch, shared with other pairs in flight) when given. */
+export async function swapPair(model: ProbeModel, pair: VisionPair, settings: SwapSettings, cancel?: CancelToken, batch?: SharedBatch): Promise<SwapItem> {
   const { layers } = model.runtime.config.decoder;
   for (const layer of settings.layers) {
     if (!Number.isInteger(layer) || layer < 0 || layer >= layers) throw new FrankenlensError('InvalidArgument', `swap layer ${layer} is outside the decoder's layers 0..${layers - 1}`);
@@ -107,12 +109,10 @@ export async function swapPair(model: ProbeModel, pair: VisionPair, settings: Sw
   const wholePrompt = (prompt: EmbeddedPrompt, options: StepOptions) => runtime.decode({ embeds: prompt.embeds, positions: prompt.positions, cache: runtime.emptyCache() }, options);
   const sourceRun = await wholePrompt(source.embedded, PREFILL);
   const cleanPrefill = await wholePrompt(target.embedded, CLEAN_PREFILL);
-  const clean = await generateGreedy(runtime, target.ids, target.embedded, greedy, { cancel, prefilled: cleanPrefill });
-  const originalAnswer = answerText(model, clean.tokens);
 
   const reuse = settings.reuse ?? 'layers';
-  const batch = settings.batch ?? DEFAULT_BATCH_ROWS;
-  if (!(Number.isInteger(batch) && batch >= 1)) throw new FrankenlensError('InvalidArgument', `swap batch ${batch}: must be a whole number of decodings, at least 1`);
+  const rows = settings.batch ?? DEFAULT_BATCH_ROWS;
+  if (!(Number.isInteger(rows) && rows >= 1)) throw new FrankenlensError('InvalidArgument', `swap batch ${rows}: must be a whole number of decodings, at least 1`);
   const prefix = reuse === 'none' ? runtime.emptyCache() : cachePrefix(cleanPrefill.cache, visual[0]!);
   const { hiddenSize } = runtime.config.decoder;
   const swappedPrefill = (kvOverride: SwapOverride, layer: number): Promise<DecoderResult> => {
@@ -148,14 +148,12 @@ export async function swapPair(model: ProbeModel, pair: VisionPair, settings: Sw
       }
     }
   }
-  const generations: Generation[] = [];
-  let given = 0;
-  const next = async (): Promise<DecodeRun | undefined> => {
-    const job = decodings[given++];
-    if (!job) return undefined;
-    return { promptIds: target.ids, ropeDelta: target.embedded.ropeDelta, settings: greedy, prefilled: await job.prefill(), stepTaps: job.decoding === 'compat' ? compatStepTaps(target, job.selected) : undefined };
-  };
-  await decodeRuns(runtime, next, (index, generation) => void (generations[index] = generation), { rows: batch, cancel });
+  // The clean decoding and the swapped ones, as rows of one batch (the probe's, shared with other pairs in flight).
+  const run = (prefilled: () => Promise<DecoderResult>, stepTaps?: DecodeRun['stepTaps']) => async (): Promise<DecodeRun> => ({ promptIds: target.ids, ropeDelta: target.embedded.ropeDelta, settings: greedy, prefilled: await prefilled(), stepTaps });
+  const cleanRun = run(async () => cleanPrefill);
+  const swappedRuns = decodings.map((job) => run(job.prefill, job.decoding === 'compat' ? compatStepTaps(target, job.selected) : undefined));
+  const [clean, ...generations] = await decodeAll(runtime, [cleanRun, ...swappedRuns], { rows, cancel, batch });
+  const originalAnswer = answerText(model, clean!.tokens);
 
   const runs = settings.modes.flatMap((mode) => runOrder.filter((run) => run.mode === mode).map(({ layer, decoding, job }): SwapRun => {
     const { tokens } = generations[job]!;
@@ -163,7 +161,7 @@ export async function swapPair(model: ProbeModel, pair: VisionPair, settings: Sw
     return { mode, decoding, layer, answer, tokens, changed: answerChanged(originalAnswer, answer), adoptsSource: adoptsSource(pair, answer) };
   }));
   return {
-    key: `${model.role}:${pair.id}`, model: model.role, id: pair.id, task: pair.task, originalAnswer, originalTokens: clean.tokens,
+    key: `${model.role}:${pair.id}`, model: model.role, id: pair.id, task: pair.task, originalAnswer, originalTokens: clean!.tokens,
     targetAnswer: pair.targetAnswer, sourceAnswer: pair.sourceAnswer, visualTokens: visual.length, runs,
   };
 }
@@ -233,14 +231,20 @@ export interface SwapProbeOptions {
   resume?: boolean;
   progress?: ProgressSink;
   cancel?: CancelToken;
+  /** int8 runs: the float32 calibration (precisionCalibration.ts); not part of the run's settings. */
+  calibration?: CalibrationOptions;
 }
 
 /** Every pair on every model, resumable; writes swap.jsonl and swap.summary.json. */
-export async function runSwapProbe(options: SwapProbeOptions): Promise<{ summaryPath: string; rows: SwapRow[]; resumed: number }> {
+export async function runSwapProbe(options: SwapProbeOptions): Promise<{ summaryPath: string; rows: SwapRow[]; resumed: number; precisionAgreement?: PrecisionReport }> {
   const { models, pairs, settings } = options;
+  const batches = new ProbeBatches(settings.batch ?? DEFAULT_BATCH_ROWS);
   const units = models.flatMap((model) => {
-    const release = () => model.runtime.unload();
-    return pairs.map((pair) => ({ key: `${model.role}:${pair.id}`, label: `${model.role.toUpperCase()} ${pair.id}`, run: () => swapPair(model, pair, settings, options.cancel), release }));
+    const release = async () => {
+      await batches.close(model.runtime);
+      await model.runtime.unload();
+    };
+    return pairs.map((pair) => ({ key: `${model.role}:${pair.id}`, label: `${model.role.toUpperCase()} ${pair.id}`, run: (cancel: CancelToken) => swapPair(model, pair, settings, cancel, batches.of(model.runtime, cancel)), release }));
   });
   const { reuse: _reuse, batch: _batch, ...defining } = settings;
   const recorded = { ...defining, pairs: pairs.map((pair) => pair.id), models: models.map((model) => ({ role: model.role, dir: model.dir })) };
@@ -250,8 +254,9 @@ export async function runSwapProbe(options: SwapProbeOptions): Promise<{ summary
     images: pairs.flatMap((pair) => [pair.targetImage, pair.sourceImage]),
     items: pairs,
   };
-  const { records, resumed } = await runProbeUnits<SwapItem>({ probe: 'swap', outDir: options.outDir, settings: recorded, inputs, precision: models[0]!.runtime.precision, checkRecord: (record) => (Array.isArray(record.runs) ? null : 'not a swap result (no "runs")'), units, resume: options.resume, progress: options.progress, cancel: options.cancel });
+  const { records, resumed } = await runProbeUnits<SwapItem>({ probe: 'swap', outDir: options.outDir, settings: recorded, inputs, precision: models[0]!.runtime.precision, checkRecord: (record) => (Array.isArray(record.runs) ? null : 'not a swap result (no "runs")'), units, concurrency: ITEMS_IN_FLIGHT, resume: options.resume, progress: options.progress, cancel: options.cancel });
   const rows = swapRows(records);
-  const { path } = writeProbeSummary(options.outDir, 'swap', { settings: recorded, models: models.map(modelRecord), layers: models[0]!.runtime.config.decoder.layers, items: pairs.length, rows });
-  return { summaryPath: path, rows, resumed };
+  const precisionAgreement = await swapCalibration(options, records);
+  const { path } = writeProbeSummary(options.outDir, 'swap', { settings: recorded, models: models.map(modelRecord), ...(precisionAgreement && { precisionAgreement }), layers: models[0]!.runtime.config.decoder.layers, items: pairs.length, rows });
+  return { summaryPath: path, rows, resumed, precisionAgreement };
 }

@@ -83,7 +83,7 @@ function itemAnswer(model: AnsweringModel, item: BenchmarkItem, generation: Gene
 const greedy = (model: AnsweringModel, maxNewTokens: number): GreedySettings => ({ maxNewTokens, repetitionPenalty: model.generation.repetitionPenalty, eosTokenIds: model.generation.eosTokenIds });
 
 /** The item's chat under its condition through the checkpoint's template, processor and embedding. */
-async function itemPrompt(model: AnsweringModel, { item, input = {} }: ItemQuestion): Promise<{ ids: number[]; prompt: EmbeddedPrompt }> {
+export async function itemPrompt(model: AnsweringModel, { item, input = {} }: ItemQuestion): Promise<{ ids: number[]; prompt: EmbeddedPrompt }> {
   const inputs = buildModelInputs(model.processor, await conditionMessages(item, input.condition ?? 'real', input.style ?? {}, input.describer));
   const images = inputs.images.length > 0 ? { pixelValues: inputs.pixelValues, grids: inputs.images.map(({ gridThw: [t, h, w] }) => ({ t, h, w })) } : undefined;
   return { ids: inputs.inputIds, prompt: await embedPrompt(model.runtime, inputs.inputIds, images) };

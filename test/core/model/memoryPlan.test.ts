@@ -102,16 +102,18 @@ describe('memory plan: figures', () => {
     assert.match(describeMemoryPlan(text), /this prompt's 37 tokens/);
   });
 
-  it('probe attention: IN and RL together, one row, the teacher-forced prompt + answer', () => {
+  it('probe attention: IN and RL together, a batch of rows each, the teacher-forced prompt + answer one at a time', () => {
     const plan = planMemory({ ...base, command: 'probe attention', models: [QWEN_7B, QWEN_7B], maxNewTokens: 1024 });
     assert.equal(phase(plan, 'encoding images'), O + 2 * WEIGHTS_7B + VISION_7B + visionActivations(4 * P));
-    assert.equal(phase(plan, 'prefill and decode'), O + 2 * WEIGHTS_7B + KV_7B * (P + 1024) + activations7B(P + 1024, 1));
+    assert.equal(phase(plan, 'prefill and decode'), O + 2 * WEIGHTS_7B + 2 * KV_7B * (P + 1024) + activations7B(P + 1024, 1), 'IN and RL answer at once');
     assert.equal(plan.rows, 1);
+    const batched = planMemory({ ...base, command: 'probe attention', models: [QWEN_7B, QWEN_7B], maxNewTokens: 1024, rows: 8 });
+    assert.equal(phase(batched, 'prefill and decode'), O + 2 * WEIGHTS_7B + 16 * KV_7B * (P + 1024) + 16 * KV_7B * P + activations7B(P + 1024, 8));
   });
 
   it('probe ablation: one model at a time, rows decoded together, the clean residual stream kept', () => {
     const plan = planMemory({ ...base, command: 'probe ablation', models: [QWEN_7B, QWEN_7B], rows: 16 });
-    const stream = 4 * 29 * P * 3584;
+    const stream = 2 * 4 * 29 * P * 3584; // two items in flight
     const prefills = 16 * KV_7B * P; // each run's own prefill cache, before the rows are stacked
     assert.equal(phase(plan, 'prefill and decode'), O + WEIGHTS_7B + 16 * KV_7B * (P + A) + stream + prefills + activations7B(P, 16));
     assert.equal(plan.total, phase(plan, 'prefill and decode'));
@@ -119,8 +121,8 @@ describe('memory plan: figures', () => {
 
   it('probe swap: as ablation, plus the source run and clean caches', () => {
     const plan = planMemory({ ...base, command: 'probe swap', models: [QWEN_7B, QWEN_7B], rows: 16, maxNewTokens: 64 });
-    const stream = 4 * 29 * P * 3584;
-    assert.equal(phase(plan, 'prefill and decode'), O + WEIGHTS_7B + 16 * KV_7B * (P + 64) + stream + 16 * KV_7B * P + 2 * KV_7B * (P + 64) + activations7B(P, 16));
+    const stream = 2 * 4 * 29 * P * 3584; // two pairs in flight
+    assert.equal(phase(plan, 'prefill and decode'), O + WEIGHTS_7B + 16 * KV_7B * (P + 64) + stream + 16 * KV_7B * P + 2 * 2 * KV_7B * (P + 64) + activations7B(P, 16));
   });
 
   it('variants: IN and RL held, one cache per row; a describer model runs in a phase of its own first', () => {
@@ -217,7 +219,7 @@ describe('memory plan: what would fit', () => {
     assert.equal(planMemory({ ...request, maxNewTokens: cap }).fits, true);
     assert.equal(planMemory({ ...request, maxNewTokens: cap + 1 }).fits, false);
     // Closed form: the cache is the only term in the answer cap: 16 rows × KV_7B × (P + cap) ≤ what is left.
-    const fixed = O + WEIGHTS_7B + 4 * 29 * P * 3584 + 16 * KV_7B * P + activations7B(P, 16);
+    const fixed = O + WEIGHTS_7B + 2 * 4 * 29 * P * 3584 + 16 * KV_7B * P + activations7B(P, 16);
     assert.equal(cap, Math.floor((32 * GIB - fixed) / (16 * KV_7B)) - P);
     assert.equal(largestFittingRows({ ...request, command: 'generate' }), null, 'generate has no rows to choose');
   });
