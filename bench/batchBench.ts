@@ -4,7 +4,8 @@
  * thirds variant run from IN's and RL's files answers a seeded synthetic benchmark of 24 image
  * items under the real and the black image (48 answers, a random model never stops early, so every
  * answer is `MAX_NEW_TOKENS` long) through the sweep's own path (answerItems: continuous batching)
- * at 1, 4, 8 and 16 rows, with onnxruntime's default threads (one per core). Batch sizes alternate
+ * at 1, 4, 8 and 16 rows, with onnxruntime's default threads (one per core) and the CLI's malloc
+ * settings (bench.ts starts it with them). Batch sizes alternate
  * over REPEATS passes, medians are compared with batch 1 measured in the same run, and every batch
  * size's answers must equal batch 1's.
  */

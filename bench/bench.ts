@@ -34,6 +34,7 @@ import { layersBenchChild, runLayersBench } from './layersBench';
 import { runImportBench } from './importBench';
 import { runBatchBench } from './batchBench';
 import { runStudyBench } from './studyBench';
+import { mallocEnvironment } from '../src/core/processMemory';
 import { median } from './median';
 
 const BENCH_DIR = resolve(process.env.FRANKENLENS_BENCH_DIR ?? '.bench');
@@ -143,8 +144,21 @@ function runChild(kind: Kind, pair: { inDir: string; rlDir: string }, cache: Cac
 }
 
 
+/**
+ * The batch and study benches time the runtime as the CLI runs it: with its malloc settings
+ * (src/core/processMemory.ts), which glibc reads only at start, so this process starts once more
+ * with them when they are missing. Returns whether it did (the child did the work).
+ */
+function rerunWithCliMalloc(args: string[]): boolean {
+  const extra = mallocEnvironment();
+  if (process.platform !== 'linux' || Object.keys(extra).length === 0) return false;
+  execFileSync(process.execPath, [...process.execArgv, __filename, ...args], { stdio: 'inherit', env: { ...process.env, ...extra } });
+  return true;
+}
+
 async function main() {
   const args = process.argv.slice(2);
+  if ((args[0] === 'batch' || args[0] === 'study') && rerunWithCliMalloc(args)) return;
   if (args[0] === '--measure') {
     console.log(JSON.stringify(await measure(args[1] as Kind, args[2]!, args[3]!)));
     return;

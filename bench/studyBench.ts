@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- study`: what the paper's study of one 7B recipe costs on this machine, from the
  * runtime's measured per-layer costs at Qwen2.5-VL-7B width (the 2-layer checkpoint of `-- layers`),
- * float32 and int8 weights, with onnxruntime's default threads (one per core).
+ * float32 and int8 weights, with onnxruntime's default threads (one per core) and the CLI's malloc
+ * settings (bench.ts starts it with them).
  *
  * Measured per decoder layer: prefill seconds per prompt token (a 1,024-token prompt) and decode
  * seconds per step at 1, 8 and 16 rows (each row with 1,024 cached positions). A 7B step is
@@ -11,11 +12,12 @@
  * The study (issue #15's count): per model IN and RL, 300 ablation items × 29 runs, 400 swap pairs ×
  * 112 swapped decodings, 300 attention items (one answer, then 4 teacher-forced passes over prompt
  * + answer), and the sweep: 8 models (IN, RL, 6 variants) × 300 items × 3 conditions. Every prompt
- * is taken as 1,024 tokens, image included; answers as ANSWER_TOKENS (reasoning answers; swap: 64);
- * every run prefills its whole prompt (an upper bound: ablation and swap reuse the layers below the
- * one they change). Time = prefills + answer tokens × step time at the batch ÷ rows. The GPU row is
- * not measured (no GPU was lent to this project): it is the floor set by an H100's memory
- * bandwidth for bf16 weights, and says so.
+ * is taken as 1,024 tokens, image included; answers as ANSWER_TOKENS (reasoning answers; swap: 64).
+ * Ablation and swap prefill from the layer they change (on average (28 + 1) / 56 of the layers), and
+ * a swap's two decodings share one prefill; the swap's reuse of the prompt before the image is not
+ * counted. Time = prefills + answer tokens × step time at the batch ÷ rows. The GPU row is not
+ * measured (no GPU was lent to this project): it is the floor an H100 sets, its memory bandwidth for
+ * bf16 weights per decode step and its dense bf16 rate for prefills, and says so.
  */
 import { availableParallelism } from 'node:os';
 import { stackRows } from '../src/core/model/kvCache';
@@ -33,6 +35,10 @@ const LAYERS_7B = 28;
 const LM_HEAD_LAYERS = (152_064 * 3584) / (2 * 3584 * 3584 + 2 * 512 * 3584 + 3 * 3584 * 18944);
 /** H100 SXM: 3.35 TB/s of HBM3; a 7B model's bf16 decoder weights: 15.2 GB. */
 const H100_STEP_SECONDS = 15.2e9 / 3.35e12;
+/** H100 SXM: 989 TFLOP/s dense bf16; a prompt token costs 2 FLOPs per decoder weight (7.6 G). */
+const H100_PREFILL_SECONDS_PER_TOKEN = (2 * 7.6e9) / 989e12;
+/** Ablation and swap prefill from the layer they change: on average this share of the decoder's layers. */
+const LAYER_REUSE = (LAYERS_7B + 1) / (2 * LAYERS_7B);
 
 interface LayerCosts {
   precision: WeightPrecision;
@@ -77,8 +83,10 @@ async function measureLayers(dir: string, cacheDir: string, precision: WeightPre
 function studyWorkloads(): { name: string; runs: number; prefillTokens: number; answerTokens: number }[] {
   const models = 2;
   return [
-    { name: 'ablation (300 items × 29 runs × IN, RL)', runs: 300 * 29 * models, prefillTokens: PROMPT_TOKENS, answerTokens: ANSWER_TOKENS },
-    { name: 'swap (400 pairs × 112 decodings × IN, RL)', runs: 400 * 112 * models, prefillTokens: PROMPT_TOKENS, answerTokens: 64 },
+    // The baseline prefills every layer, each ablated run from its layer on.
+    { name: 'ablation (300 items × 29 runs × IN, RL)', runs: 300 * 29 * models, prefillTokens: (PROMPT_TOKENS * (1 + LAYERS_7B * LAYER_REUSE)) / (LAYERS_7B + 1), answerTokens: ANSWER_TOKENS },
+    // Two decodings (corrected, compat) share each swapped prefill, which starts at its layer.
+    { name: 'swap (400 pairs × 112 decodings × IN, RL)', runs: 400 * 112 * models, prefillTokens: (PROMPT_TOKENS * LAYER_REUSE) / 2, answerTokens: 64 },
     // One answer, then teacher-forced passes (own and shared responses, each model): 4 × (prompt + answer) tokens.
     { name: 'attention (300 items × IN, RL)', runs: 300 * models, prefillTokens: PROMPT_TOKENS + 4 * (PROMPT_TOKENS + ANSWER_TOKENS) / models, answerTokens: ANSWER_TOKENS },
     { name: 'variant sweep (8 models × 300 items × 3 conditions)', runs: 8 * 300 * 3, prefillTokens: PROMPT_TOKENS, answerTokens: ANSWER_TOKENS },
@@ -95,9 +103,8 @@ export async function runStudyBench(benchDir: string): Promise<Record<string, un
   const perModel = LAYERS_7B + LM_HEAD_LAYERS;
   const workloads = studyWorkloads();
   const modes = [
-    ...costs.flatMap((cost) => ROWS.map((rows) => ({ mode: `this machine, ${cost.precision}, ${rows} row${rows === 1 ? '' : 's'}`, prefill: cost.prefillPerToken * perModel, step: (cost.stepByRows[rows]! * perModel) / rows, measured: true }))),
-    // Decode bound by reading the weights once per step; prefill at the same bandwidth bound is far below it, so only steps count.
-    { mode: 'one H100, bf16, 16 rows (bandwidth floor, not measured)', prefill: 0, step: H100_STEP_SECONDS / 16, measured: false },
+    ...costs.flatMap((cost) => ROWS.map((rows) => ({ mode: `this machine, ${cost.precision}, ${rows} row${rows === 1 ? '' : 's'}`, prefill: cost.prefillPerToken * LAYERS_7B, step: (cost.stepByRows[rows]! * perModel) / rows, measured: true }))),
+    { mode: 'one H100, bf16, 16 rows (floor from its rates, not measured)', prefill: H100_PREFILL_SECONDS_PER_TOKEN, step: H100_STEP_SECONDS / 16, measured: false },
   ];
   const table = modes.map(({ mode, prefill, step, measured }) => {
     const row: Record<string, unknown> = { mode };

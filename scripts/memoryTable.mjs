@@ -39,10 +39,10 @@ const MODELS = [
 /** Each command as the CLI runs it by default: answer cap, rows decoded together (--batch 16 where it applies). */
 const COMMANDS = [
   { command: 'generate', maxNewTokens: 2048, rows: () => 1, models: 1, held: 'one' },
-  { command: 'probe attention', maxNewTokens: 1024, rows: () => 1, models: 2, held: 'IN and RL together' },
+  { command: 'probe attention', maxNewTokens: 1024, rows: () => 16, models: 2, held: 'IN and RL together' },
   { command: 'probe ablation', maxNewTokens: 2048, rows: (c) => Math.min(16, c.decoder.layers + 1), models: 2, held: 'one at a time' },
   { command: 'probe swap', maxNewTokens: 64, rows: () => 16, models: 2, held: 'one at a time' },
-  { command: 'variants', maxNewTokens: 2048, rows: () => 1, models: 2, held: 'IN and RL (every variant)' },
+  { command: 'variants', maxNewTokens: 2048, rows: () => 16, models: 2, held: 'IN and RL (every variant)' },
 ];
 
 const gib = (bytes) => (bytes / 2 ** 30).toFixed(1);

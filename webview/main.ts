@@ -11,7 +11,7 @@ import { layerPicker } from './layerPicker';
 import { MergeActions } from './mergeActions';
 import { analysisTable } from './analysisTable';
 import { element } from './dom';
-import type { ChartViewState, ErrorMessage, ExportChartMessage, ShowAnalysisMessage, ShowDiffMessage, StoredPanelState, ToPanel, ToPanelAnswer } from './protocol';
+import { isAnalysisNotice, type ChartViewState, type ErrorMessage, type ExportChartMessage, type ShowAnalysisMessage, type ShowDiffMessage, type StoredPanelState, type ToPanel, type ToPanelAnswer } from './protocol';
 import { TensorTable } from './tensorTable';
 import { vscodeApi } from './vscodeApi';
 import { onThemeChange, themeChartConfig } from './vscodeTheme';
@@ -87,6 +87,7 @@ function showAnalysis(message: ShowAnalysisMessage): void {
   const facts = element('dl', 'diff-inputs');
   for (const { label, value } of message.facts) facts.append(element('dt', null, label), element('dd', null, element('code', null, value)));
   const header = element('header', 'diff-header', element('h2', null, message.heading), facts);
+  if (isAnalysisNotice(message.notice)) header.append(element('p', 'analysis-notice', message.notice));
   const charts = element('section', 'charts');
   const post = (exportMessage: ExportChartMessage) => vscodeApi.postMessage(exportMessage);
   app.replaceChildren(header, ...(message.table ? [analysisTable(strings, message.table, post)] : []), charts);

@@ -257,6 +257,12 @@ export interface ShowAnalysisMessage {
   type: 'showAnalysis';
   heading: string;
   facts: { label: string; value: string }[];
+  /**
+   * One line under the facts, already localized: for a result made with int8 weights, its agreement
+   * with float32 on the calibration subset (or why it was not measured). The host builds it only
+   * from a report that passes isPrecisionReport; the panel shows it only when it is a string.
+   */
+  notice?: string;
   table?: AnalysisTable;
   choice?: ChartChoice;
   charts: DiffChart[];
@@ -309,6 +315,11 @@ export function isHfLayerRange(value: unknown): value is HfLayerRange {
   if (!isRecord(value)) return false;
   const { hfStart, hfEnd } = value;
   return Number.isSafeInteger(hfStart) && Number.isSafeInteger(hfEnd) && (hfStart as number) >= 0 && (hfStart as number) <= (hfEnd as number);
+}
+
+/** Whether a showAnalysis message's notice is one the panel shows: a non-empty string of one line. */
+export function isAnalysisNotice(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= 1000 && !value.includes('\n');
 }
 
 /** Whether a state handed back by VS Code on reload is one this panel stored. */

@@ -13,6 +13,7 @@ import { PROBE_USAGE, probeCommand } from './commands/probeCommand';
 import { FREEZE_USAGE, MERGE_USAGE, PLAN_USAGE, freezeCommand, mergeCommand, planCommand } from './commands/mergeCommand';
 import { SPECTRAL_USAGE, spectralCommand } from './commands/spectralCommand';
 import { VARIANTS_USAGE, describeSweep, variantsCommand } from './commands/variantsCommand';
+import { describePrecisionReport } from '../core/model/precisionReport';
 
 const USAGE = `frankenlens ${TOOL_VERSION}: what did RL change in your vision-language model?
 
@@ -99,13 +100,13 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${await generateCommand(rest, cancel)}\n`);
       return EXIT.ok;
     case 'probe': {
-      const { files } = await probeCommand(rest, cancel);
-      process.stdout.write(`wrote ${files.join(', ')}\n`);
+      const { files, precisionAgreement } = await probeCommand(rest, cancel);
+      process.stdout.write(`wrote ${files.join(', ')}\n${precisionAgreement ? `${describePrecisionReport(precisionAgreement)}\n` : ''}`);
       return EXIT.ok;
     }
     case 'variants': {
-      const { summaryPath, rows, comparison, resumed } = await variantsCommand(rest, cancel);
-      process.stdout.write(`${describeSweep(rows, comparison)}\n${resumed > 0 ? `(${resumed} answers resumed) ` : ''}wrote ${summaryPath}\n`);
+      const { summaryPath, rows, comparison, resumed, precisionAgreement } = await variantsCommand(rest, cancel);
+      process.stdout.write(`${describeSweep(rows, comparison)}\n${resumed > 0 ? `(${resumed} answers resumed) ` : ''}wrote ${summaryPath}\n${precisionAgreement ? `${describePrecisionReport(precisionAgreement)}\n` : ''}`);
       return EXIT.ok;
     }
     case 'gpu': {

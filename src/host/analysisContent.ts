@@ -19,6 +19,7 @@ import { SPECTRAL_SCHEMA, type SpectralResult } from '../core/spectral/spectralR
 import type { ShowAnalysisMessage } from '../../webview/protocol';
 import { resultsFolderPath, type FrankenlensSettings } from './settings';
 import { panelStrings } from './showDiffMessage';
+import { precisionNotice } from './precisionNotice';
 
 export interface AnalysisContent {
   message: ShowAnalysisMessage;
@@ -93,7 +94,7 @@ function probeContent(probe: ProbeName, summary: ProbeSummary<unknown>, file: st
   const charts = probeCharts(probe, summary.rows).map((chart) => ({ ...chart, description: chart.title }));
   return {
     title: vscode.l10n.t('Probe: {0}', probe),
-    message: { type: 'showAnalysis', heading: PROBE_HEADINGS[probe](), facts, charts, strings: panelStrings(), resultFile: file },
+    message: { type: 'showAnalysis', heading: PROBE_HEADINGS[probe](), facts, ...withNotice(summary.precisionAgreement), charts, strings: panelStrings(), resultFile: file },
   };
 }
 
@@ -110,8 +111,14 @@ function variantsContent(summary: VariantsSummary, file: string): AnalysisConten
   const table = { id: 'variant-scores', caption, ...variantScoreTable(summary), details: variantItemTables(summary, dirname(file)) };
   return {
     title: vscode.l10n.t('Variants: {0}', basename(dirname(file))),
-    message: { type: 'showAnalysis', heading: vscode.l10n.t('IN, RL and Frankenstein variants on a benchmark'), facts, table, charts: variantCharts(summary), strings: panelStrings(), resultFile: file },
+    message: { type: 'showAnalysis', heading: vscode.l10n.t('IN, RL and Frankenstein variants on a benchmark'), facts, ...withNotice(summary.precisionAgreement), table, charts: variantCharts(summary), strings: panelStrings(), resultFile: file },
   };
+}
+
+/** The int8 agreement line, when the result has a report. */
+function withNotice(report: unknown): { notice?: string } {
+  const notice = precisionNotice(report);
+  return notice === undefined ? {} : { notice };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { RuntimeChoice } from '../core/jobs/jobProtocol';
+import { WEIGHT_PRECISIONS, type WeightPrecision } from '../core/model/graphOps';
 import type { RoleAssignment } from './checkpointRoles';
 
 /** The `frankenlens.*` settings, checked once here so handlers never see a malformed value. */
@@ -17,9 +18,11 @@ export interface FrankenlensSettings {
   executionProvider: 'auto' | 'cpu' | 'cuda';
   /** Memory a model run may use, as written ("48GB"); '' = the machine's free memory. Checked before a model job loads anything. */
   memoryBudget: string;
+  /** How probes and sweeps hold decoder weights: float32, or int8 (opt-in, CPU; every result then carries its agreement with float32). */
+  precision: WeightPrecision;
 }
 
-const DEFAULTS: FrankenlensSettings = { threads: 0, resultsFolder: '.frankenlens', codeLensEnabled: true, defaultRoles: {}, executionProvider: 'auto', memoryBudget: '' };
+const DEFAULTS: FrankenlensSettings = { threads: 0, resultsFolder: '.frankenlens', codeLensEnabled: true, defaultRoles: {}, executionProvider: 'auto', memoryBudget: '', precision: 'float32' };
 const EXECUTION_PROVIDERS = ['auto', 'cpu', 'cuda'] as const;
 
 export function readSettings(): FrankenlensSettings {
@@ -29,6 +32,7 @@ export function readSettings(): FrankenlensSettings {
   const codeLensEnabled = configuration.get<unknown>('codeLens.enabled');
   const executionProvider = configuration.get<unknown>('executionProvider');
   const memoryBudget = configuration.get<unknown>('memoryBudget');
+  const precision = configuration.get<unknown>('precision');
   const defaultRoles: RoleAssignment = {};
   for (const role of ['in', 'rl', 'base'] as const) {
     const folder = configuration.get<unknown>(`defaultRoles.${role}`);
@@ -41,12 +45,17 @@ export function readSettings(): FrankenlensSettings {
     defaultRoles,
     executionProvider: EXECUTION_PROVIDERS.find((choice) => choice === executionProvider) ?? DEFAULTS.executionProvider,
     memoryBudget: typeof memoryBudget === 'string' ? memoryBudget.trim() : DEFAULTS.memoryBudget,
+    precision: WEIGHT_PRECISIONS.find((choice) => choice === precision) ?? DEFAULTS.precision,
   };
 }
 
-/** Where and how the probe and scoring jobs run models. */
+/**
+ * Where and how the probe and scoring jobs run models. int8 is a CPU mode: with it, `auto` runs on
+ * the CPU (an explicit `cuda` is refused by the run with its reason).
+ */
 export function runtimeChoice(settings: FrankenlensSettings): RuntimeChoice {
-  return { executionProvider: settings.executionProvider, intraOpThreads: settings.threads };
+  if (settings.precision === 'float32') return { executionProvider: settings.executionProvider, intraOpThreads: settings.threads };
+  return { executionProvider: settings.executionProvider === 'auto' ? 'cpu' : settings.executionProvider, intraOpThreads: settings.threads, precision: settings.precision };
 }
 
 /** The results folder as an absolute path; undefined when no local workspace folder is open. */

@@ -10,6 +10,7 @@ import { UsageError } from '../cliErrors';
 import { DESCRIBER_OPTIONS, DESCRIBER_USAGE, describerChoice } from '../describerArguments';
 import { MEMORY_BUDGET_OPTION, MEMORY_BUDGET_USAGE, memoryBudgetFlag } from '../memoryBudgetArgument';
 import { withTerminalContext } from '../terminalProgress';
+import { CALIBRATION_OPTION, CALIBRATION_USAGE, calibrationItemsFlag } from '../calibrationArgument';
 import { batchFlag, wholeNumber } from '../wholeNumberArgument';
 
 export const PROBE_USAGE = `frankenlens probe attention|ablation|swap --in DIR --rl DIR --items PATH --out DIR [options]
@@ -41,6 +42,7 @@ ${DESCRIBER_USAGE}
                          budget; answers do not depend on it, so it is not part of the settings)
   --resume               continue the run in --out
   --device D, --threads N, --precision P, --cache-dir DIR   as for generate
+${CALIBRATION_USAGE}
 ${MEMORY_BUDGET_USAGE}
                          (assumed: prompts of 1,024 tokens, images included; the largest --batch
                          and --max-new-tokens that fit are named when it does not)
@@ -59,6 +61,7 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
       tasks: { type: 'string' }, rows: { type: 'string', default: '50' }, modes: { type: 'string' }, decodings: { type: 'string' }, batch: { type: 'string' },
       resume: { type: 'boolean', default: false }, device: { type: 'string', default: 'auto' }, threads: { type: 'string', default: '0' }, precision: { type: 'string', default: 'float32' }, 'cache-dir': { type: 'string' }, quiet: { type: 'boolean', default: false },
       ...MEMORY_BUDGET_OPTION,
+      ...CALIBRATION_OPTION,
     },
     allowPositionals: false,
     strict: true,
@@ -88,6 +91,7 @@ export async function probeCommand(argv: string[], cancel: CancelToken): Promise
     resume: values.resume,
     runtime: { executionProvider: executionProvider(values.device!), intraOpThreads: wholeNumber('--threads', values.threads!), precision: weightPrecision(values.precision!), cacheDir: values['cache-dir'] },
     memoryBudget: memoryBudgetFlag(values['memory-budget']),
+    calibrationItems: calibrationItemsFlag(values['calibration-items']),
   };
   return withTerminalContext(`probe ${probe}`, values.quiet!, cancel, (context) => runProbeJob(job, context));
 }

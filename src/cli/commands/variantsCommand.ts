@@ -11,6 +11,7 @@ import { parseCuts } from '../cutsArgument';
 import { DESCRIBER_OPTIONS, DESCRIBER_USAGE, describerChoice } from '../describerArguments';
 import { MEMORY_BUDGET_OPTION, MEMORY_BUDGET_USAGE, memoryBudgetFlag } from '../memoryBudgetArgument';
 import { withTerminalContext } from '../terminalProgress';
+import { CALIBRATION_OPTION, CALIBRATION_USAGE, calibrationItemsFlag } from '../calibrationArgument';
 import { batchFlag, wholeNumber } from '../wholeNumberArgument';
 
 export const VARIANTS_USAGE = `frankenlens variants --in DIR --rl DIR --items FILE.jsonl --out DIR [--thirds [--cuts A,B]] [--plan FILE]… [options]
@@ -42,6 +43,7 @@ ${DESCRIBER_USAGE}
                          depend on it, so it is not part of the sweep's settings)
   --resume               continue the sweep in --out
   --device D, --threads N, --precision P, --cache-dir DIR   as for generate
+${CALIBRATION_USAGE}
 ${MEMORY_BUDGET_USAGE}
                          (assumed: prompts of 1,024 tokens, images included; IN and RL held at
                          once, every variant built from their layers)
@@ -56,6 +58,7 @@ export async function variantsCommand(argv: string[], cancel: CancelToken): Prom
       'max-new-tokens': { type: 'string', default: String(VARIANTS_MAX_NEW_TOKENS) }, system: { type: 'string' }, prefix: { type: 'string' },
       batch: { type: 'string' }, resume: { type: 'boolean', default: false }, device: { type: 'string', default: 'auto' }, threads: { type: 'string', default: '0' }, precision: { type: 'string', default: 'float32' }, 'cache-dir': { type: 'string' }, quiet: { type: 'boolean', default: false },
       ...MEMORY_BUDGET_OPTION,
+      ...CALIBRATION_OPTION,
     },
     allowPositionals: false,
     strict: true,
@@ -81,6 +84,7 @@ export async function variantsCommand(argv: string[], cancel: CancelToken): Prom
     resume: values.resume,
     runtime: { executionProvider: executionProvider(values.device!), intraOpThreads: wholeNumber('--threads', values.threads!), precision: weightPrecision(values.precision!), cacheDir: values['cache-dir'] },
     memoryBudget: memoryBudgetFlag(values['memory-budget']),
+    calibrationItems: calibrationItemsFlag(values['calibration-items']),
   };
   return withTerminalContext('variants', values.quiet!, cancel, (context) => runVariantsJob(job, context));
 }

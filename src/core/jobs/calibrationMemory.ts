@@ -7,7 +7,8 @@
  * even that does not fit, the report says so instead of the run failing: the int8 results stand.
  */
 import { describeMemoryPlan, formatBytes, largestFittingRows, planMemory, type MemoryPlan } from '../model/memoryPlan';
-import type { CalibrationMemory } from '../model/precisionReport';
+import type { WeightPrecision } from '../model/graphOps';
+import type { CalibrationMemory, CalibrationOptions } from '../model/precisionReport';
 
 /** The verdict, and the line the job logs. */
 export function calibrationMemory(plan: MemoryPlan): { memory: CalibrationMemory; log: string } {
@@ -25,4 +26,16 @@ export function calibrationMemory(plan: MemoryPlan): { memory: CalibrationMemory
     memory: { fits: true, rows: float32.rows, releaseVisionAfterEncoding: float32.request.visionResident === false },
     log: `calibration against float32: ${describeMemoryPlan(float32).replace(/^memory: /, '')}`,
   };
+}
+
+/** A probe's or sweep's calibration settings: none for float32; for int8 the items asked for and the float32 plan's verdict (logged). */
+export function jobCalibration(precision: WeightPrecision | undefined, items: number | undefined, plan: MemoryPlan, log: (message: string) => void): CalibrationOptions | undefined {
+  if (precision !== 'int8') return undefined;
+  if (items === 0) {
+    log('calibration against float32: none asked for (--calibration-items 0); the results say so');
+    return { items };
+  }
+  const { memory, log: line } = calibrationMemory(plan);
+  log(line);
+  return { items, memory };
 }

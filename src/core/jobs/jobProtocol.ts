@@ -12,6 +12,7 @@ import type { SerializedError } from '../errors';
 import type { MergePlan } from '../merge/mergePlan';
 import type { MergeProvenance } from '../merge/writeMerge';
 import { WEIGHT_PRECISIONS, type WeightPrecision } from '../model/graphOps';
+import type { PrecisionReport } from '../model/precisionReport';
 import type { ExecutionProviderChoice } from '../model/sessions';
 import type { Condition } from '../probes/conditions';
 import type { ProbeName } from '../probes/probeResult';
@@ -85,6 +86,8 @@ export interface ProbeJob {
   runtime: RuntimeChoice;
   /** A --memory-budget value ("48GB"); default FRANKENLENS_MEMORY_BUDGET, else the free memory. */
   memoryBudget?: string;
+  /** int8 runs: items run again in float32 for the agreement report (default 8; 0: none). Not part of the run's settings. */
+  calibrationItems?: number;
 }
 
 export interface VariantsJob {
@@ -107,6 +110,8 @@ export interface VariantsJob {
   resume?: boolean;
   runtime: RuntimeChoice;
   memoryBudget?: string;
+  /** int8 sweeps: items answered again in float32 for the agreement report (default 8; 0: none). Not part of the sweep's settings. */
+  calibrationItems?: number;
 }
 
 export interface DemoJob {
@@ -142,6 +147,8 @@ export interface ProbeJobResult {
   kind: 'probe';
   summaryPath: string;
   files: string[];
+  /** int8 runs: the agreement with float32 (also in the summary). */
+  precisionAgreement?: PrecisionReport;
 }
 export interface VariantsJobResult {
   kind: 'variants';
@@ -149,6 +156,8 @@ export interface VariantsJobResult {
   rows: SweepRow[];
   comparison: ComparisonSettings;
   resumed: number;
+  /** int8 sweeps: the agreement with float32 (also in the summary). */
+  precisionAgreement?: PrecisionReport;
 }
 export interface DemoJobResult {
   kind: 'demo';
@@ -202,6 +211,9 @@ export function jobRequestProblem(request: unknown): string | null {
   if ((kind === 'probe' || kind === 'variants') && (!isRecord(request.runtime) || typeof request.runtime.executionProvider !== 'string')) return `${kind} job: "runtime" must name an executionProvider`;
   if ((kind === 'probe' || kind === 'variants') && isRecord(request.runtime) && request.runtime.precision !== undefined && !WEIGHT_PRECISIONS.includes(request.runtime.precision as WeightPrecision)) {
     return `${kind} job: "runtime.precision" must be one of ${WEIGHT_PRECISIONS.join(', ')}`;
+  }
+  if ((kind === 'probe' || kind === 'variants') && request.calibrationItems !== undefined && !(Number.isSafeInteger(request.calibrationItems) && (request.calibrationItems as number) >= 0)) {
+    return `${kind} job: "calibrationItems" must be a whole number (0: no float32 calibration)`;
   }
   return null;
 }

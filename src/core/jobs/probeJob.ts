@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from '../atomicWrite';
 import { readBenchmarkItems } from '../bench/benchmarkItems';
 import { FrankenlensError } from '../errors';
-import { DEFAULT_BATCH_ROWS } from '../model/batchedGenerate';
+import { DEFAULT_BATCH_ROWS } from '../model/batchSizes';
 import { runAttentionProbe } from '../probes/attentionToVision';
 import { runAblationProbe } from '../probes/layerAblation';
 import { openProbeModel } from '../probes/probeModel';
@@ -15,6 +15,8 @@ import { DESCRIPTION_TOKENS, describerModelDir, openDescriber, type OpenedDescri
 import type { JobContext } from './jobContext';
 import type { ProbeJob, ProbeJobResult } from './jobProtocol';
 import { checkMemoryPlan, modelConfigOf } from './memoryCheck';
+import { jobCalibration } from './calibrationMemory';
+import type { PrecisionReport } from '../model/precisionReport';
 
 /** The paper's answer caps per probe. */
 export const PROBE_MAX_NEW_TOKENS: Record<ProbeName, number> = { attention: 1024, ablation: 2048, swap: 64 };
@@ -56,27 +58,29 @@ export async function runProbeJob(job: ProbeJob, context: JobContext): Promise<P
 
   const runtime = { ...job.runtime, releaseVisionAfterEncoding: plan.request.visionResident === false, onLoad: context.note };
   const models = { in: openProbeModel('in', job.inDir, runtime), rl: openProbeModel('rl', job.rlDir, runtime) };
-  const common = { outDir, resume: job.resume, progress: context.progress, cancel: context.cancel };
+  const calibration = jobCalibration(job.runtime.precision, job.calibrationItems, plan, context.log);
+  const common = { outDir, resume: job.resume, progress: context.progress, cancel: context.cancel, calibration };
   const sources = { itemsFile: job.items, describerDir };
   let describer: OpenedDescriber | undefined;
   try {
     let summaryPath: string;
+    let precisionAgreement: PrecisionReport | undefined;
     let charts: ProbeChart[];
     if (swap) {
       const { pairs, modes, decodings } = swap;
       const result = await runSwapProbe({ ...common, models: [models.in, models.rl], pairs, settings: { layers, modes, decodings, maxNewTokens, batch: plan.rows } });
-      summaryPath = result.summaryPath;
+      ({ summaryPath, precisionAgreement } = result);
       charts = swapCharts(result.rows);
     } else {
       describer = openDescriber(job.describer, outDir, job.runtime);
       if (probe === 'ablation') {
         const result = await runAblationProbe({ ...common, ...sources, models: [models.in, models.rl], items, settings: { layers, maxNewTokens, condition, style, batch: plan.rows }, describer: describer.describer });
-        summaryPath = result.summaryPath;
+        ({ summaryPath, precisionAgreement } = result);
         charts = ablationCharts(result.rows);
       } else {
         const settings = { maxNewTokens, condition, style, scope: job.scope ?? 'response', sharedFrom: job.sharedFrom ?? 'in' } as const;
         const result = await runAttentionProbe({ ...common, ...sources, models, items, settings, batch: plan.rows, describer: describer.describer });
-        summaryPath = result.summaryPath;
+        ({ summaryPath, precisionAgreement } = result);
         charts = attentionCharts(result.rows);
       }
     }
@@ -85,7 +89,7 @@ export async function runProbeJob(job: ProbeJob, context: JobContext): Promise<P
       writeJsonAtomic(path, chart.spec);
       return path;
     });
-    return { kind: 'probe', summaryPath, files: [summaryPath, ...files] };
+    return { kind: 'probe', summaryPath, files: [summaryPath, ...files], ...(precisionAgreement && { precisionAgreement }) };
   } finally {
     await Promise.all([models.in.runtime.unload(), models.rl.runtime.unload(), describer?.unload()]);
   }

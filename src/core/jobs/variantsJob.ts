@@ -9,7 +9,8 @@ import { DESCRIPTION_TOKENS, describerModelDir, openDescriber } from './describe
 import type { JobContext } from './jobContext';
 import type { VariantsJob, VariantsJobResult } from './jobProtocol';
 import { checkMemoryPlan, modelConfigOf } from './memoryCheck';
-import { DEFAULT_BATCH_ROWS } from '../model/batchedGenerate';
+import { jobCalibration } from './calibrationMemory';
+import { DEFAULT_BATCH_ROWS } from '../model/batchSizes';
 
 /** The default answer cap of a sweep (the paper's). */
 export const VARIANTS_MAX_NEW_TOKENS = 2048;
@@ -39,6 +40,7 @@ export async function runVariantsJob(job: VariantsJob, context: JobContext): Pro
     },
     { budget: job.memoryBudget, device: job.runtime.executionProvider, rowsChosen: job.batch === undefined, log: context.log },
   );
+  const calibration = jobCalibration(job.runtime.precision, job.calibrationItems, plan, context.log);
   const { describer, unload } = openDescriber(job.describer, outDir, job.runtime);
   let conditions = job.conditions;
   if (conditions === undefined) {
@@ -62,8 +64,9 @@ export async function runVariantsJob(job: VariantsJob, context: JobContext): Pro
       resume: job.resume,
       progress: context.progress,
       cancel: context.cancel,
+      calibration,
     });
-    return { kind: 'variants', summaryPath: result.summaryPath, rows: result.rows, comparison: result.comparison, resumed: result.resumed };
+    return { kind: 'variants', summaryPath: result.summaryPath, rows: result.rows, comparison: result.comparison, resumed: result.resumed, ...(result.precisionAgreement && { precisionAgreement: result.precisionAgreement }) };
   } finally {
     await unload();
   }

@@ -16,7 +16,7 @@
  */
 import { freemem } from 'node:os';
 import { FrankenlensError } from '../errors';
-import { ITEMS_IN_FLIGHT } from './batchedGenerate';
+import { ITEMS_IN_FLIGHT } from './batchSizes';
 import { decoderWeightBytes } from './decoderGraph';
 import type { WeightPrecision } from './graphOps';
 import type { DecoderConfig, ModelConfig, VisionConfig } from './modelConfig';
@@ -200,6 +200,8 @@ export function planMemory(request: MemoryPlanRequest): MemoryPlan {
   const prefillTokens = command === 'probe attention' ? sequenceTokens : promptTokens;
   const activationDecoder = largest(decoders, (config) => prefillActivationBytes(config, prefillTokens, rows));
   decode.push({ what: `activations (one layer over ${tokens(prefillTokens)} tokens, logits of ${rows} row${rows === 1 ? '' : 's'})`, bytes: prefillActivationBytes(activationDecoder, prefillTokens, rows) });
+  // Each model runs one prefill at a time (ModelRuntime.decode): with IN and RL answering at once, the other one's may overlap.
+  if (command === 'probe attention') decode.push({ what: `the other model's prefill (one layer over ${tokens(promptTokens)} tokens)`, bytes: prefillActivationBytes(activationDecoder, promptTokens, 1) });
   phase('prefill and decode', decode);
 
   const peak = phases.reduce((a, b) => (b.bytes > a.bytes ? b : a));

@@ -18,6 +18,7 @@ import { basename, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { openCheckpoint, type Checkpoint } from '../checkpoint/checkpoint';
 import { FrankenlensError } from '../errors';
+import { oneAtATime } from '../exclusive';
 import { buildHeadGraph, buildLayerGraph, buildPreludeGraph, DECODER_NAMES as N, headWeightName } from './decoderGraph';
 import { cachedGraph, checkpointKey } from './graphCache';
 import { WEIGHT_PRECISIONS, type WeightPrecision } from './graphOps';
@@ -53,6 +54,9 @@ export interface RuntimeOptions extends SessionSettings {
    */
   onLoad?: (message: string) => void;
 }
+
+/** Every runtime's vision encodings, one at a time (see encodeImages). */
+const encodingOneAtATime = oneAtATime();
 
 export function defaultGraphCacheDir(): string {
   return join(homedir(), '.cache', 'frankenlens', 'graphs');
@@ -154,6 +158,7 @@ export class ModelRuntime {
   /** Graph files this runtime holds a shared session of (one use each). */
   private readonly held = new Map<string, Promise<StartedSession>>();
   private embedding: TokenEmbedding | undefined;
+  private readonly prefillOneAtATime = oneAtATime();
   /** Encodings in flight: the vision tower is released when the last one ends. */
   private encodings = 0;
 
@@ -266,7 +271,12 @@ export class ModelRuntime {
     return this.embedding.rows(ids);
   }
 
+  /** The vision tower encodes one request at a time, across runtimes: its activations are the largest a command holds. */
   async encodeImages(inputs: VisionInputs): Promise<Float32Array> {
+    return encodingOneAtATime(() => this.encodeNow(inputs));
+  }
+
+  private async encodeNow(inputs: VisionInputs): Promise<Float32Array> {
     this.encodings++;
     try {
       const { session } = await this.session('vision');
@@ -290,7 +300,18 @@ export class ModelRuntime {
     return emptyKvCache(layers, rows, kvHeads, headDim);
   }
 
+  /**
+   * One decoder step. Steps over several positions (prefills, teacher-forced passes) of one runtime
+   * run one at a time, so items in flight hold one prefill's activations per model; single-position
+   * steps (decoding) run as they come.
+   */
   async decode(step: DecoderStep, options: StepOptions): Promise<DecoderResult> {
+    const rows = step.rows ?? 1;
+    if (step.embeds.length > rows * this.config.decoder.hiddenSize) return this.prefillOneAtATime(() => this.decodeNow(step, options));
+    return this.decodeNow(step, options);
+  }
+
+  private async decodeNow(step: DecoderStep, options: StepOptions): Promise<DecoderResult> {
     const { hiddenSize, layers } = this.config.decoder;
     const rows = step.rows ?? 1;
     const sequence = step.embeds.length / (rows * hiddenSize);

@@ -129,12 +129,12 @@ export function precisionReportParts(report: MeasuredPrecisionReport): { items: 
     topOne: report.nextToken.fraction === null ? 'n/a' : `${percent(report.nextToken.fraction)} (${report.nextToken.agreeing}/${report.nextToken.positions})`,
     answers: `${report.answers.agreeing}/${report.answers.total}`,
     interval: `${percent(report.answers.interval.lower)}–${percent(report.answers.interval.upper)}`,
-    curve: largest === null ? null : `${formatDifference(largest.largest!)} (${largest.name}, layer ${largest.atLayer})`,
+    curve: largest === null ? null : largest.largest === 0 ? '0 (every curve the same)' : `${formatDifference(largest.largest!)} (${largest.name}, layer ${largest.atLayer})`,
   };
 }
 
 function formatDifference(value: number): string {
-  return value === 0 ? '0' : value >= 0.01 ? value.toFixed(3) : value.toExponential(1);
+  return value >= 0.01 ? value.toFixed(3) : value.toExponential(1);
 }
 
 /** The one line: "int8 weights: agreement with float32 on N items: top-1 x%, answers a/b (95% CI …), largest curve difference d". */

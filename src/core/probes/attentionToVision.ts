@@ -10,7 +10,9 @@
  */
 import type { BenchmarkItem } from '../bench/benchmarkItems';
 import { FrankenlensError } from '../errors';
-import { decodeAll, DEFAULT_BATCH_ROWS, type DecodeRun } from '../model/batchedGenerate';
+import { oneAtATime, type Exclusive } from '../exclusive';
+import { decodeAll, type DecodeRun } from '../model/batchedGenerate';
+import { DEFAULT_BATCH_ROWS } from '../model/batchSizes';
 import type { CancelToken, ProgressSink } from '../progress';
 import { pairedBootstrap } from '../stats/pairedBootstrap';
 import type { TextTokenizer } from '../text/tokenizer';
@@ -84,18 +86,6 @@ export async function measureItem(models: Record<ModelRole, ProbeModel>, item: B
       own: { in: await mass('in', tokens.in), rl: await mass('rl', tokens.rl) },
       shared: { in: await mass('in', tokens[settings.sharedFrom]), rl: await mass('rl', tokens[settings.sharedFrom]) },
     },
-  };
-}
-
-/** Runs work after the work it was given before has ended (one at a time). */
-export type Exclusive = <T>(work: () => Promise<T>) => Promise<T>;
-
-function oneAtATime(): Exclusive {
-  let last: Promise<unknown> = Promise.resolve();
-  return (work) => {
-    const result = last.then(work);
-    last = result.catch(() => undefined);
-    return result;
   };
 }
 

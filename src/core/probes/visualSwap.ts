@@ -23,7 +23,8 @@
  * batching changes an answer, so neither is part of the recorded settings.
  */
 import { FrankenlensError } from '../errors';
-import { decodeAll, DEFAULT_BATCH_ROWS, ITEMS_IN_FLIGHT, type DecodeRun, type SharedBatch } from '../model/batchedGenerate';
+import { decodeAll, type DecodeRun, type SharedBatch } from '../model/batchedGenerate';
+import { DEFAULT_BATCH_ROWS, ITEMS_IN_FLIGHT } from '../model/batchSizes';
 import { cachePrefix } from '../model/kvCache';
 import type { DecoderResult, StepOptions, TapInputs } from '../model/modelRuntime';
 import { kvOverrideFrom, streamEntering } from '../model/modelRuntime';

@@ -13,6 +13,7 @@ import { FrankenlensError } from '../errors';
 import { readRegularFileText, TABLE_FILE_BYTES } from '../regularFile';
 import type { Condition } from '../probes/conditions';
 import type { ComparisonSettings, PaperMetrics, SweepRow } from './variantMetrics';
+import type { PrecisionReport } from '../model/precisionReport';
 
 export const VARIANTS_SCHEMA = 'frankenlens.variants/2';
 /** Sweeps of the first version answered with the real image only and kept no condition per answer. */
@@ -24,6 +25,8 @@ export interface VariantsSummary {
   settings: { itemsFile: string; maxNewTokens: number; conditions: Condition[]; describer: string };
   comparison: ComparisonSettings;
   rows: SweepRow[];
+  /** int8 sweeps only: the agreement with float32 on a calibration subset (precisionReport.ts). */
+  precisionAgreement?: PrecisionReport;
 }
 
 export interface Table {

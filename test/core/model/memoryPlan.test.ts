@@ -105,10 +105,10 @@ describe('memory plan: figures', () => {
   it('probe attention: IN and RL together, a batch of rows each, the teacher-forced prompt + answer one at a time', () => {
     const plan = planMemory({ ...base, command: 'probe attention', models: [QWEN_7B, QWEN_7B], maxNewTokens: 1024 });
     assert.equal(phase(plan, 'encoding images'), O + 2 * WEIGHTS_7B + VISION_7B + visionActivations(4 * P));
-    assert.equal(phase(plan, 'prefill and decode'), O + 2 * WEIGHTS_7B + 2 * KV_7B * (P + 1024) + activations7B(P + 1024, 1), 'IN and RL answer at once');
+    assert.equal(phase(plan, 'prefill and decode'), O + 2 * WEIGHTS_7B + 2 * KV_7B * (P + 1024) + activations7B(P + 1024, 1) + activations7B(P, 1), 'IN and RL answer at once, each prefilling one prompt at a time');
     assert.equal(plan.rows, 1);
     const batched = planMemory({ ...base, command: 'probe attention', models: [QWEN_7B, QWEN_7B], maxNewTokens: 1024, rows: 8 });
-    assert.equal(phase(batched, 'prefill and decode'), O + 2 * WEIGHTS_7B + 16 * KV_7B * (P + 1024) + 16 * KV_7B * P + activations7B(P + 1024, 8));
+    assert.equal(phase(batched, 'prefill and decode'), O + 2 * WEIGHTS_7B + 16 * KV_7B * (P + 1024) + 16 * KV_7B * P + activations7B(P + 1024, 8) + activations7B(P, 1));
   });
 
   it('probe ablation: one model at a time, rows decoded together, the clean residual stream kept', () => {
