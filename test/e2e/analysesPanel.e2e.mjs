@@ -1,7 +1,8 @@
 // End-to-end check of the analyses beyond the comparison, in a real VS Code (code-server +
 // headless Chromium): "Frankenlens: Analyse Update Spectra (SVD)…" from the palette (dialogs,
 // progress) draws the spectral charts; a probe summary written by the CLI is listed under
-// Analyses and opens in the panel with IN and RL overlaid per layer; a variant sweep's comparison
+// Analyses and opens in the panel with IN and RL overlaid per layer (made with int8 weights: the
+// panel shows its agreement with float32); a variant sweep's comparison
 // table lists a model's items (keyboard) and exports CSV; the charts follow a theme change. Then, inside the extension host, "Run Probe" with arguments runs a probe job and
 // shows its charts. Screenshots (dark and light) go to test-artifacts/.
 //
@@ -63,6 +64,8 @@ async function userFlow(browser) {
     await probeRow.click();
     await panel.locator('.diff-header', { hasText: 'each decoder layer ablated' }).waitFor({ timeout: 60_000 });
     const probeCharts = await allChartsDrawn(panel);
+    // The CLI ran it with int8 weights: the panel says how it agrees with float32 on its calibration items.
+    assert.match(await panel.locator('.analysis-notice').innerText(), /^int8 weights: agreement with float32 on 2 items: top-1 [\d.]+% \(\d+\/\d+\), answers \d+\/\d+ \(95% CI [^)]*\), largest curve difference/);
     const legend = (await panel.locator('.charts figure svg .role-legend').first().textContent()) ?? '';
     assert.ok(legend.includes('IN') && legend.includes('RL'), `IN and RL overlaid: ${legend}`);
     await page.screenshot({ path: join(artifacts, 'probe-panel-dark.png') });
@@ -115,7 +118,7 @@ async function commandFlow(browser) {
 }
 
 await runWithDemo({ repoRoot, run, workspace, artifacts }, async (browser) => {
-  execFileSync(process.execPath, [cli, 'probe', 'ablation', '--in', join(checkpoints, 'in'), '--rl', join(checkpoints, 'rl'), '--items', join(workspace, 'demo', 'benchmark', 'items.jsonl'), '--out', join(workspace, '.frankenlens', 'probes-in-vs-rl'), '--layers', '5-7', '--max-new-tokens', '4', '--quiet']);
+  execFileSync(process.execPath, [cli, 'probe', 'ablation', '--in', join(checkpoints, 'in'), '--rl', join(checkpoints, 'rl'), '--items', join(workspace, 'demo', 'benchmark', 'items.jsonl'), '--out', join(workspace, '.frankenlens', 'probes-in-vs-rl'), '--layers', '5-7', '--max-new-tokens', '4', '--precision', 'int8', '--calibration-items', '2', '--quiet']);
   execFileSync(process.execPath, [cli, 'variants', '--in', join(checkpoints, 'in'), '--rl', join(checkpoints, 'rl'), '--items', join(workspace, 'demo', 'benchmark', 'items.jsonl'), '--out', join(workspace, '.frankenlens', 'variants-in-vs-rl'), '--thirds', '--max-new-tokens', '2', '--quiet']);
   const summary = await userFlow(browser);
   await commandFlow(browser);
