@@ -52,6 +52,8 @@ export interface ProbeRunOptions<R> {
    * so one item's long answers do not leave the batch's rows idle. Records are written as units end.
    */
   concurrency?: number;
+  /** The units' shared batches, closed when the run ends whatever its outcome. */
+  batches?: ProbeBatches;
   /** Why a record read back on resume is not one of this probe's, or null (see ResumableRunFiles). */
   checkRecord?: (record: R & Record<string, unknown>) => string | null;
   resume?: boolean;
@@ -121,6 +123,8 @@ export async function runProbeUnits<R extends { key: string }>(options: ProbeRun
     report(`${probe}: done`);
     return { records: units.map((unit) => finished.get(unit.key)!), resumed: units.length - todo.length };
   } finally {
+    // After a failure or a cancel the units' batches are still open (no release ran): end them.
+    await options.batches?.closeAll();
     run.release();
   }
 }
@@ -343,5 +347,9 @@ export class ProbeBatches {
     const batch = this.batches.get(runtime);
     this.batches.delete(runtime);
     await batch?.close();
+  }
+
+  async closeAll(): Promise<void> {
+    for (const runtime of [...this.batches.keys()]) await this.close(runtime);
   }
 }

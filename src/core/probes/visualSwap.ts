@@ -255,7 +255,7 @@ export async function runSwapProbe(options: SwapProbeOptions): Promise<{ summary
     images: pairs.flatMap((pair) => [pair.targetImage, pair.sourceImage]),
     items: pairs,
   };
-  const { records, resumed } = await runProbeUnits<SwapItem>({ probe: 'swap', outDir: options.outDir, settings: recorded, inputs, precision: models[0]!.runtime.precision, checkRecord: (record) => (Array.isArray(record.runs) ? null : 'not a swap result (no "runs")'), units, concurrency: ITEMS_IN_FLIGHT, resume: options.resume, progress: options.progress, cancel: options.cancel });
+  const { records, resumed } = await runProbeUnits<SwapItem>({ probe: 'swap', outDir: options.outDir, settings: recorded, inputs, precision: models[0]!.runtime.precision, checkRecord: (record) => (Array.isArray(record.runs) ? null : 'not a swap result (no "runs")'), units, batches, concurrency: ITEMS_IN_FLIGHT, resume: options.resume, progress: options.progress, cancel: options.cancel });
   const rows = swapRows(records);
   const precisionAgreement = await swapCalibration(options, records);
   const { path } = writeProbeSummary(options.outDir, 'swap', { settings: recorded, models: models.map(modelRecord), ...(precisionAgreement && { precisionAgreement }), layers: models[0]!.runtime.config.decoder.layers, items: pairs.length, rows });

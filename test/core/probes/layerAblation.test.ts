@@ -127,4 +127,21 @@ describe('ablation reuse and batching', async () => {
     await runAblationProbe({ models: [model], items: [{ ...item, answer: '1' }], settings: { layers: [1], maxNewTokens: 2, condition: 'real', style, batch: 1 }, outDir, resume: true });
     await assert.rejects(ablationGenerations(model, prepared, { layers: [1], maxNewTokens: 2, batch: 0 }), /ablation batch 0: must be a whole number of runs, at least 1/);
   });
+
+  it('items in flight share the batch: a failing item stops the run with its error, and the items written before it stay', async () => {
+    const outDir = tempDir();
+    const good = [{ ...item, id: 'a', answer: '1' }, { ...item, id: 'b', answer: '2' }];
+    const broken = { ...item, id: 'broken', images: [join(outDir, 'no-such-image.png')] };
+    const settings = { layers: [0, 2], maxNewTokens: 3, condition: 'real' as const, style, batch: 4 };
+    await assert.rejects(runAblationProbe({ models: [model], items: [...good, broken, { ...item, id: 'c', answer: '3' }], settings, outDir }), /no-such-image\.png/);
+    const written = readRecords<AblationItem>(itemsFile(outDir, 'ablation'));
+    assert.ok(written.every((record) => record.id !== 'broken' && record.id !== 'c'), `written: ${written.map((record) => record.id).join(', ')}`);
+    // A clean run of the good items after it gives the same answers as each item alone.
+    const again = tempDir();
+    await runAblationProbe({ models: [model], items: good, settings, outDir: again });
+    const alone = tempDir();
+    await runAblationProbe({ models: [model], items: [good[1]!], settings: { ...settings, batch: 1 }, outDir: alone });
+    const runsOf = (dir: string, id: string) => readRecords<AblationItem>(itemsFile(dir, 'ablation')).find((record) => record.id === id)!.runs.map((run) => run.response);
+    assert.deepEqual(runsOf(again, 'b'), runsOf(alone, 'b'));
+  });
 });
