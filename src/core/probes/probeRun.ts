@@ -321,7 +321,8 @@ function* fileLines(path: string, maxBytes: number, tooLong: (line: number) => E
   }
 }
 
-function formatSeconds(seconds: number): string {
+/** A remaining time for progress messages ("42 s", "3 min 5 s", "2 h 10 min"). */
+export function formatSeconds(seconds: number): string {
   if (seconds < 60) return `${Math.round(seconds)} s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
   return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;

@@ -31,7 +31,7 @@ import { openVariantRuntime } from '../model/variantRuntime';
 import { CONDITIONS, itemDescriber, type Condition, type Describer, type PromptStyle } from '../probes/conditions';
 import { writeJsonAtomic } from '../atomicWrite';
 import { peakRssBytes } from '../processMemory';
-import { openResumableRun } from '../probes/probeRun';
+import { formatSeconds, openResumableRun } from '../probes/probeRun';
 import type { ItemSources } from '../probes/runInputs';
 import { throwIfCancelled, type CancelToken, type ProgressSink } from '../progress';
 import { TOOL_NAME, TOOL_VERSION } from '../version';
@@ -167,6 +167,7 @@ export async function runVariantSweep(options: VariantSweepOptions): Promise<Var
     const resumed = planned.filter((key) => finished.has(key)).length;
     let done = resumed;
     let generated = 0;
+    const started = performance.now();
     const hasWork = (name: string) => items.some((item) => conditions.some((condition) => covers(condition, item) && !finished.has(answerKey(name, condition, item.id))));
     for (const [index, { model, opened }] of sweepModels.entries()) {
       try {
@@ -180,7 +181,8 @@ export async function runVariantSweep(options: VariantSweepOptions): Promise<Var
           finished.set(key, record);
           done++;
           generated++;
-          options.progress?.report({ fraction: done / planned.length, message: `${model.name}: ${done - doneBefore}/${questions.length} answers (${done}/${planned.length} in all)` });
+          const eta = formatSeconds(((performance.now() - started) / 1000 / generated) * (planned.length - done));
+          options.progress?.report({ fraction: done / planned.length, message: `${model.name}: ${done - doneBefore}/${questions.length} answers (${done}/${planned.length} in all) · ETA ${eta}` });
         }, { rows: options.batch, cancel: options.cancel });
         // Hand over: the next model's sessions start before this one's are released, so the layers
         // they share (a variant's IN or RL layers) stay loaded instead of restarting: at most two
