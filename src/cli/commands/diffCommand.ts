@@ -6,7 +6,7 @@ import type { DiffJob, DiffJobResult } from '../../core/jobs/jobProtocol';
 import type { CancelToken } from '../../core/progress';
 import { oneOf } from '../choiceArgument';
 import { UsageError } from '../cliErrors';
-import { parseCuts } from '../cutsArgument';
+import { CUTS_USAGE, cutsFlag } from '../cutsArgument';
 import { withTerminalContext } from '../terminalProgress';
 import { wholeNumber } from '../wholeNumberArgument';
 
@@ -19,7 +19,7 @@ Per-tensor and per-layer weight updates of RL over IN (and of IN over Base).
   --base DIR        optional base model IN was trained from (adds ΔIN and cos(ΔIN, ΔRL))
   --out DIR         where diff.json and the report go (default .frankenlens/diff-<in>-vs-<rl>)
   --include RULE    "paper" (default: weight matrices, no norms) or "all"
-  --cuts A,B        HF 0-based region cuts (default floor(n/3),floor(2n/3))
+  --cuts C          region cuts: ${CUTS_USAGE}
   --threads N       worker threads (default: all cores)
   --no-report       write diff.json only
   --quiet           no progress on stderr`;
@@ -48,7 +48,7 @@ export async function diffCommand(argv: string[], cancel: CancelToken): Promise<
     rlDir: values.rl,
     baseDir: values.base,
     inclusion: oneOf<InclusionRuleId>('--include', values.include!, ['paper', 'all']),
-    regionCuts: values.cuts === undefined ? undefined : parseCuts(values.cuts),
+    regionCuts: cutsFlag(values.cuts, values.in),
     threads: values.threads === undefined ? undefined : wholeNumber('--threads', values.threads),
     outDir: resolve(values.out ?? join('.frankenlens', `diff-${basename(resolve(values.in))}-vs-${basename(resolve(values.rl))}`)),
     report: !values['no-report'],

@@ -14,7 +14,7 @@ import { mergeSummary, runMergeJob } from '../../core/jobs/mergeJob';
 import { trainerFreezeExport } from '../../core/merge/trainerFreeze';
 import type { CancelToken } from '../../core/progress';
 import { UsageError } from '../cliErrors';
-import { parseCuts } from '../cutsArgument';
+import { CUTS_USAGE, parseCuts } from '../cutsArgument';
 import { withTerminalContext } from '../terminalProgress';
 
 export const MERGE_USAGE = `frankenlens merge (--plan FILE | --mergekit FILE | --in DIR --rl DIR --thirds) --out DIR [options]
@@ -25,7 +25,7 @@ Writes Frankenstein checkpoints: decoder layer ranges from different models, as 
   --mergekit FILE      a mergekit passthrough YAML to import
   --in DIR --rl DIR    with --thirds: the paper's six variants, one folder each under --out
   --thirds             the six thirds variants (floor(n/3), floor(2n/3) cuts, or --cuts)
-  --cuts A,B           HF 0-based cuts for --thirds, e.g. 8,20
+  --cuts C             cuts for --thirds: ${CUTS_USAGE}
   --out DIR            output folder (with --thirds, the parent of the six)
   --max-shard-size N   bytes per shard (default 5368709120); suffixes K, M, G allowed
   --overwrite          replace an existing output folder
@@ -67,7 +67,7 @@ export async function mergeCommand(argv: string[], cancel: CancelToken): Promise
   if (values.thirds) {
     const paths = requirePair(values);
     const layers = layerCount(openCheckpoint(paths.in));
-    plans = thirdsVariants(paths, layers, values.cuts === undefined ? undefined : parseCuts(values.cuts)).map((plan) => ({ plan, out: values.out ? join(values.out, planFolderName(plan)) : undefined }));
+    plans = thirdsVariants(paths, layers, values.cuts === undefined ? undefined : parseCuts(values.cuts, () => layers)).map((plan) => ({ plan, out: values.out ? join(values.out, planFolderName(plan)) : undefined }));
   } else {
     plans = [{ plan: values.plan ? readPlanFile(values.plan) : readMergekitFile(values.mergekit!), out: values.out }];
   }
@@ -106,7 +106,7 @@ export function planCommand(argv: string[]): string {
   if (values.thirds === (values.freeze !== undefined)) throw new UsageError('plan needs either --thirds or --freeze A-B');
   const checkpoint = openCheckpoint(paths.in);
   const layers = layerCount(checkpoint);
-  const plans = values.thirds ? thirdsVariants(paths, layers, values.cuts === undefined ? undefined : parseCuts(values.cuts)) : [freezePlan(paths, layers, parseLayerRange(values.freeze!))];
+  const plans = values.thirds ? thirdsVariants(paths, layers, values.cuts === undefined ? undefined : parseCuts(values.cuts, () => layers)) : [freezePlan(paths, layers, parseLayerRange(values.freeze!))];
   switch (values.format) {
     case 'json':
       return JSON.stringify(plans.length === 1 ? plans[0] : plans, null, 2);

@@ -7,7 +7,7 @@ import type { KernelChoice } from '../../core/spectral/runSpectral';
 import type { SpectralInclusionId, SpectralModeChoice } from '../../core/spectral/spectralResult';
 import { oneOf } from '../choiceArgument';
 import { UsageError } from '../cliErrors';
-import { parseCuts } from '../cutsArgument';
+import { CUTS_USAGE, cutsFlag } from '../cutsArgument';
 import { withTerminalContext } from '../terminalProgress';
 
 export const SPECTRAL_USAGE = `frankenlens spectral --in DIR --rl DIR [--base DIR] [--out DIR] [options]
@@ -27,7 +27,7 @@ the top 50 and the top-k singular values; per-layer, section and region means.
   --tolerance X     fast mode: stop when σ₁'s error bound is below X·σ₁ (default 1e-4)
   --kernel K        products for fast mode: "auto" (time both, keep the faster), "onnxruntime", "typed-array"
   --threads N       onnxruntime threads (default: all cores)
-  --cuts A,B        HF 0-based region cuts (default floor(n/3),floor(2n/3))
+  --cuts C          region cuts: ${CUTS_USAGE}
   --seed N          seed of the random probes (default 1)
   --no-report       write spectral.json only (no charts, no spectral-report.html)
   --quiet           no progress on stderr`;
@@ -76,7 +76,7 @@ export async function spectralCommand(argv: string[], cancel: CancelToken): Prom
     tolerance,
     kernel,
     threads: values.threads === undefined ? undefined : integer('threads', values.threads, 0),
-    regionCuts: values.cuts === undefined ? undefined : parseCuts(values.cuts),
+    regionCuts: cutsFlag(values.cuts, values.in),
     seed: integer('seed', values.seed, 0),
     outDir: resolve(values.out ?? join('.frankenlens', `spectral-${basename(resolve(values.in))}-vs-${basename(resolve(values.rl))}`)),
     report: !values['no-report'],

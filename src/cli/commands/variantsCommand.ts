@@ -7,7 +7,7 @@ import type { CancelToken } from '../../core/progress';
 import type { ComparisonSettings, SweepRow } from '../../core/variants/variantMetrics';
 import { executionProvider, listOf, weightPrecision } from '../choiceArgument';
 import { UsageError } from '../cliErrors';
-import { parseCuts } from '../cutsArgument';
+import { CUTS_USAGE, cutsFlag } from '../cutsArgument';
 import { DESCRIBER_OPTIONS, DESCRIBER_USAGE, describerChoice } from '../describerArguments';
 import { MEMORY_BUDGET_OPTION, MEMORY_BUDGET_USAGE, memoryBudgetFlag } from '../memoryBudgetArgument';
 import { withTerminalContext } from '../terminalProgress';
@@ -25,7 +25,7 @@ and against IN on the real images McNemar's exact test (b, c) and a paired boots
 the accuracy difference.
 
   --thirds               the paper's six thirds variants (the default when no --plan is given)
-  --cuts A,B             HF 0-based cuts of the thirds (default floor(n/3),floor(2n/3))
+  --cuts C               cuts of the thirds: ${CUTS_USAGE}
   --plan FILE            a merge plan (.json or .yaml, from "frankenlens plan"); repeatable;
                          plans that interpolate (alpha strictly between 0 and 1) must be merged first
   --conditions C,…       real, black (a black image of the same size), black+description (the
@@ -73,7 +73,7 @@ export async function variantsCommand(argv: string[], cancel: CancelToken): Prom
     items: values.items!,
     outDir: values.out!,
     thirds: values.thirds,
-    cuts: values.cuts === undefined ? undefined : parseCuts(values.cuts),
+    cuts: cutsFlag(values.cuts, values.in!),
     plans: (values.plan ?? []).map(readPlanFile),
     conditions: values.conditions === undefined ? undefined : listOf('--conditions', values.conditions, CONDITIONS),
     describer: describerChoice(values),

@@ -68,6 +68,15 @@ export function defaultRegionCuts(llmLayers: number): [number, number] {
   return [Math.floor(llmLayers / 3), Math.floor((2 * llmLayers) / 3)];
 }
 
+/**
+ * The region cuts of the paper's SVD script: n//3 and 2*(n//3). Its merges cut at floor(2n/3)
+ * (defaultRegionCuts); the two differ when n ≡ 2 (mod 3), e.g. 8 layers: 2,4 against 2,5.
+ */
+export function paperScriptRegionCuts(llmLayers: number): [number, number] {
+  const third = Math.floor(llmLayers / 3);
+  return [third, 2 * third];
+}
+
 /** Why cuts [a, b] cannot split `llmLayers` decoder layers into three regions; null when they can. */
 export function regionCutsProblem(cuts: readonly [number, number], llmLayers: number | null): string | null {
   const [a, b] = cuts;
