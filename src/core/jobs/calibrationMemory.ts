@@ -6,17 +6,14 @@
  * tower after each encoding or decode fewer rows together to fit (neither changes an answer). When
  * even that does not fit, the report says so instead of the run failing: the int8 results stand.
  */
-import { describeMemoryPlan, formatBytes, largestFittingRows, planMemory, type MemoryPlan } from '../model/memoryPlan';
+import { describeMemoryPlan, formatBytes, planToFit, type MemoryPlan } from '../model/memoryPlan';
 import type { WeightPrecision } from '../model/graphOps';
 import type { CalibrationMemory, CalibrationOptions } from '../model/precisionReport';
 
 /** The verdict, and the line the job logs. */
 export function calibrationMemory(plan: MemoryPlan): { memory: CalibrationMemory; log: string } {
   const { visionResident: _resident, ...asked } = plan.request;
-  let float32 = planMemory({ ...asked, precision: 'float32' });
-  if (!float32.fits && asked.images) float32 = planMemory({ ...float32.request, visionResident: false });
-  const fewerRows = float32.fits ? null : largestFittingRows(float32.request);
-  if (fewerRows !== null) float32 = planMemory({ ...float32.request, rows: fewerRows });
+  const float32 = planToFit({ ...asked, precision: 'float32' }, true);
   if (!float32.fits) {
     const source = float32.request.budgetSource ?? 'given';
     const reason = `float32 weights need about ${formatBytes(float32.total)} at the peak (${float32.peak.name}), more than the memory budget of ${formatBytes(float32.budget)} (${source}); int8 needs about ${formatBytes(plan.total)}`;

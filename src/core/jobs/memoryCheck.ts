@@ -4,7 +4,7 @@
  * one message, a plan that fits is logged in one line.
  */
 import { openCheckpoint } from '../checkpoint/checkpoint';
-import { assertMemoryFits, describeMemoryPlan, largestFittingRows, planMemory, resolveMemoryBudget, type MemoryPlan, type MemoryPlanRequest } from '../model/memoryPlan';
+import { assertMemoryFits, describeMemoryPlan, planToFit, resolveMemoryBudget, type MemoryPlan, type MemoryPlanRequest } from '../model/memoryPlan';
 import { readModelConfig, type ModelConfig } from '../model/modelConfig';
 import { cudaAvailable, type ExecutionProviderChoice } from '../model/sessions';
 
@@ -32,12 +32,9 @@ export interface MemoryCheckOptions {
  */
 export function checkMemoryPlan(request: Omit<MemoryPlanRequest, 'budgetBytes' | 'budgetSource'>, options: MemoryCheckOptions): MemoryPlan {
   const budget = resolveMemoryBudget(options.budget);
-  let plan = planMemory({ ...request, budgetBytes: budget.bytes, budgetSource: budget.source });
   // The vision tower stays loaded between images unless only releasing it after each encoding fits;
   // a refusal speaks of the released plan, whose suggestions (rows, answer cap) are the ones that fit.
-  if (!plan.fits && request.images) plan = planMemory({ ...plan.request, visionResident: false });
-  const fewerRows = !plan.fits && options.rowsChosen ? largestFittingRows(plan.request) : null;
-  if (fewerRows !== null) plan = planMemory({ ...plan.request, rows: fewerRows });
+  const plan = planToFit({ ...request, budgetBytes: budget.bytes, budgetSource: budget.source }, options.rowsChosen === true);
   if (options.device === 'cuda' || (options.device === 'auto' && cudaAvailable(options.log))) {
     options.log(`${describeMemoryPlan(plan)}; not checked: the models run on the GPU`);
     return plan;

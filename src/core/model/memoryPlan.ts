@@ -208,6 +208,19 @@ export function planMemory(request: MemoryPlanRequest): MemoryPlan {
   return { request, rows, promptTokens, phases, peak, total: peak.bytes, budget: request.budgetBytes, fits: peak.bytes <= request.budgetBytes };
 }
 
+/**
+ * The request's plan, or when it does not fit, the first of these that does: the vision tower
+ * released after each encoding (prompts with images), then also fewer rows decoded together (when
+ * `fewerRows`: the rows were a default). When none fits, the last one tried (its refusal names what
+ * would fit).
+ */
+export function planToFit(request: MemoryPlanRequest, fewerRows: boolean): MemoryPlan {
+  let plan = planMemory(request);
+  if (!plan.fits && request.images) plan = planMemory({ ...plan.request, visionResident: false });
+  const rows = !plan.fits && fewerRows ? largestFittingRows(plan.request) : null;
+  return rows === null ? plan : planMemory({ ...plan.request, rows });
+}
+
 /** The largest number of decode rows (below the request's) that fits, or null when even one row does not or rows are not a choice. */
 export function largestFittingRows(request: MemoryPlanRequest): number | null {
   const rows = request.rows ?? 1;

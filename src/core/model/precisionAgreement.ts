@@ -5,7 +5,8 @@
  *   with the same tokens both ways (teacherForced.ts), the fraction where the arg-max token agrees;
  * - answer agreement: items whose answers agree, with a Wilson 95% interval;
  * - each probe curve's largest absolute per-layer difference (and the layer where it is).
- * Pure: the caller runs the models and says what an item's answer is.
+ * Pure: the caller runs the models and says what an item's answer is; precisionReport.ts puts the
+ * measures into the report a result carries.
  */
 import { FrankenlensError } from '../errors';
 import { wilsonInterval, type ProportionInterval } from '../stats/wilson';
@@ -33,16 +34,6 @@ export interface CurveDifference {
   largest: number | null;
   /** The first layer index (into the curve) where it is reached. */
   atLayer: number | null;
-}
-
-export interface PrecisionAgreement {
-  precision: 'int8';
-  reference: 'float32';
-  /** Items run both ways. */
-  calibrationItems: number;
-  nextToken: TopOneAgreement;
-  answers: AnswerAgreement;
-  curves: CurveDifference[];
 }
 
 /** Both ways' teacher-forced top-1 tokens of one item (the same answer positions). */
@@ -91,18 +82,6 @@ export function curveDifference(curve: CurvePair): CurveDifference {
     }
   });
   return { name: curve.name, layers, largest, atLayer };
-}
-
-export function precisionAgreement(input: { topOne: readonly TopOnePair[]; answers: readonly { int8: string | null; float32: string | null }[]; curves?: readonly CurvePair[] }): PrecisionAgreement {
-  if (input.topOne.length !== input.answers.length) throw new FrankenlensError('InvalidArgument', `precision agreement: ${input.topOne.length} items teacher-forced but ${input.answers.length} answered; the calibration items are the same for both`);
-  return {
-    precision: 'int8',
-    reference: 'float32',
-    calibrationItems: input.answers.length,
-    nextToken: topOneAgreement(input.topOne),
-    answers: answerAgreement(input.answers),
-    curves: (input.curves ?? []).map(curveDifference),
-  };
 }
 
 /**

@@ -8,6 +8,7 @@
  * line the CLI prints and the panel shows. Pure.
  */
 import { FrankenlensError } from '../errors';
+import type { ModelRuntime, RuntimeOptions } from './modelRuntime';
 import { answerAgreement, calibrationItems, curveDifference, topOneAgreement, type AnswerAgreement, type CurveDifference, type CurvePair, type TopOneAgreement, type TopOnePair } from './precisionAgreement';
 
 /** Calibration items when none are asked for (all of them when the run has fewer). */
@@ -107,6 +108,17 @@ export function calibrationPlan<T>(units: readonly T[], id: (unit: T) => string,
   const memory = calibration?.memory;
   if (memory && !memory.fits) return { requested, subset, ids, skipped: unmeasuredReport(requested, ids, memory.reason) };
   return { requested, subset, ids };
+}
+
+/** A float32 twin's runtime options: the int8 model's own, float32 weights, on the provider it ran on, the vision tower released when only that fits. */
+export function float32TwinOptions(runtime: ModelRuntime, memory: CalibrationMemory | undefined): RuntimeOptions {
+  const { options } = runtime;
+  return {
+    ...options,
+    precision: 'float32',
+    executionProvider: runtime.providerUsed ?? options.executionProvider,
+    releaseVisionAfterEncoding: (memory?.fits && memory.releaseVisionAfterEncoding) || options.releaseVisionAfterEncoding,
+  };
 }
 
 /** Rows a float32 rerun decodes together: the run's (default `fallback`), or fewer when only fewer fit. */

@@ -171,10 +171,7 @@ export async function runAblationProbe(options: AblationProbeOptions): Promise<{
   const { models, items, settings } = options;
   const batches = new ProbeBatches(settings.batch ?? DEFAULT_BATCH_ROWS);
   const units = models.flatMap((model) => {
-    const release = async () => {
-      await batches.close(model.runtime);
-      await model.runtime.unload();
-    };
+    const release = () => batches.release(model.runtime);
     return items.map((item) => ({ key: `${model.role}:${item.id}`, label: `${model.role.toUpperCase()} ${item.id}`, run: (cancel: CancelToken) => ablateItem(model, item, settings, options.describer, cancel, batches.of(model.runtime, cancel)), release }));
   });
   const recorded = { ...ablationRecordedSettings(settings), describer: options.describer?.name ?? null, items: items.map((item) => item.id), models: models.map((model) => ({ role: model.role, dir: model.dir })) };

@@ -20,7 +20,7 @@
 import type { BenchmarkItem } from '../bench/benchmarkItems';
 import { DEFAULT_BATCH_ROWS } from '../model/batchSizes';
 import type { CurvePair, TopOnePair } from '../model/precisionAgreement';
-import { calibrationPlan, calibrationRows, measuredReport, type CalibrationMeasures, type CalibrationMemory, type CalibrationOptions, type PrecisionReport } from '../model/precisionReport';
+import { calibrationPlan, calibrationRows, float32TwinOptions, measuredReport, type CalibrationMeasures, type CalibrationMemory, type CalibrationOptions, type PrecisionReport } from '../model/precisionReport';
 import { teacherForcedTopOne } from '../model/teacherForced';
 import { throwIfCancelled, type CancelToken, type ProgressSink } from '../progress';
 import type { PromptMessage } from '../text/visionPrompt';
@@ -76,13 +76,7 @@ async function calibrateProbe<T>(run: ProbeCalibration<T>): Promise<PrecisionRep
 
 /** The same folder and runtime options with float32 weights, on the provider the int8 model ran on. */
 function float32Twin(model: ProbeModel, memory: CalibrationMemory | undefined): ProbeModel {
-  const { options } = model.runtime;
-  return openProbeModel(model.role, model.dir, {
-    ...options,
-    precision: 'float32',
-    executionProvider: model.runtime.providerUsed ?? options.executionProvider,
-    releaseVisionAfterEncoding: (memory?.fits && memory.releaseVisionAfterEncoding) || options.releaseVisionAfterEncoding,
-  });
+  return openProbeModel(model.role, model.dir, float32TwinOptions(model.runtime, memory));
 }
 
 /** The model's predictions along `tokens` after the prompt (none for an empty answer). */

@@ -350,6 +350,12 @@ export class ProbeBatches {
     await batch?.close();
   }
 
+  /** A model's units are done: its batch ends, then its sessions go. */
+  async release(runtime: ModelRuntime): Promise<void> {
+    await this.close(runtime);
+    await runtime.unload();
+  }
+
   async closeAll(): Promise<void> {
     for (const runtime of [...this.batches.keys()]) await this.close(runtime);
   }

@@ -241,10 +241,7 @@ export async function runSwapProbe(options: SwapProbeOptions): Promise<{ summary
   const { models, pairs, settings } = options;
   const batches = new ProbeBatches(settings.batch ?? DEFAULT_BATCH_ROWS);
   const units = models.flatMap((model) => {
-    const release = async () => {
-      await batches.close(model.runtime);
-      await model.runtime.unload();
-    };
+    const release = () => batches.release(model.runtime);
     return pairs.map((pair) => ({ key: `${model.role}:${pair.id}`, label: `${model.role.toUpperCase()} ${pair.id}`, run: (cancel: CancelToken) => swapPair(model, pair, settings, cancel, batches.of(model.runtime, cancel)), release }));
   });
   const { reuse: _reuse, batch: _batch, ...defining } = settings;

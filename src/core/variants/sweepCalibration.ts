@@ -14,9 +14,9 @@
 import type { BenchmarkItem } from '../bench/benchmarkItems';
 import { scoreResponses } from '../bench/scoreResponses';
 import { DEFAULT_BATCH_ROWS } from '../model/batchSizes';
-import { ModelRuntime, type RuntimeOptions } from '../model/modelRuntime';
+import { ModelRuntime } from '../model/modelRuntime';
 import type { TopOnePair } from '../model/precisionAgreement';
-import { calibrationPlan, calibrationRows, measuredReport, type PrecisionReport } from '../model/precisionReport';
+import { calibrationPlan, calibrationRows, float32TwinOptions, measuredReport, type PrecisionReport } from '../model/precisionReport';
 import { teacherForcedTopOne } from '../model/teacherForced';
 import { openVariantRuntime } from '../model/variantRuntime';
 import { itemDescriber, type Condition, type Describer } from '../probes/conditions';
@@ -63,12 +63,7 @@ export async function sweepCalibration(options: VariantSweepOptions, run: SweepC
         run.conditions.filter((condition) => run.answerOf(model.name, condition, item.id)).map((condition) => ({ item, condition, input: { condition, style: options.settings.style, describer } })),
       );
       if (questions.length === 0) continue;
-      const runtime: RuntimeOptions = {
-        ...options.runtime,
-        precision: 'float32',
-        executionProvider: int8.runtime.providerUsed ?? options.runtime?.executionProvider,
-        releaseVisionAfterEncoding: (memory?.fits && memory.releaseVisionAfterEncoding) || options.runtime?.releaseVisionAfterEncoding,
-      };
+      const runtime = float32TwinOptions(int8.runtime, memory);
       const float32 = answeringModel(model.name, 'plan' in model ? openVariantRuntime(model.plan, runtime) : ModelRuntime.open(model.dir, runtime));
       const float32Answers: ItemAnswer[] = [];
       const tokens: number[][] = [];

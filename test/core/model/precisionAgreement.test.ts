@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FrankenlensError } from '../../../src/core/errors';
-import { answerAgreement, calibrationItems, curveDifference, precisionAgreement, topOneAgreement } from '../../../src/core/model/precisionAgreement';
+import { answerAgreement, calibrationItems, curveDifference, topOneAgreement } from '../../../src/core/model/precisionAgreement';
+import { measuredReport } from '../../../src/core/model/precisionReport';
 
 describe('precision agreement report', () => {
   it('counts top-1 agreement over every teacher-forced position of every item', () => {
@@ -40,19 +41,19 @@ describe('precision agreement report', () => {
     assert.throws(() => curveDifference({ name: 'short', int8: [1], float32: [1, 2] }), /curve "short": 1 int8 and 2 float32 layers/);
   });
 
-  it('puts the three together for the same calibration items', () => {
-    const report = precisionAgreement({
+  it('puts the three together for the same calibration items (the report a result carries)', () => {
+    const report = measuredReport(2, ['a', 'b'], {
       topOne: [{ int8: [1, 2, 3], float32: [1, 2, 4] }, { int8: [7], float32: [7] }],
       answers: [{ int8: 'A', float32: 'A' }, { int8: 'B', float32: 'C' }],
       curves: [{ name: 'RL ablation', int8: [0.5, -0.25], float32: [0.5, 0.25] }],
-    });
+      basis: { nextToken: 'n', answers: 'a' },
+    }, 1);
     assert.equal(report.precision, 'int8');
     assert.equal(report.reference, 'float32');
     assert.equal(report.calibrationItems, 2);
     assert.deepEqual(report.nextToken, { agreeing: 3, positions: 4, fraction: 0.75 });
     assert.equal(report.answers.agreeing, 1);
     assert.deepEqual(report.curves, [{ name: 'RL ablation', layers: 2, largest: 0.5, atLayer: 1 }]);
-    assert.throws(() => precisionAgreement({ topOne: [], answers: [{ int8: 'A', float32: 'A' }] }), /0 items teacher-forced but 1 answered/);
   });
 
   it('spreads the calibration subset evenly over the items', () => {
